@@ -1,0 +1,155 @@
+package levels
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// safe marks the ASCII bytes that may appear unescaped in a line: printable
+// characters and space. Quote and backslash are safe in plain text and
+// escaped only inside quoted values.
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendText appends s so that it cannot break a line: control bytes become
+// \n, \r, \t or \xNN; invalid UTF-8 becomes U+FFFD; the Unicode line
+// separators (U+0085, U+2028, U+2029) become \uNNNN. With quoted set, ' and \
+// are escaped too, so that a value reads back unambiguously.
+func appendText(dst []byte, s string, quoted bool) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if safe[c] && !(quoted && (c == '\'' || c == '\\')) {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\'', '\\':
+				dst = append(dst, '\\', c)
+			default:
+				dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+		case r == 0x85 || r == 0x2028 || r == 0x2029 || (r >= 0x80 && r < 0xa0):
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(dst, s[start:]...)
+}
+
+// AppendAttrs appends attrs as space-separated key='value' pairs, each key
+// prefixed by group ("G.H."). Groups flatten into dotted keys; empty attrs
+// and empty groups are left out; LogValuers are resolved.
+func AppendAttrs(dst []byte, group string, attrs []slog.Attr) []byte {
+	return appendAttrs(dst, len(dst), group, attrs)
+}
+
+// appendAttrs is AppendAttrs for a field that started at dst[base]: pairs
+// after the field's first are separated by a space.
+func appendAttrs(dst []byte, base int, group string, attrs []slog.Attr) []byte {
+	for _, a := range attrs {
+		dst = appendAttr(dst, base, group, a)
+	}
+	return dst
+}
+
+func appendAttr(dst []byte, base int, group string, a slog.Attr) []byte {
+	v := a.Value.Resolve()
+	if v.Kind() == slog.KindGroup {
+		g := v.Group()
+		if len(g) == 0 {
+			return dst
+		}
+		if a.Key == "" {
+			return appendAttrs(dst, base, group, g)
+		}
+		// A group's prefix is built on the stack when it is short.
+		var buf [64]byte
+		p := append(append(append(buf[:0], group...), a.Key...), '.')
+		return appendAttrs(dst, base, string(p), g)
+	}
+	if a.Key == "" && v.Kind() == slog.KindAny && v.Any() == nil {
+		return dst // the empty Attr
+	}
+	if len(dst) > base {
+		dst = append(dst, ' ')
+	}
+	dst = appendText(dst, group, false)
+	dst = appendText(dst, a.Key, false)
+	dst = append(dst, '=', '\'')
+	dst = appendValue(dst, v)
+	return append(dst, '\'')
+}
+
+func appendValue(dst []byte, v slog.Value) []byte {
+	switch v.Kind() {
+	case slog.KindString:
+		return appendText(dst, v.String(), true)
+	case slog.KindInt64:
+		return strconv.AppendInt(dst, v.Int64(), 10)
+	case slog.KindUint64:
+		return strconv.AppendUint(dst, v.Uint64(), 10)
+	case slog.KindFloat64:
+		return strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
+	case slog.KindBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case slog.KindDuration:
+		return appendText(dst, v.Duration().String(), true)
+	case slog.KindTime:
+		return v.Time().AppendFormat(dst, time.RFC3339Nano)
+	}
+	return appendText(dst, anyString(v.Any()), true)
+}
+
+// anyString renders a value of kind Any. A String or Error method that
+// panics (a nil pointer, typically) is reported in the line rather than
+// taking the caller down, as fmt does.
+func anyString(x any) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("!PANIC(%v)", r)
+		}
+	}()
+	switch x := x.(type) {
+	case nil:
+		return "<nil>"
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		return x.String()
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(x)
+}

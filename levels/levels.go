@@ -1,0 +1,327 @@
+package levels
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Sink receives formatted lines. WriteLine must not keep line after it
+// returns, must not block for long, and must be safe for concurrent use.
+// when is the record's time in Unix nanoseconds (0 when the record has
+// none), so that a sink can rotate by it; it is an integer rather than a
+// time.Time so that the record's attrs stay on the caller's stack.
+type Sink interface {
+	WriteLine(when int64, line []byte)
+}
+
+// Target is one destination of a logger's records: a stream, in gwlog.
+type Target struct {
+	// Name identifies the target; a record reaches a target once even when
+	// several loggers on its path name it.
+	Name string
+	// Level is the least level the target takes; NOTSET takes everything.
+	Level Level
+	// Format renders the line; targets that share a Formatter share the
+	// rendering.
+	Format *Formatter
+	// Sink receives the line.
+	Sink Sink
+}
+
+// Options configure a Tree. The zero value means the defaults.
+type Options struct {
+	// RootLevel is the root logger's level; NOTSET means WARNING.
+	RootLevel Level
+	// Now stamps records; nil means time.Now.
+	Now func() time.Time
+}
+
+// Tree is the hierarchy of named loggers, like Python's logging manager:
+// "A.B" is the parent of "A.B.C" and "root" (or "") is everyone's ancestor.
+// All methods are safe for concurrent use. Configuration changes take a
+// lock and republish precomputed routes; the logging path only loads them
+// atomically.
+type Tree struct {
+	now func() time.Time
+
+	mu    sync.Mutex // serializes configuration changes
+	nodes sync.Map   // name → *node
+	root  *node
+	all   []*node // guarded by mu
+	gate  atomic.Int32
+}
+
+// node is one named logger's shared state.
+type node struct {
+	tree   *Tree
+	name   string
+	parent *node
+
+	// guarded by tree.mu
+	level     Level
+	propagate bool
+	targets   []Target
+	children  []*node
+
+	eff   atomic.Int32 // effective level: nearest level set on the path to root
+	gate  atomic.Int32 // least level worth formatting: max(eff, route.min)
+	route atomic.Pointer[route]
+
+	base Logger
+}
+
+// route is what a record from a node reaches: its own targets, then its
+// ancestors' while propagate holds, each target once.
+type route struct {
+	targets []Target
+	min     Level
+	caller  bool
+	ctx     bool
+}
+
+// NewTree returns a tree whose root logger has o.RootLevel and no targets.
+func NewTree(o Options) *Tree {
+	t := &Tree{now: o.Now}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	lv := o.RootLevel
+	if lv == NOTSET {
+		lv = WARNING
+	}
+	t.root = t.newNode("root", nil)
+	t.root.level = lv
+	t.nodes.Store("root", t.root)
+	t.mu.Lock()
+	t.all = append(t.all, t.root)
+	t.refresh()
+	t.mu.Unlock()
+	return t
+}
+
+func (t *Tree) newNode(name string, parent *node) *node {
+	n := &node{tree: t, name: name, parent: parent, propagate: true}
+	n.base = Logger{n: n}
+	return n
+}
+
+// Canonical returns the canonical form of a logger name: dots around empty
+// components removed, and "" for the root logger, which may be named "",
+// "root" or ".".
+func Canonical(name string) string {
+	if name == "root" {
+		return ""
+	}
+	if !strings.Contains(name, "..") && !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, ".") {
+		return name
+	}
+	parts := strings.Split(name, ".")
+	parts = slices.DeleteFunc(parts, func(s string) bool { return s == "" })
+	return strings.Join(parts, ".")
+}
+
+// Get returns the logger with the given dotted name, creating it and its
+// ancestors as needed. The same name always returns the same *Logger.
+func (t *Tree) Get(name string) *Logger {
+	return &t.node(name).base
+}
+
+// Root returns the root logger.
+func (t *Tree) Root() *Logger { return &t.root.base }
+
+func (t *Tree) node(name string) *node {
+	if v, ok := t.nodes.Load(name); ok {
+		return v.(*node)
+	}
+	c := Canonical(name)
+	if c == "" {
+		return t.root
+	}
+	if v, ok := t.nodes.Load(c); ok {
+		return v.(*node)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.create(c)
+}
+
+// create makes the node c and its missing ancestors; t.mu is held.
+func (t *Tree) create(c string) *node {
+	if c == "" {
+		return t.root
+	}
+	if v, ok := t.nodes.Load(c); ok {
+		return v.(*node)
+	}
+	parent := t.root
+	if i := strings.LastIndexByte(c, '.'); i >= 0 {
+		parent = t.create(c[:i])
+	}
+	n := t.newNode(c, parent)
+	parent.children = append(parent.children, n)
+	t.all = append(t.all, n)
+	t.update(n)
+	t.gate.Store(min(t.gate.Load(), n.gate.Load()))
+	t.nodes.Store(c, n)
+	return n
+}
+
+// Names returns the names of all loggers created so far, sorted; the root
+// is "root".
+func (t *Tree) Names() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names := make([]string, 0, len(t.all))
+	for _, n := range t.all {
+		names = append(names, n.name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// SetLevel sets the named logger's own level; NOTSET makes it inherit its
+// parent's. The root cannot be NOTSET: setting it so restores WARNING.
+func (t *Tree) SetLevel(name string, lv Level) {
+	n := t.node(name)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n == t.root && lv == NOTSET {
+		lv = WARNING
+	}
+	n.level = lv
+	t.refresh()
+}
+
+// Level returns the named logger's own level (NOTSET when it inherits).
+func (t *Tree) Level(name string) Level {
+	n := t.node(name)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return n.level
+}
+
+// SetTargets replaces the named logger's own targets.
+func (t *Tree) SetTargets(name string, targets []Target) {
+	n := t.node(name)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n.targets = slices.Clone(targets)
+	t.refresh()
+}
+
+// SetPropagate sets whether the named logger's records also reach its
+// ancestors' targets (the default).
+func (t *Tree) SetPropagate(name string, on bool) {
+	n := t.node(name)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n.propagate = on
+	t.refresh()
+}
+
+// Config is a logger's configuration, as Configure takes it.
+type Config struct {
+	Level     Level
+	Propagate bool
+	Targets   []Target
+}
+
+// Configure applies configs to the named loggers and resets every other
+// logger to NOTSET, propagating, with no targets — all under one lock, so
+// that a record sees either the old configuration or the new one. The root
+// ("root") defaults to WARNING when absent.
+func (t *Tree) Configure(configs map[string]Config) {
+	canon := make(map[string]Config, len(configs))
+	for name, c := range configs {
+		canon[Canonical(name)] = c
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name := range canon {
+		t.create(name)
+	}
+	for _, n := range t.all {
+		key := n.name
+		if n == t.root {
+			key = ""
+		}
+		c, ok := canon[key]
+		if !ok {
+			c = Config{Propagate: true}
+		}
+		n.level, n.propagate, n.targets = c.Level, c.Propagate, slices.Clone(c.Targets)
+		if n == t.root && n.level == NOTSET {
+			n.level = WARNING
+		}
+	}
+	t.refresh()
+}
+
+// refresh recomputes every node's effective level and route, parents
+// before children (t.all is in creation order, parents first); t.mu is held.
+func (t *Tree) refresh() {
+	gate := OFF
+	for _, n := range t.all {
+		t.update(n)
+		gate = min(gate, Level(n.gate.Load()))
+	}
+	t.gate.Store(int32(gate))
+}
+
+// update recomputes n from its parent's published state; t.mu is held.
+func (t *Tree) update(n *node) {
+	eff := n.level
+	if eff == NOTSET && n.parent != nil {
+		eff = Level(n.parent.eff.Load())
+	}
+	var up *route
+	if n.propagate && n.parent != nil {
+		up = n.parent.route.Load()
+	}
+	r := up
+	if len(n.targets) > 0 || r == nil {
+		r = buildRoute(n.targets, up)
+	}
+	n.eff.Store(int32(eff))
+	n.route.Store(r)
+	n.gate.Store(int32(max(eff, r.min)))
+}
+
+func buildRoute(own []Target, up *route) *route {
+	r := &route{min: OFF}
+	add := func(tg Target) {
+		if tg.Sink == nil || tg.Format == nil || tg.Level >= OFF {
+			return
+		}
+		for _, have := range r.targets {
+			if have.Name == tg.Name {
+				return
+			}
+		}
+		r.targets = append(r.targets, tg)
+		r.min = min(r.min, max(tg.Level, 1))
+		r.caller = r.caller || tg.Format.NeedsCaller()
+		r.ctx = r.ctx || tg.Format.NeedsContext()
+	}
+	for _, tg := range own {
+		add(tg)
+	}
+	if up != nil {
+		for _, tg := range up.targets {
+			add(tg)
+		}
+	}
+	// Targets that share a formatter sit side by side so that a line is
+	// rendered once for them.
+	order := make(map[*Formatter]int)
+	for i, tg := range r.targets {
+		if _, ok := order[tg.Format]; !ok {
+			order[tg.Format] = i
+		}
+	}
+	slices.SortStableFunc(r.targets, func(a, b Target) int { return order[a.Format] - order[b.Format] })
+	return r
+}

@@ -1,0 +1,235 @@
+package levels
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// Logger is a named logger, or a view of one carrying attrs bound by With
+// and a group from WithGroup. Its method set mirrors *slog.Logger's, with
+// Critical added and gwlog's Level in place of slog.Level. A Logger is safe
+// for concurrent use; a call below the logger's level costs an atomic load
+// and a compare, and allocates nothing.
+type Logger struct {
+	n     *node
+	bound []byte // attrs from With, rendered
+	group string // "G.H." from WithGroup
+}
+
+// Name returns the logger's dotted name ("root" for the root logger).
+func (l *Logger) Name() string { return l.n.name }
+
+// EffectiveLevel returns the level that decides whether a record is
+// emitted: the logger's own, or its nearest ancestor's that is set.
+func (l *Logger) EffectiveLevel() Level { return Level(l.n.eff.Load()) }
+
+// Enabled reports whether a record at lv would reach any target.
+func (l *Logger) Enabled(_ context.Context, lv Level) bool {
+	return lv >= Level(l.n.gate.Load()) && lv < OFF
+}
+
+func (l *Logger) on(lv Level) bool { return lv >= Level(l.n.gate.Load()) }
+
+// Debug logs at DEBUG; args are key-value pairs or slog.Attrs, as for slog.
+func (l *Logger) Debug(msg string, args ...any) {
+	if l.on(DEBUG) {
+		l.write(nil, DEBUG, msg, args, nil)
+	}
+}
+
+// Info logs at INFO.
+func (l *Logger) Info(msg string, args ...any) {
+	if l.on(INFO) {
+		l.write(nil, INFO, msg, args, nil)
+	}
+}
+
+// Warn logs at WARNING.
+func (l *Logger) Warn(msg string, args ...any) {
+	if l.on(WARNING) {
+		l.write(nil, WARNING, msg, args, nil)
+	}
+}
+
+// Error logs at ERROR.
+func (l *Logger) Error(msg string, args ...any) {
+	if l.on(ERROR) {
+		l.write(nil, ERROR, msg, args, nil)
+	}
+}
+
+// Critical logs at CRITICAL.
+func (l *Logger) Critical(msg string, args ...any) {
+	if l.on(CRITICAL) {
+		l.write(nil, CRITICAL, msg, args, nil)
+	}
+}
+
+// DebugContext logs at DEBUG with the token and task label of ctx.
+func (l *Logger) DebugContext(ctx context.Context, msg string, args ...any) {
+	if l.on(DEBUG) {
+		l.write(ctx, DEBUG, msg, args, nil)
+	}
+}
+
+// InfoContext logs at INFO with the token and task label of ctx.
+func (l *Logger) InfoContext(ctx context.Context, msg string, args ...any) {
+	if l.on(INFO) {
+		l.write(ctx, INFO, msg, args, nil)
+	}
+}
+
+// WarnContext logs at WARNING with the token and task label of ctx.
+func (l *Logger) WarnContext(ctx context.Context, msg string, args ...any) {
+	if l.on(WARNING) {
+		l.write(ctx, WARNING, msg, args, nil)
+	}
+}
+
+// ErrorContext logs at ERROR with the token and task label of ctx.
+func (l *Logger) ErrorContext(ctx context.Context, msg string, args ...any) {
+	if l.on(ERROR) {
+		l.write(ctx, ERROR, msg, args, nil)
+	}
+}
+
+// CriticalContext logs at CRITICAL with the token and task label of ctx.
+func (l *Logger) CriticalContext(ctx context.Context, msg string, args ...any) {
+	if l.on(CRITICAL) {
+		l.write(ctx, CRITICAL, msg, args, nil)
+	}
+}
+
+// Log logs at lv; ctx may be nil.
+func (l *Logger) Log(ctx context.Context, lv Level, msg string, args ...any) {
+	if l.on(lv) && lv < OFF {
+		l.write(ctx, lv, msg, args, nil)
+	}
+}
+
+// LogAttrs logs at lv with typed attrs, the cheapest way to log: with
+// attrs built from slog's constructors it allocates nothing. ctx may be nil.
+func (l *Logger) LogAttrs(ctx context.Context, lv Level, msg string, attrs ...slog.Attr) {
+	if l.on(lv) && lv < OFF {
+		l.write(ctx, lv, msg, nil, attrs)
+	}
+}
+
+// With returns a view of l whose records carry args (key-value pairs or
+// slog.Attrs) in addition to their own. The attrs are rendered once, here.
+func (l *Logger) With(args ...any) *Logger {
+	if len(args) == 0 {
+		return l
+	}
+	c := *l
+	c.bound = appendAttrs(slices.Clip(l.bound), 0, l.group, argsToAttrs(nil, args))
+	return &c
+}
+
+// WithGroup returns a view of l that puts the keys of later attrs under
+// name ("name.key"). An empty name returns l.
+func (l *Logger) WithGroup(name string) *Logger {
+	if name == "" {
+		return l
+	}
+	c := *l
+	c.group = l.group + name + "."
+	return &c
+}
+
+// Handler returns an slog.Handler that logs through l, so that
+// slog.New(l.Handler()) is an *slog.Logger for this logger.
+func (l *Logger) Handler() slog.Handler {
+	return &handler{l: *l, named: true}
+}
+
+// maxAttrsOnStack is how many attrs a call converts without allocating.
+const maxAttrsOnStack = 8
+
+func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, attrs []slog.Attr) {
+	n := l.n
+	r := n.route.Load()
+	var arr [maxAttrsOnStack]slog.Attr
+	if len(args) > 0 {
+		attrs = argsToAttrs(arr[:0], args)
+	}
+	rec := Record{
+		Time:    n.tree.now(),
+		Level:   lv,
+		Logger:  n.name,
+		Message: msg,
+		Bound:   l.bound,
+		Group:   l.group,
+		Attrs:   attrs,
+	}
+	if r.caller {
+		var pcs [1]uintptr
+		// Skip Callers, write and the exported method.
+		runtime.Callers(3, pcs[:])
+		rec.PC = pcs[0]
+	}
+	if r.ctx && ctx != nil {
+		rec.Token, rec.Task = TokenFrom(ctx), TaskFrom(ctx)
+	}
+	emit(r, &rec)
+}
+
+// maxPooled is the largest line buffer returned to the pool.
+const maxPooled = 64 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// emit renders rec once per distinct formatter and hands the line to every
+// target of r that takes rec's level.
+func emit(r *route, rec *Record) {
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	var when int64
+	if !rec.Time.IsZero() {
+		when = rec.Time.UnixNano()
+	}
+	var last *Formatter
+	for i := range r.targets {
+		t := &r.targets[i]
+		if rec.Level < t.Level {
+			continue
+		}
+		if t.Format != last {
+			buf = t.Format.Append(buf[:0], rec)
+			last = t.Format
+		}
+		t.Sink.WriteLine(when, buf)
+	}
+	if cap(buf) <= maxPooled {
+		*bp = buf
+		bufPool.Put(bp)
+	}
+}
+
+// badKey is the key of a value that came without one, as in slog.
+const badKey = "!BADKEY"
+
+// argsToAttrs converts slog-style arguments: a string key and its value, or
+// an slog.Attr; anything else gets the key !BADKEY.
+func argsToAttrs(dst []slog.Attr, args []any) []slog.Attr {
+	for len(args) > 0 {
+		switch x := args[0].(type) {
+		case string:
+			if len(args) == 1 {
+				return append(dst, slog.String(badKey, x))
+			}
+			dst = append(dst, slog.Any(x, args[1]))
+			args = args[2:]
+		case slog.Attr:
+			dst = append(dst, x)
+			args = args[1:]
+		default:
+			dst = append(dst, slog.Any(badKey, x))
+			args = args[1:]
+		}
+	}
+	return dst
+}

@@ -1,0 +1,46 @@
+//go:build !race
+
+package levels
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+type discardSink struct{}
+
+func (discardSink) WriteLine(int64, []byte) {}
+
+func TestAllocations(t *testing.T) {
+	tree := NewTree(Options{})
+	tree.SetTargets("root", []Target{
+		{Name: "debug", Format: MustFormatter(FormatterOptions{}), Sink: discardSink{}},
+		{Name: "error", Level: ERROR, Format: MustFormatter(FormatterOptions{}), Sink: discardSink{}},
+	})
+	tree.SetLevel("root", INFO)
+	l := tree.Get("bench.service")
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		f    func()
+	}{
+		{"LogAttrs", func() {
+			l.LogAttrs(ctx, INFO, "request handled", slog.String("path", "/api/v1/status"), slog.Int("status", 200),
+				slog.Float64("temp", 21.5), slog.Int("latency_us", 1234))
+		}},
+		{"Info with args", func() { l.Info("request handled", "path", "/api/v1/status", "status", 200, "ok", true) }},
+		{"Error reaching two targets", func() { l.Error("failed", "code", 7) }},
+		{"filtered", func() { l.Debug("detail", "n", 1) }},
+		{"With logger", func() { l.With("a", 1).Warn("x") }},
+	}
+	for _, tt := range tests {
+		want := 0.0
+		if tt.name == "With logger" {
+			want = 3 // the view, its rendered attrs, and boxing the 1 in With's args
+		}
+		assert.LessOrEqual(t, testing.AllocsPerRun(1000, tt.f), want, tt.name)
+	}
+}

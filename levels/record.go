@@ -1,0 +1,63 @@
+package levels
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Record is one log event on its way to the formatters. Records live on the
+// caller's stack for the duration of one logging call: a Formatter must not
+// keep a Record or its slices after Append returns.
+type Record struct {
+	Time    time.Time // zero when unknown; formats render it as "-"
+	Level   Level
+	Logger  string // dotted logger name; "root" for the root logger
+	Message string
+
+	// Bound holds the attrs bound by Logger.With, already rendered as
+	// key='value' pairs.
+	Bound []byte
+	// Group is the dotted prefix ("G.H.") that Logger.WithGroup put in
+	// front of the keys of Attrs.
+	Group string
+	// Attrs are the call's attributes, in order.
+	Attrs []slog.Attr
+
+	PC    uintptr // caller's program counter; 0 unless a format needs it
+	Token string  // correlation token from the context
+	Task  string  // task label from the context
+}
+
+type ctxKey int
+
+const (
+	tokenKey ctxKey = iota
+	taskKey
+)
+
+// WithToken returns a context carrying the correlation token tok, rendered
+// by %(token)s. Access logging sets it per request so that a request's lines
+// and events can be fetched together.
+func WithToken(ctx context.Context, tok string) context.Context {
+	return context.WithValue(ctx, tokenKey, tok)
+}
+
+// TokenFrom returns the correlation token carried by ctx, or "".
+func TokenFrom(ctx context.Context) string {
+	s, _ := ctx.Value(tokenKey).(string)
+	return s
+}
+
+// WithTask returns a context carrying the task label task, rendered by
+// %(threadName)s: Go has no thread names, so a goroutine's work is labelled
+// through its context instead.
+func WithTask(ctx context.Context, task string) context.Context {
+	return context.WithValue(ctx, taskKey, task)
+}
+
+// TaskFrom returns the task label carried by ctx, or "".
+func TaskFrom(ctx context.Context) string {
+	s, _ := ctx.Value(taskKey).(string)
+	return s
+}
