@@ -1,0 +1,69 @@
+package units
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseSize(t *testing.T) {
+	good := map[string]int64{
+		"0": 0, "4096": 4096, "1B": 1, "1KiB": 1024, "1 KB": 1024, "1k": 1024, "100MiB": 100 << 20,
+		"1MB": 1 << 20, "1.5GiB": 3 << 29, "2gb": 2 << 30, " 7 mib ": 7 << 20,
+	}
+	for in, want := range good {
+		got, err := ParseSize(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "MiB", "-1", "-1KiB", "1TiB", "1e400", "NaN", "9999999999GiB", "1.5.5MiB", "ten"} {
+		_, err := ParseSize(in)
+		assert.ErrorIs(t, err, ErrSize, in)
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	assert.Equal(t, "700B", FormatSize(700))
+	assert.Equal(t, "1MiB", FormatSize(1<<20))
+	assert.Equal(t, "1.5GiB", FormatSize(3<<29))
+	assert.Equal(t, "-2KiB", FormatSize(-2048))
+}
+
+func TestParseDuration(t *testing.T) {
+	good := map[string]time.Duration{"30s": 30 * time.Second, "48h": 48 * time.Hour, "14d": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour, "0d": 0, "0": 0}
+	for in, want := range good {
+		got, err := ParseDuration(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "d", "-1h", "1x", "-2d", "1d-1h", "two days"} {
+		_, err := ParseDuration(in)
+		assert.ErrorIs(t, err, ErrDuration, in)
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"1MiB", "1.5GB", "-1", "4096", "1e9K"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSize(s)
+		if err == nil && (n < 0 || n >= 1<<62) {
+			t.Fatalf("%q → %d", s, n)
+		}
+	})
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"14d", "1d12h", "30s", "-1h", "99999d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err == nil && d < 0 {
+			t.Fatalf("%q → %s", s, d)
+		}
+	})
+}

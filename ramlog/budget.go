@@ -1,0 +1,54 @@
+package ramlog
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/gwlog/gwlog/internal/units"
+)
+
+// DefaultCap is the RAM cap of a Budget made with a limit of zero.
+const DefaultCap = 100 << 20
+
+// Budget is the global RAM cap that every ring draws from. A ring reserves
+// its whole size when it is made, so the bytes held by all rings can never
+// exceed the limit, whatever the load. Safe for concurrent use.
+type Budget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// NewBudget returns a budget of limit bytes; zero means DefaultCap.
+func NewBudget(limit int64) (*Budget, error) {
+	if limit == 0 {
+		limit = DefaultCap
+	}
+	if limit < 0 {
+		return nil, fmt.Errorf("%w: ram_cap %d", ErrSize, limit)
+	}
+	return &Budget{limit: limit}, nil
+}
+
+// Reserve takes n bytes from the budget, or fails with ErrOverBudget and
+// takes nothing.
+func (b *Budget) Reserve(n int64) error {
+	for {
+		used := b.used.Load()
+		if n < 0 || used+n > b.limit {
+			return fmt.Errorf("%w: %s more would make %s of %s", ErrOverBudget,
+				units.FormatSize(n), units.FormatSize(used+n), units.FormatSize(b.limit))
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return nil
+		}
+	}
+}
+
+// Release returns n bytes to the budget.
+func (b *Budget) Release(n int64) { b.used.Add(-n) }
+
+// Used returns the bytes reserved.
+func (b *Budget) Used() int64 { return b.used.Load() }
+
+// Limit returns the cap.
+func (b *Budget) Limit() int64 { return b.limit }

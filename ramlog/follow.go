@@ -1,0 +1,136 @@
+package ramlog
+
+import (
+	"bytes"
+	"context"
+	"iter"
+	"slices"
+	"strconv"
+)
+
+// follower is one live reader; writers only poke its channel.
+type follower struct {
+	wake chan struct{}
+}
+
+// followBatch bounds the bytes a follower copies per hold of the lock.
+const followBatch = 64 << 10
+
+// wake pokes the followers without blocking: a follower that is busy
+// already has a poke pending.
+func (s *Stream) wake() {
+	fs := s.followers.Load()
+	if fs == nil {
+		return
+	}
+	for _, f := range *fs {
+		select {
+		case f.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Stream) addFollower(f *follower) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	var next []*follower
+	if cur := s.followers.Load(); cur != nil {
+		next = slices.Clone(*cur)
+	}
+	next = append(next, f)
+	s.followers.Store(&next)
+}
+
+func (s *Stream) removeFollower(f *follower) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	cur := s.followers.Load()
+	if cur == nil {
+		return
+	}
+	next := slices.DeleteFunc(slices.Clone(*cur), func(x *follower) bool { return x == f })
+	if len(next) == 0 {
+		s.followers.Store(nil)
+		return
+	}
+	s.followers.Store(&next)
+}
+
+// Follow returns the lines written from now on, each with its newline, as
+// they arrive, until ctx ends or the stream is closed. It never slows
+// writers: a follower that falls behind by more than the ring holds skips
+// ahead and first gets a "… N lines missed" line. Each line is valid only
+// until the loop body returns.
+func (s *Stream) Follow(ctx context.Context) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		f := &follower{wake: make(chan struct{}, 1)}
+		s.addFollower(f)
+		defer s.removeFollower(f)
+		s.mu.Lock()
+		pos, rec := s.ring.Tail(), s.ring.TailRec()
+		s.mu.Unlock()
+		var buf []byte
+		for {
+			var missed uint64
+			buf, missed, pos, rec = s.read(buf[:0], pos, rec)
+			if missed > 0 {
+				mark := append([]byte("… "), strconv.FormatUint(missed, 10)...)
+				if !yield(append(mark, " lines missed\n"...)) {
+					return
+				}
+			}
+			for rest := buf; len(rest) > 0; {
+				i := bytes.IndexByte(rest, '\n') + 1
+				if i == 0 {
+					i = len(rest)
+				}
+				if !yield(rest[:i]) {
+					return
+				}
+				rest = rest[i:]
+			}
+			if len(buf) > 0 && ctx.Err() == nil {
+				continue // more may be waiting beyond the batch
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.done:
+				return
+			case <-f.wake:
+			}
+		}
+	}
+}
+
+// read copies whole lines from pos (record rec) on, at most about a batch,
+// and reports the lines skipped because they were evicted.
+func (s *Stream) read(dst []byte, pos, rec uint64) (_ []byte, missed, npos, nrec uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.ring
+	if pos < r.Head() {
+		missed = r.HeadRec() - rec
+		pos, rec = r.Head(), r.HeadRec()
+	}
+	end := r.Tail()
+	if end-pos > followBatch {
+		end = pos + followBatch
+	}
+	dst = r.AppendRange(dst, pos, end)
+	if end != r.Tail() {
+		// Stop after the last whole line of the batch; a line longer
+		// than the batch goes whole.
+		if i := bytes.LastIndexByte(dst, '\n'); i >= 0 {
+			dst = dst[:i+1]
+		} else {
+			dst = r.AppendRange(dst[:0], pos, r.Tail())
+			if i := bytes.IndexByte(dst, '\n'); i >= 0 {
+				dst = dst[:i+1]
+			}
+		}
+	}
+	nrec = rec + uint64(bytes.Count(dst, newline))
+	return dst, missed, pos + uint64(len(dst)), nrec
+}

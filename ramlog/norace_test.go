@@ -1,0 +1,25 @@
+//go:build !race
+
+package ramlog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWriteLineAllocatesNothing(t *testing.T) {
+	for _, rot := range []Rotation{{Kind: RotateSize, Size: 4096}, {Kind: RotateTime, Every: time.Minute}, {Kind: RotateNone}} {
+		s, err := New("x", Options{Rotate: rot, Keep: 3, RAM: 64 << 10})
+		require.NoError(t, err)
+		l := []byte("2026-11-21 23:37:17,123 INFO svc request handled path='/api/v1/status'\n")
+		// Warm up past the first rotations so that the segment table has
+		// its working size.
+		for range 10000 {
+			s.WriteLine(0, l)
+		}
+		assert.Zero(t, testing.AllocsPerRun(10000, func() { s.WriteLine(0, l) }), rot.String())
+	}
+}

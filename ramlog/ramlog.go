@@ -1,0 +1,490 @@
+package ramlog
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Options configure a Stream. The zero value means the defaults.
+type Options struct {
+	// Rotate says when a new segment starts; the zero value rotates at
+	// 1 MiB.
+	Rotate Rotation
+	// Keep is the number of history segments (files) kept besides the
+	// live one; zero means DefaultKeep.
+	Keep int
+	// RAM is the ring's size in bytes. Zero means (Keep+1) × Rotate.Size
+	// for size rotation, and 512 KiB × (Keep+1) otherwise.
+	RAM int64
+	// Budget is the global cap the ring is reserved from; nil means none.
+	Budget *Budget
+	// Location is the wall clock of time rotation and of segment names;
+	// nil means time.Local.
+	Location *time.Location
+	// Now stamps lines written without a time; nil means time.Now.
+	Now func() time.Time
+}
+
+// DefaultKeep is the number of history segments of a zero Options.
+const DefaultKeep = 5
+
+// timedRAMPerSegment sizes the ring of a time-rotated stream by default.
+const timedRAMPerSegment = 512 << 10
+
+// Chunks bound the eviction step of streams whose segments are not
+// bounded by a size (time and none rotation).
+const (
+	minChunk = 4 << 10
+	maxChunk = 1 << 20
+)
+
+// truncMark ends a line that was longer than a segment may hold.
+const truncMark = "…[truncated]\n"
+
+// Stream is a named log stream: a Ring of lines with file-like rotation,
+// retention, readers and counters. Lines are stored as written; each ends
+// with a newline (one is added when missing). Safe for concurrent use.
+type Stream struct {
+	name   string
+	base   string // name + ".log"
+	rot    Rotation
+	keep   int
+	loc    *time.Location
+	now    func() time.Time
+	chunk  int64 // largest segment
+	maxRec int   // longest line, newline included
+
+	mu          sync.Mutex
+	ring        *Ring
+	periodStart int64 // Unix ns; time rotation only
+	periodEnd   int64
+	written     uint64
+	truncated   uint64
+	refused     uint64 // lines not stored: written after Close, or refused
+	closed      bool
+
+	followers atomic.Pointer[[]*follower]
+	fmu       sync.Mutex // serializes changes to followers
+	done      chan struct{}
+}
+
+// New returns a stream named name (its files are name.log, name.log.1, …).
+func New(name string, o Options) (*Stream, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	rot := o.Rotate.withDefaults()
+	if err := rot.validate(); err != nil {
+		return nil, fmt.Errorf("stream %s: rotate: %w", name, err)
+	}
+	keep := o.Keep
+	switch {
+	case keep == 0:
+		keep = DefaultKeep
+	case keep < 0:
+		return nil, fmt.Errorf("stream %s: keep: %w: %d is negative", name, ErrSize, keep)
+	case keep > maxSegments/2:
+		return nil, fmt.Errorf("stream %s: keep: %w: %d is over %d", name, ErrSize, keep, maxSegments/2)
+	}
+	ram := o.RAM
+	sized := rot.Kind == RotateSize || rot.Kind == RotateBoth
+	if ram < 0 {
+		return nil, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, ram)
+	}
+	if ram == 0 {
+		if sized {
+			ram = int64(keep+1) * rot.Size
+		} else {
+			ram = int64(keep+1) * timedRAMPerSegment
+		}
+	}
+	s := &Stream{
+		name: name, base: name + ".log", rot: rot, keep: keep,
+		loc: o.Location, now: o.Now, done: make(chan struct{}),
+	}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if sized {
+		if rot.Size > ram/2 && !(keep == 0 && rot.Size <= ram) {
+			return nil, fmt.Errorf("stream %s: ram: %w: %d bytes cannot hold two segments of %d", name, ErrSize, ram, rot.Size)
+		}
+		s.chunk = rot.Size
+	} else {
+		s.chunk = min(max(ram/8, minChunk), maxChunk, ram/2)
+	}
+	if s.chunk < 2 {
+		return nil, fmt.Errorf("stream %s: ram: %w: %d bytes is too small", name, ErrSize, ram)
+	}
+	s.maxRec = int(s.chunk)
+	r, err := NewRing(ram, o.Budget)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", name, err)
+	}
+	s.ring = r
+	if rot.timed() {
+		s.startPeriod(s.now().UnixNano())
+	}
+	return s, nil
+}
+
+func checkName(name string) error {
+	if name == "" || !fs.ValidPath(name) || strings.ContainsAny(name, "/\\") || name == "." {
+		return fmt.Errorf("ramlog: stream name %q: want a plain file name", name)
+	}
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f || c == utf8.RuneError {
+			return fmt.Errorf("ramlog: stream name %q: control or invalid character", name)
+		}
+	}
+	return nil
+}
+
+// Name returns the stream's name.
+func (s *Stream) Name() string { return s.name }
+
+// Rotation returns the stream's rotation with defaults filled in.
+func (s *Stream) Rotation() Rotation { return s.rot }
+
+// Keep returns the number of history segments kept.
+func (s *Stream) Keep() int { return s.keep }
+
+// Write implements io.Writer: p is written as lines stamped now. It always
+// succeeds (lines may later be dropped, and are counted).
+func (s *Stream) Write(p []byte) (int, error) {
+	for rest := p; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			s.WriteLine(0, rest)
+			break
+		}
+		s.WriteLine(0, rest[:i+1])
+		rest = rest[i+1:]
+	}
+	return len(p), nil
+}
+
+// WriteLine stores one line stamped when (Unix ns; 0 means now). A line
+// longer than a segment is cut and marked; a missing newline is added.
+// WriteLine copies line and allocates nothing; it implements levels.Sink.
+func (s *Stream) WriteLine(when int64, line []byte) {
+	if when == 0 {
+		when = s.now().UnixNano()
+	}
+	var tail []byte
+	if len(line) == 0 || line[len(line)-1] != '\n' {
+		tail = newline
+	}
+	cut := false
+	if len(line)+len(tail) > s.maxRec {
+		tail = truncMarkBytes
+		if s.maxRec < 2*len(truncMark) {
+			tail = newline // a toy ring: no room for the marker
+		}
+		n := s.maxRec - len(tail)
+		for n > 0 && line[n]&0xC0 == 0x80 {
+			n--
+		}
+		line, cut = line[:n], true
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.refused++
+		s.written++
+		s.mu.Unlock()
+		return
+	}
+	s.rotate(when, int64(len(line)+len(tail)))
+	if !s.ring.Append(when, line, tail) {
+		s.refused++ // cannot happen with a valid stream; counted all the same
+	}
+	s.written++
+	if cut {
+		s.truncated++
+	}
+	s.mu.Unlock()
+	s.wake()
+}
+
+var (
+	newline        = []byte{'\n'}
+	truncMarkBytes = []byte(truncMark)
+)
+
+// rotate starts a new segment when the rotation says so; s.mu is held.
+func (s *Stream) rotate(when, n int64) {
+	cur := s.ring.Current()
+	if s.rot.timed() && when >= s.periodEnd {
+		s.startPeriod(when)
+		cur = s.ring.Current()
+	}
+	if cur.Records > 0 && cur.Len()+n > s.chunk {
+		s.ring.Rotate(cur.Period, cur.Part+1)
+		if s.rot.Kind == RotateSize || s.rot.Kind == RotateBoth {
+			s.trimKeep()
+		}
+	}
+}
+
+// startPeriod moves the stream to the period holding when; s.mu is held.
+func (s *Stream) startPeriod(when int64) {
+	start, end := s.rot.period(time.Unix(0, when), s.loc)
+	s.periodStart, s.periodEnd = start.UnixNano(), end.UnixNano()
+	s.ring.Rotate(s.periodStart, 0)
+	s.trimKeep()
+}
+
+// trimKeep evicts history beyond keep files, oldest first; s.mu is held.
+func (s *Stream) trimKeep() {
+	for len(s.files())-1 > s.keep {
+		segs := s.ring.Segments()
+		n := 1 // segments in the oldest file
+		for n < len(segs)-1 && !s.newFile(segs, n-1) {
+			n++
+		}
+		for range n {
+			s.ring.EvictOldest()
+		}
+	}
+}
+
+// perSegment reports whether every segment is a file of its own.
+func (s *Stream) perSegment() bool {
+	return s.rot.Kind == RotateSize || s.rot.Kind == RotateBoth
+}
+
+// newFile reports whether segs[i] ends a file, that is whether segs[i+1]
+// starts another one.
+func (s *Stream) newFile(segs []Segment, i int) bool {
+	if s.perSegment() {
+		return true
+	}
+	return segs[i].Period != segs[i+1].Period
+}
+
+// Close ends followers and gives the ring back to the budget; lines
+// written afterwards are refused and counted. Readers keep working.
+func (s *Stream) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.ring.Release()
+	close(s.done)
+	return nil
+}
+
+// Stats are a stream's counters.
+type Stats struct {
+	Name      string `json:"name"`
+	Bytes     int64  `json:"bytes"`     // bytes held
+	Cap       int64  `json:"cap"`       // ring size
+	Segments  int    `json:"segments"`  // files, the live one included
+	Lines     uint64 `json:"lines"`     // lines held
+	Written   uint64 `json:"written"`   // lines written: Lines + Drops
+	Drops     uint64 `json:"drops"`     // lines evicted, or refused after Close
+	Truncated uint64 `json:"truncated"` // lines cut to fit a segment
+}
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{
+		Name:      s.name,
+		Bytes:     s.ring.Len(),
+		Cap:       s.ring.Cap(),
+		Segments:  len(s.files()),
+		Lines:     s.ring.Records(),
+		Written:   s.written,
+		Drops:     s.ring.Evicted() + s.refused,
+		Truncated: s.truncated,
+	}
+}
+
+// SegmentInfo describes one file of a stream.
+type SegmentInfo struct {
+	Name    string    `json:"name"`
+	Size    int64     `json:"size"`
+	Lines   uint64    `json:"lines"`
+	Dropped uint64    `json:"dropped,omitempty"` // lines lost before this file's first
+	First   time.Time `json:"first"`
+	Last    time.Time `json:"last"`
+	Live    bool      `json:"live"`
+}
+
+// file is a run of ring segments shown as one file.
+type file struct {
+	name     string
+	from, to int // segment indexes, to exclusive
+}
+
+// files lists the stream's files, newest first; s.mu is held.
+func (s *Stream) files() []file {
+	segs := s.ring.Segments()
+	var out []file
+	to := len(segs)
+	n := 0
+	for i := len(segs) - 1; i >= 0; i-- {
+		if i > 0 && !s.newFile(segs, i-1) {
+			continue
+		}
+		out = append(out, file{name: s.fileName(&segs[i], n, to == len(segs)), from: i, to: to})
+		to = i
+		n++
+	}
+	return out
+}
+
+// fileName names the file that starts with g; n counts files from the
+// newest (0).
+func (s *Stream) fileName(g *Segment, n int, live bool) string {
+	if live {
+		return s.base
+	}
+	switch s.rot.Kind {
+	case RotateSize:
+		return s.base + "." + strconv.Itoa(n)
+	case RotateTime:
+		return s.base + "." + s.rot.suffix(time.Unix(0, g.Period).In(s.loc))
+	case RotateBoth:
+		name := s.base + "." + s.rot.suffix(time.Unix(0, g.Period).In(s.loc))
+		if g.Part > 0 {
+			name += "." + strconv.Itoa(g.Part)
+		}
+		return name
+	}
+	return s.base
+}
+
+// Segments describes the stream's files, newest first: name.log is the
+// live one.
+func (s *Stream) Segments() []SegmentInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files := s.files()
+	out := make([]SegmentInfo, 0, len(files))
+	for _, f := range files {
+		out = append(out, s.info(f))
+	}
+	return out
+}
+
+// info describes f; s.mu is held.
+func (s *Stream) info(f file) SegmentInfo {
+	segs := s.ring.Segments()
+	first, last := &segs[f.from], &segs[f.to-1]
+	si := SegmentInfo{
+		Name:    f.name,
+		Size:    int64(last.End - first.Start),
+		Dropped: first.Dropped,
+		Live:    f.to == len(segs),
+	}
+	if first.Dropped > 0 {
+		si.Size += int64(len(dropMarker(nil, first.Dropped)))
+	}
+	for _, g := range segs[f.from:f.to] {
+		si.Lines += g.Records
+		if g.Records > 0 {
+			if si.First.IsZero() {
+				si.First = time.Unix(0, g.First)
+			}
+			si.Last = time.Unix(0, g.Last)
+		}
+	}
+	return si
+}
+
+// dropMarker appends the in-band line that marks n lost lines.
+func dropMarker(dst []byte, n uint64) []byte {
+	dst = append(dst, "… "...)
+	dst = strconv.AppendUint(dst, n, 10)
+	return append(dst, " lines dropped\n"...)
+}
+
+// AppendFile appends the content of the named file (as Segments names it)
+// to dst: its lines, after a "… N lines dropped" line when lines were lost
+// before it. ok is false when there is no such file.
+func (s *Stream) AppendFile(dst []byte, name string) (_ []byte, info SegmentInfo, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.files() {
+		if f.name != name {
+			continue
+		}
+		segs := s.ring.Segments()
+		if segs[f.from].Dropped > 0 {
+			dst = dropMarker(dst, segs[f.from].Dropped)
+		}
+		dst = s.ring.AppendRange(dst, segs[f.from].Start, segs[f.to-1].End)
+		return dst, s.info(f), true
+	}
+	return dst, SegmentInfo{}, false
+}
+
+// AppendTail appends the last n lines held to dst, oldest first. When n
+// reaches past the oldest line held and lines were lost, a "… N lines
+// dropped" line comes first.
+func (s *Stream) AppendTail(dst []byte, n int) []byte {
+	if n <= 0 {
+		return dst
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, b := s.ring.slices(s.ring.Head(), s.ring.Tail())
+	start, found := lastLines(a, b, n)
+	if found < n {
+		if lost := s.ring.Segments()[0].Dropped; lost > 0 {
+			dst = dropMarker(dst, lost)
+		}
+	}
+	if start < len(a) {
+		dst = append(dst, a[start:]...)
+		return append(dst, b...)
+	}
+	return append(dst, b[start-len(a):]...)
+}
+
+// Tail returns the last n lines, without their newlines, oldest first.
+func (s *Stream) Tail(n int) []string {
+	buf := s.AppendTail(nil, n)
+	if len(buf) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(buf), "\n"), "\n")
+}
+
+// lastLines finds where the last n lines of a+b start (each line ends with
+// a newline) and how many lines there are from there.
+func lastLines(a, b []byte, n int) (start, found int) {
+	end := len(a) + len(b) - 1 // skip the final newline
+	for found < n && end >= 0 {
+		var i int
+		if end >= len(a) {
+			i = bytes.LastIndexByte(b[:end-len(a)], '\n')
+			if i >= 0 {
+				i += len(a)
+			} else {
+				i = bytes.LastIndexByte(a, '\n')
+			}
+		} else {
+			i = bytes.LastIndexByte(a[:end], '\n')
+		}
+		found++
+		end = i
+	}
+	return end + 1, found
+}
+

@@ -1,0 +1,224 @@
+package ramlog
+
+import (
+	"fmt"
+)
+
+// Segment describes one segment of a Ring: a run of records written
+// between two rotations, held contiguously (modulo wrap-around) in the
+// ring's buffer. Positions and record numbers are absolute: they count
+// from the ring's creation and never repeat.
+type Segment struct {
+	ID       uint64 // increases by one per segment
+	Start    uint64 // absolute byte position of the first byte
+	End      uint64 // absolute byte position after the last byte
+	FirstRec uint64 // absolute number of the first record
+	Records  uint64 // records held
+	// Dropped counts the records evicted before this segment while it was
+	// the oldest: the gap a reader meets at the ring's head.
+	Dropped uint64
+	// Period is the start of the time period the segment belongs to, in
+	// Unix nanoseconds, for time rotation; Part numbers segments within a
+	// period. Both are labels the ring keeps for its owner.
+	Period int64
+	Part   int
+	// First and Last are the times of the first and last record, in Unix
+	// nanoseconds; zero while empty.
+	First, Last int64
+	Sealed      bool
+}
+
+// Len returns the segment's size in bytes.
+func (g *Segment) Len() int64 { return int64(g.End - g.Start) }
+
+// Ring is a segmented byte ring: a preallocated buffer holding records in
+// segments, oldest first. Appending never allocates; when a record does
+// not fit, whole segments are evicted from the head, oldest first, and
+// counted. The ring stores bytes only and knows nothing of lines.
+//
+// Ring is not safe for concurrent use: its owner (a Stream, or the event
+// log) serializes access.
+type Ring struct {
+	buf        []byte
+	head, tail uint64 // absolute byte positions; tail-head <= len(buf)
+	headRec    uint64 // absolute number of the oldest record held
+	tailRec    uint64 // absolute number of the next record
+	segs       []Segment
+	nextID     uint64
+	evicted    uint64 // records evicted in all
+	budget     *Budget
+	released   bool
+
+	// OnEvict, when set, is called with a segment just before its bytes
+	// are given up, with the ring still intact, so that it can be spilled.
+	OnEvict func(r *Ring, g *Segment)
+}
+
+// maxSegments bounds the segment table, so that a ring fed one-byte
+// segments cannot grow its table without end.
+const maxSegments = 4096
+
+// NewRing allocates a ring of size bytes, reserved from b (nil: no cap).
+func NewRing(size int64, b *Budget) (*Ring, error) {
+	if size <= 0 {
+		return nil, fmt.Errorf("%w: ring size %d", ErrSize, size)
+	}
+	if int64(int(size)) != size {
+		return nil, fmt.Errorf("%w: ring size %d does not fit this platform", ErrSize, size)
+	}
+	if b != nil {
+		if err := b.Reserve(size); err != nil {
+			return nil, err
+		}
+	}
+	r := &Ring{buf: make([]byte, size), budget: b, segs: make([]Segment, 0, 16)}
+	r.open(0, 0)
+	return r, nil
+}
+
+// Release gives the ring's bytes back to its budget. The ring must not be
+// used afterwards. Release is idempotent.
+func (r *Ring) Release() {
+	if r.released {
+		return
+	}
+	r.released = true
+	if r.budget != nil {
+		r.budget.Release(int64(len(r.buf)))
+	}
+}
+
+// Cap returns the ring's size in bytes.
+func (r *Ring) Cap() int64 { return int64(len(r.buf)) }
+
+// Len returns the bytes held.
+func (r *Ring) Len() int64 { return int64(r.tail - r.head) }
+
+// Records returns the records held.
+func (r *Ring) Records() uint64 { return r.tailRec - r.headRec }
+
+// Evicted returns the records evicted since the ring was made.
+func (r *Ring) Evicted() uint64 { return r.evicted }
+
+// Head and Tail return the absolute byte positions of the oldest byte held
+// and of the next byte to be written; HeadRec and TailRec the same in
+// records.
+func (r *Ring) Head() uint64    { return r.head }
+func (r *Ring) Tail() uint64    { return r.tail }
+func (r *Ring) HeadRec() uint64 { return r.headRec }
+func (r *Ring) TailRec() uint64 { return r.tailRec }
+
+// Segments returns the segments, oldest first; the last is the open one.
+// The slice is the ring's own: valid until the next call that changes it.
+func (r *Ring) Segments() []Segment { return r.segs }
+
+// Current returns the open segment.
+func (r *Ring) Current() *Segment { return &r.segs[len(r.segs)-1] }
+
+func (r *Ring) open(period int64, part int) {
+	r.segs = append(r.segs, Segment{ID: r.nextID, Start: r.tail, End: r.tail, FirstRec: r.tailRec, Period: period, Part: part})
+	r.nextID++
+}
+
+// Rotate seals the open segment and opens a new one labelled period and
+// part. An empty open segment is relabelled instead.
+func (r *Ring) Rotate(period int64, part int) {
+	cur := r.Current()
+	if cur.Records == 0 {
+		cur.Period, cur.Part = period, part
+		return
+	}
+	cur.Sealed = true
+	if len(r.segs) >= maxSegments {
+		r.EvictOldest()
+	}
+	r.open(period, part)
+}
+
+// EvictOldest drops the oldest segment, unless it is the only one, and
+// reports whether it did.
+func (r *Ring) EvictOldest() bool {
+	if len(r.segs) < 2 {
+		return false
+	}
+	g := &r.segs[0]
+	if r.OnEvict != nil {
+		r.OnEvict(r, g)
+	}
+	lost := g.Records + g.Dropped
+	r.evicted += g.Records
+	r.head = g.End
+	r.headRec = g.FirstRec + g.Records
+	copy(r.segs, r.segs[1:])
+	r.segs = r.segs[:len(r.segs)-1]
+	r.segs[0].Dropped += lost
+	return true
+}
+
+// Append writes the record a+b (b may be empty) at time when (Unix ns) to
+// the open segment, evicting old segments to make room. A record longer
+// than the ring is refused; Append reports whether it was written.
+func (r *Ring) Append(when int64, a, b []byte) bool {
+	n := uint64(len(a) + len(b))
+	size := uint64(len(r.buf))
+	if n == 0 || n > size {
+		return false
+	}
+	for size-(r.tail-r.head) < n {
+		if !r.EvictOldest() {
+			// Only the open segment is left and it is too full: seal it
+			// so that it can go too.
+			cur := r.Current()
+			r.Rotate(cur.Period, cur.Part+1)
+			if !r.EvictOldest() {
+				return false
+			}
+		}
+	}
+	r.put(a)
+	r.put(b)
+	cur := r.Current()
+	cur.End = r.tail
+	if cur.Records == 0 {
+		cur.First = when
+	}
+	cur.Records++
+	cur.Last = when
+	r.tailRec++
+	return true
+}
+
+func (r *Ring) put(p []byte) {
+	size := uint64(len(r.buf))
+	off := r.tail % size
+	n := copy(r.buf[off:], p)
+	copy(r.buf, p[n:])
+	r.tail += uint64(len(p))
+}
+
+// AppendRange appends the bytes held at absolute positions [from, to) to
+// dst. The range must lie within [Head, Tail].
+func (r *Ring) AppendRange(dst []byte, from, to uint64) []byte {
+	a, b := r.slices(from, to)
+	return append(append(dst, a...), b...)
+}
+
+// slices returns the bytes at [from, to) as at most two slices of the
+// buffer, valid until the next write.
+func (r *Ring) slices(from, to uint64) ([]byte, []byte) {
+	if from < r.head {
+		from = r.head
+	}
+	if to > r.tail {
+		to = r.tail
+	}
+	if from >= to {
+		return nil, nil
+	}
+	size := uint64(len(r.buf))
+	s, e := from%size, to%size
+	if s < e {
+		return r.buf[s:e], nil
+	}
+	return r.buf[s:], r.buf[:e]
+}

@@ -1,0 +1,240 @@
+package ramlog
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func names(s *Stream) []string {
+	var out []string
+	for _, si := range s.Segments() {
+		out = append(out, si.Name)
+	}
+	return out
+}
+
+func line(i int) []byte { return fmt.Appendf(nil, "line %04d\n", i) } // 10 bytes
+
+func TestSizeRotationNamesAndKeep(t *testing.T) {
+	s, err := New("debug", Options{Rotate: Rotation{Kind: RotateSize, Size: 100}, Keep: 2})
+	require.NoError(t, err)
+	assert.Equal(t, int64(300), s.Stats().Cap, "(keep+1) × size")
+	for i := range 25 {
+		s.WriteLine(1, line(i))
+	}
+	assert.Equal(t, []string{"debug.log", "debug.log.1", "debug.log.2"}, names(s))
+	segs := s.Segments()
+	assert.Equal(t, uint64(5), segs[0].Lines)
+	assert.True(t, segs[0].Live)
+	assert.Equal(t, uint64(10), segs[1].Lines)
+	assert.Equal(t, uint64(10), segs[2].Lines)
+	st := s.Stats()
+	assert.Equal(t, uint64(25), st.Written)
+	assert.Equal(t, uint64(25), st.Lines+st.Drops)
+	assert.Equal(t, uint64(0), st.Drops)
+
+	for i := 25; i < 40; i++ {
+		s.WriteLine(1, line(i))
+	}
+	st = s.Stats()
+	assert.Equal(t, uint64(10), st.Drops, "debug.log.3 went")
+	assert.Equal(t, uint64(40), st.Lines+st.Drops)
+	oldest, info, ok := s.AppendFile(nil, "debug.log.2")
+	require.True(t, ok)
+	assert.True(t, strings.HasPrefix(string(oldest), "… 10 lines dropped\nline 0010\n"), string(oldest))
+	assert.Equal(t, int64(len(oldest)), info.Size)
+	assert.Equal(t, uint64(10), info.Dropped)
+	live, _, ok := s.AppendFile(nil, "debug.log")
+	require.True(t, ok)
+	assert.Equal(t, "line 0030\nline 0031\nline 0032\nline 0033\nline 0034\nline 0035\nline 0036\nline 0037\nline 0038\nline 0039\n", string(live))
+	_, _, ok = s.AppendFile(nil, "debug.log.3")
+	assert.False(t, ok)
+}
+
+func TestTimeRotationNames(t *testing.T) {
+	loc := time.UTC
+	c := &clock{t: time.Date(2026, 11, 20, 23, 58, 0, 0, loc)}
+	s, err := New("access", Options{Rotate: Rotation{Kind: RotateTime}, Keep: 2, Location: loc, Now: c.now, RAM: 64 << 10})
+	require.NoError(t, err)
+	days := []time.Time{
+		time.Date(2026, 11, 20, 23, 59, 0, 0, loc),
+		time.Date(2026, 11, 21, 0, 0, 0, 0, loc),
+		time.Date(2026, 11, 22, 12, 0, 0, 0, loc),
+		time.Date(2026, 11, 23, 1, 0, 0, 0, loc),
+	}
+	for d, at := range days {
+		for i := range 3 {
+			s.WriteLine(at.Add(time.Duration(i)*time.Second).UnixNano(), fmt.Appendf(nil, "day %d req %d\n", d, i))
+		}
+	}
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-22", "access.log.2026-11-21"}, names(s))
+	st := s.Stats()
+	assert.Equal(t, uint64(3), st.Drops, "the 20th is beyond keep 2")
+	data, info, ok := s.AppendFile(nil, "access.log.2026-11-21")
+	require.True(t, ok)
+	assert.Equal(t, "… 3 lines dropped\nday 1 req 0\nday 1 req 1\nday 1 req 2\n", string(data))
+	assert.Equal(t, days[1].Add(2*time.Second), info.Last.UTC())
+	assert.Equal(t, days[1], info.First.UTC())
+
+	// A line stamped before the current period stays in it.
+	s.WriteLine(days[2].UnixNano(), []byte("late\n"))
+	assert.Equal(t, []string{"day 3 req 2", "late"}, s.Tail(2))
+	// A line without a time takes the clock's.
+	c.set(time.Date(2026, 11, 24, 0, 0, 1, 0, loc))
+	s.WriteLine(0, []byte("next day"))
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-23", "access.log.2026-11-22"}, names(s))
+	assert.Equal(t, []string{"next day"}, s.Tail(1))
+}
+
+func TestTimeRotationChunksOneBigPeriod(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	s, err := New("access", Options{Rotate: Rotation{Kind: RotateTime}, RAM: 64 << 10, Location: time.UTC, Now: c.now})
+	require.NoError(t, err)
+	at := c.now().UnixNano()
+	for i := range 20000 {
+		s.WriteLine(at, line(i))
+	}
+	assert.Equal(t, []string{"access.log"}, names(s), "one period is one file however it is chunked")
+	st := s.Stats()
+	assert.LessOrEqual(t, st.Bytes, int64(64<<10))
+	assert.Greater(t, st.Bytes, int64(56<<10), "eviction goes by chunks of an eighth")
+	assert.Equal(t, uint64(20000), st.Lines+st.Drops)
+	data, _, _ := s.AppendFile(nil, "access.log")
+	assert.True(t, strings.HasPrefix(string(data), fmt.Sprintf("… %d lines dropped\n", st.Drops)))
+	assert.True(t, strings.HasSuffix(string(data), string(line(19999))))
+}
+
+func TestBothRotation(t *testing.T) {
+	at := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	c := &clock{t: at}
+	s, err := New("access", Options{Rotate: Rotation{Kind: RotateBoth, Every: 10 * time.Minute, Size: 30}, Keep: 10, Location: time.UTC, Now: c.now})
+	require.NoError(t, err)
+	for i := range 7 {
+		s.WriteLine(at.UnixNano(), line(i))
+	}
+	s.WriteLine(at.Add(10*time.Minute).UnixNano(), line(7))
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-21_10-00.2", "access.log.2026-11-21_10-00.1", "access.log.2026-11-21_10-00"}, names(s))
+}
+
+func TestNoRotation(t *testing.T) {
+	s, err := New("boot", Options{Rotate: Rotation{Kind: RotateNone}, RAM: 40 << 10})
+	require.NoError(t, err)
+	for i := range 10000 {
+		s.WriteLine(1, line(i))
+	}
+	assert.Equal(t, []string{"boot.log"}, names(s))
+	assert.Equal(t, uint64(10000), s.Stats().Lines+s.Stats().Drops)
+}
+
+func TestTailAcrossWrapAndMarker(t *testing.T) {
+	s, err := New("debug", Options{Rotate: Rotation{Kind: RotateSize, Size: 50}, Keep: 1})
+	require.NoError(t, err)
+	assert.Empty(t, s.Tail(5))
+	for i := range 13 {
+		s.WriteLine(1, line(i))
+	}
+	assert.Equal(t, []string{"line 0010", "line 0011", "line 0012"}, s.Tail(3))
+	all := s.Tail(100)
+	assert.Equal(t, "… 5 lines dropped", all[0])
+	assert.Equal(t, "line 0005", all[1])
+	assert.Len(t, all, 9)
+	assert.Empty(t, s.Tail(0))
+}
+
+func TestLinesAreNormalised(t *testing.T) {
+	s, err := New("x", Options{Rotate: Rotation{Kind: RotateSize, Size: 64}, Keep: 5})
+	require.NoError(t, err)
+	s.WriteLine(1, []byte("no newline"))
+	s.WriteLine(1, nil)
+	s.WriteLine(1, []byte(strings.Repeat("é", 100)))
+	n, err := s.Write([]byte("two\nlines"))
+	require.NoError(t, err)
+	assert.Equal(t, 9, n)
+	tail := s.Tail(10)
+	assert.Equal(t, "no newline", tail[0])
+	assert.Equal(t, "", tail[1])
+	assert.True(t, strings.HasSuffix(tail[2], "…[truncated]"), tail[2])
+	assert.LessOrEqual(t, len(tail[2])+1, 64)
+	assert.Equal(t, []string{"two", "lines"}, tail[3:])
+	assert.Equal(t, uint64(1), s.Stats().Truncated)
+}
+
+func TestBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"bad name", Options{}, `stream name "a/b"`},
+		{"negative keep", Options{Keep: -1}, "keep: ramlog: invalid size: -1 is negative"},
+		{"negative ram", Options{RAM: -5}, "ram: ramlog: invalid size: -5 is negative"},
+		{"ram too small", Options{RAM: 1 << 20}, "1048576 bytes cannot hold two segments of 1048576"},
+		{"bad period", Options{Rotate: Rotation{Kind: RotateTime, Every: 90 * time.Second}}, "period 1m30s is not whole minutes"},
+		{"negative size", Options{Rotate: Rotation{Size: -1}}, "negative size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := "s"
+			if tt.name == "bad name" {
+				name = "a/b"
+			}
+			_, err := New(name, tt.opts)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	for _, bad := range []string{"", ".", "..", "a\x00", "x\\y"} {
+		_, err := New(bad, Options{})
+		assert.Error(t, err, "%q", bad)
+	}
+}
+
+func TestCloseRefusesAndCounts(t *testing.T) {
+	b, err := NewBudget(10 << 20)
+	require.NoError(t, err)
+	s, err := New("x", Options{Budget: b})
+	require.NoError(t, err)
+	assert.Equal(t, int64(6<<20), b.Used())
+	s.WriteLine(1, []byte("kept"))
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close())
+	assert.Equal(t, int64(0), b.Used())
+	s.WriteLine(1, []byte("refused"))
+	st := s.Stats()
+	assert.Equal(t, uint64(1), st.Drops)
+	assert.Equal(t, st.Written, st.Lines+st.Drops)
+	assert.Equal(t, []string{"kept"}, s.Tail(5), "readers keep working")
+}
+
+func TestConcurrentWritersCountEveryLine(t *testing.T) {
+	s, err := New("x", Options{Rotate: Rotation{Kind: RotateSize, Size: 4096}, Keep: 3})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 5000 {
+				s.WriteLine(1, fmt.Appendf(nil, "w%d %d\n", w, i))
+			}
+		})
+	}
+	wg.Wait()
+	st := s.Stats()
+	assert.Equal(t, uint64(20000), st.Written)
+	assert.Equal(t, uint64(20000), st.Lines+st.Drops)
+	assert.LessOrEqual(t, st.Bytes, st.Cap)
+}
