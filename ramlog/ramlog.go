@@ -487,4 +487,3 @@ func lastLines(a, b []byte, n int) (start, found int) {
 	}
 	return end + 1, found
 }
-

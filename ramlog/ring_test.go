@@ -19,7 +19,7 @@ func TestRingAppendEvictWrap(t *testing.T) {
 	require.True(t, r.Append(2, []byte("bbbbbbbbbb"), nil)) // 20
 	r.Rotate(0, 2)
 	require.True(t, r.Append(3, []byte("cccccccccc"), []byte("!"))) // 31
-	require.True(t, r.Append(4, []byte("dd"), nil))                  // 33 > 32: evicts a's segment
+	require.True(t, r.Append(4, []byte("dd"), nil))                 // 33 > 32: evicts a's segment
 	assert.Equal(t, []string{"aaaaaaaaaa"}, evicted)
 	assert.Equal(t, uint64(1), r.Evicted())
 	assert.Equal(t, int64(23), r.Len())
