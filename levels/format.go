@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -404,13 +405,32 @@ func appendSeconds(dst []byte, ns int64, prec int) []byte {
 	return append(dst, digits[:prec]...)
 }
 
+// frames caches resolved call sites: a program has few, and resolving
+// one allocates.
+var (
+	frames     sync.Map // uintptr → runtime.Frame
+	frameCount atomic.Int32
+)
+
+// maxFrames bounds the cache; sites beyond it are resolved each time.
+const maxFrames = 8192
+
 func frame(pc uintptr) runtime.Frame {
 	if pc == 0 {
 		return runtime.Frame{File: "?", Function: "?"}
 	}
+	if fr, ok := frames.Load(pc); ok {
+		return fr.(runtime.Frame)
+	}
 	fr, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	if fr.File == "" {
 		fr.File = "?"
+	}
+	fr.Func = nil // not used; keeps the cache small
+	if frameCount.Load() < maxFrames {
+		if _, loaded := frames.LoadOrStore(pc, fr); !loaded {
+			frameCount.Add(1)
+		}
 	}
 	return fr
 }

@@ -80,7 +80,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		Group:   l.group,
 		Attrs:   attrs,
 	}
-	if rt.caller {
+	if lv >= rt.callerMin {
 		rec.PC = r.PC
 	}
 	if rt.ctx && ctx != nil {

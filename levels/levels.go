@@ -76,10 +76,10 @@ type node struct {
 // route is what a record from a node reaches: its own targets, then its
 // ancestors' while propagate holds, each target once.
 type route struct {
-	targets []Target
-	min     Level
-	caller  bool
-	ctx     bool
+	targets   []Target
+	min       Level
+	callerMin Level // least level some target that renders the caller takes
+	ctx       bool
 }
 
 // NewTree returns a tree whose root logger has o.RootLevel and no targets.
@@ -291,7 +291,7 @@ func (t *Tree) update(n *node) {
 }
 
 func buildRoute(own []Target, up *route) *route {
-	r := &route{min: OFF}
+	r := &route{min: OFF, callerMin: OFF}
 	add := func(tg Target) {
 		if tg.Sink == nil || tg.Format == nil || tg.Level >= OFF {
 			return
@@ -303,7 +303,9 @@ func buildRoute(own []Target, up *route) *route {
 		}
 		r.targets = append(r.targets, tg)
 		r.min = min(r.min, max(tg.Level, 1))
-		r.caller = r.caller || tg.Format.NeedsCaller()
+		if tg.Format.NeedsCaller() {
+			r.callerMin = min(r.callerMin, max(tg.Level, 1))
+		}
 		r.ctx = r.ctx || tg.Format.NeedsContext()
 	}
 	for _, tg := range own {

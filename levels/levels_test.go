@@ -208,3 +208,17 @@ func TestLevelChangesWhileLogging(t *testing.T) {
 type countSink struct{ n *atomic.Int64 }
 
 func (c countSink) WriteLine(_ int64, _ []byte) { c.n.Add(1) }
+
+func TestCallerCapturedOnlyForLevelsThatRenderIt(t *testing.T) {
+	tree := testTree()
+	var debug, errs memSink
+	tree.SetTargets("root", []Target{
+		target("debug", NOTSET, "%(message)s", &debug),
+		target("error", ERROR, "%(message)s %(lineno)d", &errs),
+	})
+	tree.SetLevel("root", DEBUG)
+	r := tree.Get("x").n.route.Load()
+	assert.Equal(t, ERROR, r.callerMin)
+	tree.Get("x").Error("e")
+	assert.NotEqual(t, "e 0", errs.last(), "the caller's line is rendered")
+}

@@ -165,7 +165,7 @@ func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, at
 		Group:   l.group,
 		Attrs:   attrs,
 	}
-	if r.caller {
+	if lv >= r.callerMin {
 		var pcs [1]uintptr
 		// Skip Callers, write and the exported method.
 		runtime.Callers(3, pcs[:])

@@ -18,7 +18,7 @@ func TestAllocations(t *testing.T) {
 	tree := NewTree(Options{})
 	tree.SetTargets("root", []Target{
 		{Name: "debug", Format: MustFormatter(FormatterOptions{}), Sink: discardSink{}},
-		{Name: "error", Level: ERROR, Format: MustFormatter(FormatterOptions{}), Sink: discardSink{}},
+		{Name: "error", Level: ERROR, Format: MustFormatter(FormatterOptions{Pattern: "%(filename)s:%(lineno)d %(message)s"}), Sink: discardSink{}},
 	})
 	tree.SetLevel("root", INFO)
 	l := tree.Get("bench.service")
@@ -32,7 +32,7 @@ func TestAllocations(t *testing.T) {
 				slog.Float64("temp", 21.5), slog.Int("latency_us", 1234))
 		}},
 		{"Info with args", func() { l.Info("request handled", "path", "/api/v1/status", "status", 200, "ok", true) }},
-		{"Error reaching two targets", func() { l.Error("failed", "code", 7) }},
+		{"Error reaching two targets, one with the caller", func() { l.Error("failed", "code", 7) }},
 		{"filtered", func() { l.Debug("detail", "n", 1) }},
 		{"With logger", func() { l.With("a", 1).Warn("x") }},
 	}

@@ -66,6 +66,7 @@ type Stream struct {
 	periodStart int64 // Unix ns; time rotation only
 	periodEnd   int64
 	written     uint64
+	wbytes      uint64
 	truncated   uint64
 	refused     uint64 // lines not stored: written after Close, or refused
 	closed      bool
@@ -209,6 +210,7 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 		s.refused++ // cannot happen with a valid stream; counted all the same
 	}
 	s.written++
+	s.wbytes += uint64(len(line) + len(tail))
 	if cut {
 		s.truncated++
 	}
@@ -246,7 +248,7 @@ func (s *Stream) startPeriod(when int64) {
 
 // trimKeep evicts history beyond keep files, oldest first; s.mu is held.
 func (s *Stream) trimKeep() {
-	for len(s.files())-1 > s.keep {
+	for s.fileCount()-1 > s.keep {
 		segs := s.ring.Segments()
 		n := 1 // segments in the oldest file
 		for n < len(segs)-1 && !s.newFile(segs, n-1) {
@@ -288,14 +290,15 @@ func (s *Stream) Close() error {
 
 // Stats are a stream's counters.
 type Stats struct {
-	Name      string `json:"name"`
-	Bytes     int64  `json:"bytes"`     // bytes held
-	Cap       int64  `json:"cap"`       // ring size
-	Segments  int    `json:"segments"`  // files, the live one included
-	Lines     uint64 `json:"lines"`     // lines held
-	Written   uint64 `json:"written"`   // lines written: Lines + Drops
-	Drops     uint64 `json:"drops"`     // lines evicted, or refused after Close
-	Truncated uint64 `json:"truncated"` // lines cut to fit a segment
+	Name         string `json:"name"`
+	Bytes        int64  `json:"bytes"`         // bytes held
+	Cap          int64  `json:"cap"`           // ring size
+	Segments     int    `json:"segments"`      // files, the live one included
+	Lines        uint64 `json:"lines"`         // lines held
+	Written      uint64 `json:"written"`       // lines written: Lines + Drops
+	WrittenBytes uint64 `json:"written_bytes"` // bytes of the lines stored
+	Drops        uint64 `json:"drops"`         // lines evicted, or refused after Close
+	Truncated    uint64 `json:"truncated"`     // lines cut to fit a segment
 }
 
 // Stats returns the stream's counters.
@@ -303,14 +306,15 @@ func (s *Stream) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{
-		Name:      s.name,
-		Bytes:     s.ring.Len(),
-		Cap:       s.ring.Cap(),
-		Segments:  len(s.files()),
-		Lines:     s.ring.Records(),
-		Written:   s.written,
-		Drops:     s.ring.Evicted() + s.refused,
-		Truncated: s.truncated,
+		Name:         s.name,
+		Bytes:        s.ring.Len(),
+		Cap:          s.ring.Cap(),
+		Segments:     len(s.files()),
+		Lines:        s.ring.Records(),
+		Written:      s.written,
+		WrittenBytes: s.wbytes,
+		Drops:        s.ring.Evicted() + s.refused,
+		Truncated:    s.truncated,
 	}
 }
 
@@ -323,6 +327,18 @@ type SegmentInfo struct {
 	First   time.Time `json:"first"`
 	Last    time.Time `json:"last"`
 	Live    bool      `json:"live"`
+}
+
+// fileCount counts the files without listing them; s.mu is held.
+func (s *Stream) fileCount() int {
+	segs := s.ring.Segments()
+	n := 1
+	for i := 0; i < len(segs)-1; i++ {
+		if s.newFile(segs, i) {
+			n++
+		}
+	}
+	return n
 }
 
 // file is a run of ring segments shown as one file.

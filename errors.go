@@ -1,0 +1,7 @@
+package gwlog
+
+import "errors"
+
+// ErrConfig is returned by Open when an option is invalid; the wrapping
+// error names the option.
+var ErrConfig = errors.New("gwlog: config")

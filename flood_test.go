@@ -1,0 +1,115 @@
+package gwlog
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// TestFloodStaysUnderTheCap floods every stream with 20 × ram_cap from
+// several goroutines while a sampler checks, throughout, that the rings
+// hold no more than the cap and the heap no more than the cap + 4 MiB;
+// then that every line is either held or counted as dropped.
+func TestFloodStaysUnderTheCap(t *testing.T) {
+	const ramCap = 4 << 20
+	size := func(n int64) ramlog.Rotation { return ramlog.Rotation{Kind: ramlog.RotateSize, Size: n} }
+	rt := open(t, Options{
+		RAMCap: ramCap,
+		Screen: &syncBuffer{},
+		Streams: []StreamOptions{
+			{Name: Access, RAM: 512 << 10},
+			{Name: Error, RAM: 512 << 10},
+			{Name: EventLog, Rotate: size(128 << 10)},
+			{Name: Debug, Rotate: size(256 << 10)},
+		},
+	})
+	require.LessOrEqual(t, rt.Stats().RAMUsed, int64(ramCap))
+
+	var maxRing, maxHeap atomic.Int64
+	var sampling sync.WaitGroup
+	stop := make(chan struct{})
+	streams := rt.Streams()
+	sampling.Go(func() {
+		var ms runtime.MemStats
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var held int64
+			for _, s := range streams {
+				held += s.Stats().Bytes
+			}
+			runtime.ReadMemStats(&ms)
+			maxRing.Store(max(maxRing.Load(), held))
+			maxHeap.Store(max(maxHeap.Load(), int64(ms.HeapInuse)))
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+
+	writers := []struct {
+		logger string
+		level  levels.Level
+	}{
+		{"access", levels.INFO},              // access + debug
+		{"EventLog.webbrick.CT", levels.INFO}, // EventLog + debug
+		{"WebBrickGateway.Heating", levels.ERROR},
+		{"WebBrickGateway.Comms", levels.WARNING}, // debug only
+	}
+	// Lines of about 120 bytes; each writer offers 5 × the cap.
+	perWriter := 5 * ramCap / 120
+	if testing.Short() {
+		perWriter /= 4
+	}
+	var wg sync.WaitGroup
+	ctx := context.Background()
+	for _, w := range writers {
+		l := rt.Logger(w.logger)
+		wg.Go(func() {
+			for i := range perWriter {
+				l.LogAttrs(ctx, w.level, "request handled", slog.String("path", "/api/v1/status"),
+					slog.Int("status", 200), slog.Float64("temp", 21.5), slog.Int("i", i))
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	sampling.Wait()
+
+	want := map[string]uint64{
+		Access:   uint64(perWriter),
+		EventLog: uint64(perWriter),
+		Error:    uint64(perWriter),
+		Debug:    uint64(4 * perWriter),
+	}
+	var offered uint64
+	for _, s := range rt.Stats().Streams {
+		assert.Equal(t, want[s.Name], s.Written, s.Name)
+		assert.Equal(t, s.Written-s.Lines, s.Drops, "%s: drops = written - held", s.Name)
+		assert.LessOrEqual(t, s.Bytes, s.Cap, s.Name)
+		assert.Positive(t, s.Drops, s.Name)
+		offered += s.WrittenBytes
+		// The oldest file starts with the marker of the gap.
+		all := rt.Stream(s.Name).Tail(int(s.Lines) + 1)
+		assert.True(t, strings.HasPrefix(all[0], "… "), "%s: %q", s.Name, all[0])
+	}
+	if !testing.Short() {
+		assert.GreaterOrEqual(t, offered, uint64(20*ramCap), "the flood was 20 × the cap")
+	}
+	assert.LessOrEqual(t, maxRing.Load(), int64(ramCap), "ring bytes never pass the cap")
+	assert.LessOrEqual(t, maxHeap.Load(), int64(ramCap+4<<20), "heap in use stays within the cap + 4 MiB")
+	t.Logf("offered %d MiB; max ring %d KiB; max heap in use %d KiB", offered>>20, maxRing.Load()>>10, maxHeap.Load()>>10)
+}
