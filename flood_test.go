@@ -64,7 +64,7 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 		logger string
 		level  levels.Level
 	}{
-		{"access", levels.INFO},              // access + debug
+		{"access", levels.INFO},               // access + debug
 		{"EventLog.webbrick.CT", levels.INFO}, // EventLog + debug
 		{"WebBrickGateway.Heating", levels.ERROR},
 		{"WebBrickGateway.Comms", levels.WARNING}, // debug only

@@ -128,12 +128,12 @@ func profileLoggers(profile string) ([]LoggerOptions, error) {
 // Runtime wires the logger tree to RAM streams under one cap. Its methods
 // are safe for concurrent use.
 type Runtime struct {
-	tree    *levels.Tree
-	budget  *ramlog.Budget
-	streams map[string]*ramlog.Stream
-	order   []string // ring streams in the order they were declared
+	tree     *levels.Tree
+	budget   *ramlog.Budget
+	streams  map[string]*ramlog.Stream
+	order    []string // ring streams in the order they were declared
 	consoles map[string]*console
-	fsys    *ramlog.FS
+	fsys     *ramlog.FS
 
 	closeOnce sync.Once
 }
