@@ -59,7 +59,12 @@ func NewHandler(src Source) http.Handler {
 		_, _ = w.Write(s.AppendTail(nil, n))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the API is read-only")
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})
 	return mux
 }

@@ -1,0 +1,38 @@
+# gwlog — see README.md. `make run` and `make test` work on a fresh machine
+# with Go installed; everything else they need they fetch themselves.
+
+export PATH := $(PATH):/usr/local/go/bin
+GO       ?= go
+FUZZTIME ?= 5s
+
+.PHONY: run test unit fuzz bench fmt lint tidy
+
+## run: gwlogd on the embedded default config with the demo gateway
+##      (read back with: curl '127.0.0.1:8514/streams/debug?n=20')
+run:
+	$(GO) run ./cmd/gwlogd -demo
+
+## test: vet, unit tests under the race detector, bounded fuzzing, the
+##       bench module's build and its table parser
+test: lint unit fuzz
+	cd bench && $(GO) vet ./... && $(GO) test ./cmd/...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## fuzz: every fuzz target for FUZZTIME (default 5s) each
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
+
+## bench: gwlog side by side with zerolog, zap and slog; prints a table
+bench:
+	cd bench && GO=$(GO) ./run.sh
+
+fmt:
+	gofmt -w .
+
+## lint: gofmt, go vet, tidy modules
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff

@@ -1,0 +1,52 @@
+// Command gwlogd runs the gwlog runtime as a daemon: RAM rings, the
+// read-back HTTP API on loopback and, with -demo, a simulated gateway.
+// SIGINT and SIGTERM flush and exit 0; SIGHUP asks for a reload.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gwlog/gwlog/internal/daemon"
+)
+
+func main() {
+	var c daemon.Config
+	fs := flag.NewFlagSet("gwlogd", flag.ContinueOnError)
+	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
+	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
+	fs.Float64Var(&c.DemoOptions.Rate, "demo-rate", 1, "pace of the demo (1 = ten requests a second)")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "gwlogd: unexpected argument %q\n", fs.Arg(0))
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	c.Reload = reload
+	if err := daemon.Run(ctx, c); err != nil {
+		fmt.Fprintf(os.Stderr, "gwlogd: %v\n", err)
+		if errors.Is(err, daemon.ErrUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,120 @@
+// Package daemon is gwlogd: a gwlog runtime with its read-back HTTP API,
+// an optional demo gateway, and a clean stop.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/demo"
+)
+
+// DefaultHTTP is the address of the read-back API.
+const DefaultHTTP = "127.0.0.1:8514"
+
+// ErrUsage is returned for a bad command line or config: exit code 2.
+var ErrUsage = errors.New("usage")
+
+// Config is what gwlogd's flags set. The zero value means the defaults.
+type Config struct {
+	// HTTP is the read-back API's address; "" means DefaultHTTP, "none"
+	// turns it off. Only loopback addresses are accepted.
+	HTTP string
+	// Demo runs the simulated gateway.
+	Demo bool
+	// Demo configures it.
+	DemoOptions demo.Options
+	// Options configure the runtime.
+	Options gwlog.Options
+	// Ready, when set, is called with the API's bound address once it
+	// serves (tests listen on port 0).
+	Ready func(addr string)
+	// Reload receives a value for every reload request (SIGHUP).
+	Reload <-chan struct{}
+}
+
+// Run runs the daemon until ctx ends, then stops the demo and the API,
+// flushes and closes the runtime, and returns nil.
+func Run(ctx context.Context, c Config) error {
+	rt, err := gwlog.Open(c.Options)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	defer rt.Close()
+	screen := rt.Logger(gwlog.ScreenLogger)
+	screen.Info("gwlogd starting", "pid", os.Getpid(), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
+
+	var wg sync.WaitGroup
+	stop := func() {}
+	if c.HTTP != "none" {
+		addr := c.HTTP
+		if addr == "" {
+			addr = DefaultHTTP
+		}
+		if err := loopback(addr); err != nil {
+			screen.Error("gwlogd cannot start", "err", err)
+			return err
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			screen.Error("gwlogd cannot start", "err", err)
+			return fmt.Errorf("http: %w", err)
+		}
+		srv := &http.Server{Handler: rt.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+		wg.Go(func() { _ = srv.Serve(ln) })
+		stop = func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}
+		screen.Info("serving the read-back API", "addr", "http://"+ln.Addr().String())
+		if c.Ready != nil {
+			c.Ready(ln.Addr().String())
+		}
+	}
+	dctx, cancelDemo := context.WithCancel(ctx)
+	defer cancelDemo()
+	if c.Demo {
+		wg.Go(func() { demo.Run(dctx, rt, c.DemoOptions) })
+	}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-c.Reload:
+			screen.Info("reload requested: running on the embedded defaults, nothing to re-read")
+		}
+	}
+	cancelDemo()
+	stop()
+	wg.Wait()
+	var drops uint64
+	for _, s := range rt.Stats().Streams {
+		drops += s.Drops
+	}
+	screen.Info("gwlogd stopping", "drops", drops)
+	return nil
+}
+
+// loopback refuses addresses that would expose the unauthenticated API
+// beyond this machine.
+func loopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: -http %q: %w", ErrUsage, addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%w: -http %q: only loopback addresses are served (the read-back API has no authentication)", ErrUsage, addr)
+}

@@ -1,0 +1,134 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/demo"
+	"github.com/gwlog/gwlog/internal/leakcheck"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestRunServesDemoLinesAndStopsClean(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	addr := <-ready
+	base := "http://" + addr
+
+	// The demo's lines show up in the debug stream within a few ticks.
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/streams/debug?n=20")
+		return strings.Contains(body, "EventLog.webbrick.CT webbrick/CT") && strings.Contains(body, `"GET /`)
+	}, 10*time.Second, 20*time.Millisecond)
+	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+	assert.LessOrEqual(t, len(lines), 20)
+
+	code, body := get(t, base+"/streams")
+	require.Equal(t, http.StatusOK, code)
+	var streams []struct {
+		Name     string `json:"name"`
+		Bytes    int64  `json:"bytes"`
+		Segments int    `json:"segments"`
+		Drops    uint64 `json:"drops"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &streams))
+	require.Len(t, streams, 4)
+	assert.Equal(t, "access", streams[0].Name)
+	assert.Positive(t, streams[0].Bytes)
+
+	code, body = get(t, base+"/streams/debug?n=-1")
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.JSONEq(t, `{"error":"n: want a whole number from 0 to 1000000, got \"-1\""}`, body)
+	code, body = get(t, base+"/streams/nope")
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.JSONEq(t, `{"error":"no stream \"nope\""}`, body)
+
+	cancel()
+	require.NoError(t, <-done)
+	_, err := http.Get(base + "/streams")
+	assert.Error(t, err, "the API is down after Run returns")
+}
+
+func TestRunRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8514", ":8514", "192.0.2.1:80", "nonsense"} {
+		err := Run(context.Background(), Config{HTTP: addr, Options: gwlog.Options{Screen: io.Discard}})
+		require.ErrorIs(t, err, ErrUsage, addr)
+	}
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0", "localhost:0"} {
+		assert.NoError(t, loopback(addr), addr)
+	}
+}
+
+// TestDaemonProcessStopsOnSIGTERM runs the real binary, reads its screen
+// stream for the API address, checks a line, sends SIGTERM and expects the
+// stop line and exit status 0.
+func TestDaemonProcessStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "gwlogd")
+	build := exec.Command("go", "build", "-o", bin, "github.com/gwlog/gwlog/cmd/gwlogd")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	cmd := exec.Command(bin, "-demo", "-demo-rate", "10", "-http", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	sc := bufio.NewScanner(stderr)
+	addrRE := regexp.MustCompile(`addr='http://([^']+)'`)
+	var addr string
+	for addr == "" && sc.Scan() {
+		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	require.NotEmpty(t, addr, "the screen stream names the API address")
+	require.Eventually(t, func() bool {
+		_, body := get(t, "http://"+addr+"/streams/access?n=1")
+		return strings.Contains(body, "HTTP/1.1")
+	}, 10*time.Second, 20*time.Millisecond)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	var rest []string
+	for sc.Scan() {
+		rest = append(rest, sc.Text())
+	}
+	require.NoError(t, cmd.Wait(), "exit status 0")
+	assert.Contains(t, strings.Join(rest, "\n"), "INFO gwlogd stopping")
+}
