@@ -17,7 +17,9 @@ run:
 test: lint unit fuzz
 	cd bench && $(GO) vet ./... && $(GO) test ./cmd/...
 
+## unit: the plain run (allocation counts, heap bounds) and the race run
 unit:
+	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./...
 
 ## fuzz: every fuzz target for FUZZTIME (default 5s) each

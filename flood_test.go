@@ -23,6 +23,9 @@ import (
 // then that every line is either held or counted as dropped.
 func TestFloodStaysUnderTheCap(t *testing.T) {
 	const ramCap = 4 << 20
+	// Earlier tests' runtimes are garbage by now; start from a collected
+	// heap so that what is measured is this flood.
+	runtime.GC()
 	size := func(n int64) ramlog.Rotation { return ramlog.Rotation{Kind: ramlog.RotateSize, Size: n} }
 	rt := open(t, Options{
 		RAMCap: ramCap,
@@ -110,6 +113,10 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 		assert.GreaterOrEqual(t, offered, uint64(20*ramCap), "the flood was 20 × the cap")
 	}
 	assert.LessOrEqual(t, maxRing.Load(), int64(ramCap), "ring bytes never pass the cap")
-	assert.LessOrEqual(t, maxHeap.Load(), int64(ramCap+4<<20), "heap in use stays within the cap + 4 MiB")
+	if raceEnabled {
+		t.Log("heap bound not checked under -race (its sync.Pool drops buffers on purpose); the plain run checks it")
+	} else {
+		assert.LessOrEqual(t, maxHeap.Load(), int64(ramCap+4<<20), "heap in use stays within the cap + 4 MiB")
+	}
 	t.Logf("offered %d MiB; max ring %d KiB; max heap in use %d KiB", offered>>20, maxRing.Load()>>10, maxHeap.Load()>>10)
 }

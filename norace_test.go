@@ -1,0 +1,5 @@
+//go:build !race
+
+package gwlog
+
+const raceEnabled = false

@@ -1,0 +1,7 @@
+//go:build race
+
+package gwlog
+
+// raceEnabled: the race detector's sync.Pool drops items on purpose, so
+// heap bounds are checked in the plain run only.
+const raceEnabled = true
