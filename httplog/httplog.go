@@ -23,8 +23,10 @@ const MaxTail = 1_000_000
 
 // NewHandler returns the read-back API:
 //
-//	GET /streams          JSON array of stream counters
-//	GET /streams/{name}   the last n (default 100) lines, as text
+//	GET /streams                   JSON array of stream counters
+//	GET /streams/{name}?n=N        the last N (default 100) lines, as text
+//	GET /streams/{name}?follow=1   live lines as Server-Sent Events,
+//	                               starting n (default 0) lines back
 //
 // Bad parameters answer 400 and unknown streams 404, with a JSON
 // {"error": "..."} body.
@@ -45,14 +47,31 @@ func NewHandler(src Source) http.Handler {
 			writeError(w, http.StatusNotFound, "no stream "+strconv.Quote(name))
 			return
 		}
+		q := r.URL.Query()
+		following := false
+		switch v := q.Get("follow"); v {
+		case "", "0":
+		case "1":
+			following = true
+		default:
+			writeError(w, http.StatusBadRequest, "follow: want 1 or 0, got "+strconv.Quote(v))
+			return
+		}
 		n := DefaultTail
-		if v := r.URL.Query().Get("n"); v != "" {
+		if following {
+			n = 0
+		}
+		if v := q.Get("n"); v != "" {
 			var err error
 			n, err = strconv.Atoi(v)
 			if err != nil || n < 0 || n > MaxTail {
 				writeError(w, http.StatusBadRequest, "n: want a whole number from 0 to "+strconv.Itoa(MaxTail)+", got "+strconv.Quote(v))
 				return
 			}
+		}
+		if following {
+			follow(w, r, s, n)
+			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -67,6 +86,31 @@ func NewHandler(src Source) http.Handler {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})
 	return mux
+}
+
+// follow streams s's new lines as Server-Sent Events, one event per line,
+// until the client goes away or the stream closes. A client too slow for
+// the stream first gets a "… N lines missed" event; logging never waits
+// for it.
+func follow(w http.ResponseWriter, r *http.Request, s *ramlog.Stream, n int) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	buf := make([]byte, 0, 512)
+	for line := range s.FollowTail(r.Context(), n) {
+		buf = append(append(buf[:0], "data: "...), line[:len(line)-1]...)
+		buf = append(buf, '\n', '\n')
+		if _, err := w.Write(buf); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -1,12 +1,14 @@
 package httplog_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,4 +78,54 @@ func TestReadBack(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+func TestFollowServerSentEvents(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	srv := httptest.NewServer(rt.HTTPHandler())
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/streams/debug?follow=1")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+
+	// The handler subscribes after sending the headers; keep logging until
+	// the first event arrives, then check that the stream is in order.
+	events := make(chan string, 1024)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if l, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				events <- l
+			}
+		}
+	}()
+	l := rt.Logger("svc")
+	var first string
+	for i := 0; first == ""; i++ {
+		l.Warn("tick", "i", i)
+		select {
+		case first = <-events:
+		case <-time.After(10 * time.Millisecond):
+		}
+		require.Less(t, i, 500, "no event arrived")
+	}
+	l.Error("after", "n", 1)
+	for {
+		ev := <-events
+		if strings.Contains(ev, "after") {
+			assert.True(t, strings.HasSuffix(ev, "ERROR svc after n='1'"), ev)
+			break
+		}
+		assert.Contains(t, ev, "WARNING svc tick")
+	}
+	resp, err = http.Get(srv.URL + "/streams/debug?follow=yes")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }

@@ -62,13 +62,22 @@ func (s *Stream) removeFollower(f *follower) {
 // writers: a follower that falls behind by more than the ring holds skips
 // ahead and first gets a "… N lines missed" line. Each line is valid only
 // until the loop body returns.
-func (s *Stream) Follow(ctx context.Context) iter.Seq[[]byte] {
+func (s *Stream) Follow(ctx context.Context) iter.Seq[[]byte] { return s.FollowTail(ctx, 0) }
+
+// FollowTail is Follow starting n lines back, as tail -f does: no line is
+// missed or repeated between the two.
+func (s *Stream) FollowTail(ctx context.Context, n int) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		f := &follower{wake: make(chan struct{}, 1)}
 		s.addFollower(f)
 		defer s.removeFollower(f)
 		s.mu.Lock()
 		pos, rec := s.ring.Tail(), s.ring.TailRec()
+		if n > 0 {
+			a, b := s.ring.slices(s.ring.Head(), pos)
+			start, found := lastLines(a, b, n)
+			pos, rec = s.ring.Head()+uint64(start), rec-uint64(found)
+		}
 		s.mu.Unlock()
 		var buf []byte
 		for {

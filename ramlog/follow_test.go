@@ -119,3 +119,27 @@ func TestFS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), info.Size())
 }
+
+func TestFollowTailStartsBackWithoutGapOrRepeat(t *testing.T) {
+	s, err := New("x", Options{Rotate: Rotation{Kind: RotateSize, Size: 100}, Keep: 2})
+	require.NoError(t, err)
+	for i := range 25 {
+		s.WriteLine(1, line(i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next, stop := pull(s.FollowTail(ctx, 3))
+	defer stop()
+	for i := 22; i < 25; i++ {
+		l, _ := next()
+		assert.Equal(t, string(line(i)), l)
+	}
+	s.WriteLine(1, line(25))
+	l, _ := next()
+	assert.Equal(t, string(line(25)), l)
+
+	all, stopAll := pull(s.FollowTail(ctx, 1000))
+	defer stopAll()
+	l, _ = all()
+	assert.Equal(t, string(line(0)), l, "n beyond what is held starts at the oldest line")
+}

@@ -67,9 +67,17 @@ func Run(ctx context.Context, c Config) error {
 			screen.Error("gwlogd cannot start", "err", err)
 			return fmt.Errorf("http: %w", err)
 		}
-		srv := &http.Server{Handler: rt.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+		// Requests live in base, so that stopping ends live followers
+		// instead of waiting for them.
+		base, cancelBase := context.WithCancel(context.Background())
+		srv := &http.Server{
+			Handler:           rt.HTTPHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			BaseContext:       func(net.Listener) context.Context { return base },
+		}
 		wg.Go(func() { _ = srv.Serve(ln) })
 		stop = func() {
+			cancelBase()
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = srv.Shutdown(sctx)

@@ -1,0 +1,176 @@
+// Package cli is the gwlog command: it reads a running gwlogd back over
+// its loopback HTTP API.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gwlog/gwlog/internal/units"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// DefaultAddr is gwlogd's API address.
+const DefaultAddr = "127.0.0.1:8514"
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+const usage = `usage: gwlog [-addr HOST:PORT] COMMAND
+commands:
+  tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
+  stats                     bytes, segments, lines and drops per stream
+`
+
+// errUsage marks errors that exit with ExitUsage.
+var errUsage = errors.New("usage")
+
+// Run runs the command line args (without the program name) and returns
+// the exit code. Errors go to stderr as one "gwlog: …" line.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, usage)
+		return ExitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "gwlog: %v\n", err)
+		return ExitUsage
+	}
+	fmt.Fprintf(stderr, "gwlog: %v\n", err)
+	return ExitFailure
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gwlog", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", DefaultAddr, "gwlogd's API address")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	c := &client{base: "http://" + *addr}
+	switch cmd, rest := fs.Arg(0), fs.Args(); cmd {
+	case "tail":
+		return c.tail(ctx, rest[1:], stdout)
+	case "stats":
+		if len(rest) > 1 {
+			return fmt.Errorf("%w: stats takes no arguments", errUsage)
+		}
+		return c.stats(ctx, stdout)
+	case "":
+		return fmt.Errorf("%w: no command (try tail or stats)", errUsage)
+	default:
+		return fmt.Errorf("%w: unknown command %q (try tail or stats)", errUsage, cmd)
+	}
+}
+
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errUsage, err)
+}
+
+type client struct{ base string }
+
+func (c *client) get(ctx context.Context, path string, q url.Values) (*http.Response, error) {
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach gwlogd at %s: %w", c.base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		var e struct{ Error string }
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if json.Unmarshal(b, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(b))
+		}
+		return nil, fmt.Errorf("gwlogd: %s (%s)", e.Error, resp.Status)
+	}
+	return resp, nil
+}
+
+func (c *client) tail(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	n := fs.Int("n", 10, "lines")
+	follow := fs.Bool("f", false, "follow")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: tail wants one STREAM", errUsage)
+	}
+	if *n < 0 {
+		return fmt.Errorf("%w: -n %d is negative", errUsage, *n)
+	}
+	q := url.Values{"n": {strconv.Itoa(*n)}}
+	if *follow {
+		q.Set("follow", "1")
+	}
+	resp, err := c.get(ctx, "/streams/"+url.PathEscape(fs.Arg(0)), q)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if !*follow {
+		_, err = io.Copy(stdout, resp.Body)
+		return err
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			if _, err := fmt.Fprintln(stdout, line); err != nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return nil // interrupted: a normal end for tail -f
+	}
+	return sc.Err()
+}
+
+func (c *client) stats(ctx context.Context, stdout io.Writer) error {
+	resp, err := c.get(ctx, "/streams", nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var streams []ramlog.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&streams); err != nil {
+		return fmt.Errorf("gwlogd sent bad JSON: %w", err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "stream\tbytes\tring\tsegments\tlines\twritten\tdrops\t")
+	for _, s := range streams {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t\n", s.Name, units.FormatSize(s.Bytes), units.FormatSize(s.Cap),
+			s.Segments, s.Lines, s.Written, s.Drops)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog"
+)
+
+func daemon(t *testing.T) (*gwlog.Runtime, string) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	srv := httptest.NewServer(rt.HTTPHandler())
+	t.Cleanup(func() { rt.Close(); srv.Close() })
+	return rt, strings.TrimPrefix(srv.URL, "http://")
+}
+
+func run2(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestTailAndStats(t *testing.T) {
+	rt, addr := daemon(t)
+	for i := range 15 {
+		rt.Logger("svc").Warn("line", "i", i)
+	}
+	code, out, errs := run2("-addr", addr, "tail", "-n", "2", "debug")
+	require.Equal(t, ExitOK, code, errs)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasSuffix(lines[1], "WARNING svc line i='14'"))
+
+	code, out, _ = run2("-addr", addr, "tail", "debug")
+	assert.Equal(t, ExitOK, code)
+	assert.Equal(t, 10, strings.Count(out, "\n"), "ten lines by default, as tail")
+
+	code, out, _ = run2("-addr", addr, "stats")
+	require.Equal(t, ExitOK, code)
+	assert.Regexp(t, `(?m)^\s+debug\s+\S+\s+6MiB\s+1\s+15\s+15\s+0\s*$`, out)
+	assert.Contains(t, out, "stream")
+}
+
+func TestTailFollow(t *testing.T) {
+	rt, addr := daemon(t)
+	rt.Logger("svc").Error("before")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"-addr", addr, "tail", "-f", "-n", "1", "error"}, pw, io.Discard)
+		pw.Close()
+	}()
+	buf := make([]byte, 4096)
+	n, err := pr.Read(buf)
+	require.NoError(t, err)
+	assert.Contains(t, string(buf[:n]), "ERROR svc", "the last line first")
+	go func() {
+		for ctx.Err() == nil {
+			rt.Logger("svc").Error("live")
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	n, err = pr.Read(buf)
+	require.NoError(t, err)
+	assert.Contains(t, string(buf[:n]), "live")
+	cancel()
+	go io.Copy(io.Discard, pr)
+	assert.Equal(t, ExitOK, <-done)
+}
+
+func TestErrors(t *testing.T) {
+	_, addr := daemon(t)
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, ExitUsage, "gwlog: usage: no command"},
+		{[]string{"frob"}, ExitUsage, `unknown command "frob"`},
+		{[]string{"-addr", addr, "tail"}, ExitUsage, "tail wants one STREAM"},
+		{[]string{"-addr", addr, "tail", "-n", "-3", "debug"}, ExitUsage, "-n -3 is negative"},
+		{[]string{"-addr", addr, "tail", "-x", "debug"}, ExitUsage, "flag provided but not defined: -x"},
+		{[]string{"-addr", addr, "tail", "nope"}, ExitFailure, `gwlog: gwlogd: no stream "nope" (404 Not Found)`},
+		{[]string{"-addr", addr, "stats", "extra"}, ExitUsage, "stats takes no arguments"},
+		{[]string{"-addr", "127.0.0.1:1", "stats"}, ExitFailure, "gwlog: cannot reach gwlogd at http://127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, errs := run2(tt.args...)
+			assert.Equal(t, tt.code, code)
+			assert.Contains(t, errs, tt.msg)
+			assert.Equal(t, 1, strings.Count(errs, "\n"), "one line")
+		})
+	}
+	code, _, errs := run2("-h")
+	assert.Equal(t, ExitOK, code)
+	assert.Contains(t, errs, "usage: gwlog")
+}
