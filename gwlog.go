@@ -26,7 +26,8 @@ type Options struct {
 	// "disk" (root INFO).
 	Profile string
 	// RAMCap is the hard cap on the bytes of all rings together; zero
-	// means 100 MiB.
+	// means 100 MiB. Streams whose sizes are left at their defaults
+	// shrink in proportion when they would not fit.
 	RAMCap int64
 	// Streams adjust the standard streams by name, or add streams. Zero
 	// fields keep the stream's defaults.
@@ -175,14 +176,18 @@ func Open(o Options) (*Runtime, error) {
 // returns their targets by name.
 func (rt *Runtime) buildStreams(o Options) (map[string]levels.Target, error) {
 	specs := standardStreams()
+	sizedByUser := make([]bool, len(specs))
 	for _, so := range o.Streams {
 		i := slices.IndexFunc(specs, func(s StreamOptions) bool { return s.Name == so.Name })
 		if i < 0 {
 			specs = append(specs, so)
+			sizedByUser = append(sizedByUser, true)
 			continue
 		}
 		specs[i] = merge(specs[i], so)
+		sizedByUser[i] = sizedByUser[i] || so.RAM != 0 || so.Keep != 0 || so.Rotate != (ramlog.Rotation{})
 	}
+	fitDefaults(specs, sizedByUser, rt.budget.Limit())
 	screen := o.Screen
 	if screen == nil {
 		screen = os.Stderr
@@ -202,10 +207,9 @@ func (rt *Runtime) buildStreams(o Options) (map[string]levels.Target, error) {
 			rt.consoles[sp.Name] = c
 			sink = c
 		} else {
-			s, err := ramlog.New(sp.Name, ramlog.Options{
-				Rotate: sp.Rotate, Keep: sp.Keep, RAM: sp.RAM,
-				Budget: rt.budget, Location: o.Location, Now: o.Now,
-			})
+			ro := ringOptions(sp)
+			ro.Budget, ro.Location, ro.Now = rt.budget, o.Location, o.Now
+			s, err := ramlog.New(sp.Name, ro)
 			if err != nil {
 				if errors.Is(err, ramlog.ErrOverBudget) {
 					err = fmt.Errorf("%w (ram_cap is %s; lower the rings or raise ram_cap)", err, units.FormatSize(rt.budget.Limit()))
@@ -220,6 +224,47 @@ func (rt *Runtime) buildStreams(o Options) (map[string]levels.Target, error) {
 		targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: f, Sink: sink}
 	}
 	return targets, errors.Join(errs...)
+}
+
+// fitDefaults shrinks the rings that keep their default sizes, in
+// proportion, when all rings would not fit under limit, so that setting
+// ram_cap alone is enough, as journald's RuntimeMaxUse is. Sizes the user
+// gave are kept; if those alone do not fit, Open reports it.
+func fitDefaults(specs []StreamOptions, byUser []bool, limit int64) {
+	var fixed, flexible int64
+	for i, sp := range specs {
+		if sp.Console {
+			continue
+		}
+		n := ringOptions(sp).RingSize()
+		if byUser[i] {
+			fixed += n
+		} else {
+			flexible += n
+		}
+	}
+	if fixed+flexible <= limit || flexible == 0 || fixed >= limit {
+		return
+	}
+	f := float64(limit-fixed) / float64(flexible)
+	for i := range specs {
+		sp := &specs[i]
+		if byUser[i] || sp.Console {
+			continue
+		}
+		if sp.Rotate.Kind == ramlog.RotateSize || sp.Rotate.Kind == ramlog.RotateBoth {
+			sp.Rotate.Size = max(int64(float64(sp.Rotate.Size)*f)&^(4<<10-1), minSegment)
+		} else {
+			sp.RAM = max(int64(float64(ringOptions(*sp).RingSize())*f)&^(4<<10-1), minSegment*2)
+		}
+	}
+}
+
+// minSegment is the least segment that fitDefaults shrinks a stream to.
+const minSegment = 16 << 10
+
+func ringOptions(sp StreamOptions) ramlog.Options {
+	return ramlog.Options{Rotate: sp.Rotate, Keep: sp.Keep, RAM: sp.RAM}
 }
 
 func merge(base, over StreamOptions) StreamOptions {

@@ -160,7 +160,8 @@ func TestBadOptionsNameTheField(t *testing.T) {
 		{"negative ram", Options{Streams: []StreamOptions{{Name: "error", RAM: -1}}}, []string{"stream error: ram: ramlog: invalid size: -1 is negative"}},
 		{"negative keep", Options{Streams: []StreamOptions{{Name: "x", Keep: -2}}}, []string{"stream x: keep"}},
 		{"negative cap", Options{RAMCap: -1}, []string{"ram_cap"}},
-		{"over the cap", Options{RAMCap: 8 << 20}, []string{"stream EventLog: ramlog: over the RAM cap", "ram_cap is 8MiB", "stream debug"}},
+		{"over the cap", Options{RAMCap: 8 << 20, Streams: []StreamOptions{{Name: "debug", Keep: 9}, {Name: "big", RAM: 4 << 20}}},
+			[]string{"stream big: ramlog: over the RAM cap", "ram_cap is 8MiB"}},
 		{"unknown stream", Options{Loggers: []LoggerOptions{{Name: "a", Streams: []string{"nope"}}}}, []string{`logger a: streams: no stream "nope"`}},
 		{"bad stream name", Options{Streams: []StreamOptions{{Name: "../x"}}}, []string{`stream name "../x"`}},
 		{"max line", Options{MaxLine: 3}, []string{"max_line 3"}},
@@ -175,6 +176,19 @@ func TestBadOptionsNameTheField(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSmallCapShrinksDefaultRings(t *testing.T) {
+	rt := open(t, Options{RAMCap: 16 << 20, Screen: &syncBuffer{}, Streams: []StreamOptions{{Name: "access", RAM: 2 << 20}}})
+	st := rt.Stats()
+	assert.LessOrEqual(t, st.RAMUsed, int64(16<<20))
+	assert.Greater(t, st.RAMUsed, int64(15<<20), "the cap is used, not wasted")
+	assert.Equal(t, int64(2<<20), rt.Stream("access").Stats().Cap, "a size the user gave is kept")
+	assert.Equal(t, 5, rt.Stream("debug").Keep(), "keep is kept; segments shrink")
+	assert.Less(t, rt.Stream("debug").Rotation().Size, int64(1<<20))
+
+	tiny := open(t, Options{RAMCap: 1 << 20, Screen: &syncBuffer{}})
+	assert.LessOrEqual(t, tiny.Stats().RAMUsed, int64(1<<20))
 }
 
 func TestFailedOpenReleasesRAM(t *testing.T) {

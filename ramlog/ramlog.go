@@ -32,6 +32,23 @@ type Options struct {
 	Now func() time.Time
 }
 
+// RingSize returns the bytes a stream made with o reserves: RAM, or the
+// size derived from Rotate and Keep.
+func (o Options) RingSize() int64 {
+	if o.RAM != 0 {
+		return o.RAM
+	}
+	keep := o.Keep
+	if keep == 0 {
+		keep = DefaultKeep
+	}
+	rot := o.Rotate.withDefaults()
+	if rot.Kind == RotateSize || rot.Kind == RotateBoth {
+		return int64(keep+1) * rot.Size
+	}
+	return int64(keep+1) * timedRAMPerSegment
+}
+
 // DefaultKeep is the number of history segments of a zero Options.
 const DefaultKeep = 5
 
@@ -94,18 +111,12 @@ func New(name string, o Options) (*Stream, error) {
 	case keep > maxSegments/2:
 		return nil, fmt.Errorf("stream %s: keep: %w: %d is over %d", name, ErrSize, keep, maxSegments/2)
 	}
-	ram := o.RAM
+	if o.RAM < 0 {
+		return nil, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, o.RAM)
+	}
+	o.Keep = keep
+	ram := o.RingSize()
 	sized := rot.Kind == RotateSize || rot.Kind == RotateBoth
-	if ram < 0 {
-		return nil, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, ram)
-	}
-	if ram == 0 {
-		if sized {
-			ram = int64(keep+1) * rot.Size
-		} else {
-			ram = int64(keep+1) * timedRAMPerSegment
-		}
-	}
 	s := &Stream{
 		name: name, base: name + ".log", rot: rot, keep: keep,
 		loc: o.Location, now: o.Now, done: make(chan struct{}),

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/gwlog/gwlog/internal/daemon"
+	"github.com/gwlog/gwlog/internal/units"
 )
 
 func main() {
@@ -21,6 +22,14 @@ func main() {
 	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
 	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
 	fs.Float64Var(&c.DemoOptions.Rate, "demo-rate", 1, "pace of the demo (1 = ten requests a second)")
+	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB)", func(v string) error {
+		n, err := units.ParseSize(v)
+		if err == nil && n == 0 {
+			err = errors.New("must be positive")
+		}
+		c.Options.RAMCap = n
+		return err
+	})
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
