@@ -8,31 +8,38 @@ import (
 	"unicode/utf8"
 )
 
-// safe marks the ASCII bytes that may appear unescaped in a line: printable
-// characters and space. Quote and backslash are safe in plain text and
-// escaped only inside quoted values.
-var safe = func() (t [utf8.RuneSelf]bool) {
+// plain and quoted mark the bytes that may be copied as they are: printable
+// ASCII and space; quoted text also escapes ' and \. Bytes from 0x80 up
+// start UTF-8 sequences and are checked one rune at a time.
+var plain, quoted = func() (p, q [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
-		t[c] = true
+		p[c], q[c] = true, c != '\'' && c != '\\'
 	}
-	return t
+	return p, q
 }()
 
 const hexDigits = "0123456789abcdef"
 
 // appendText appends s so that it cannot break a line: control bytes become
-// \n, \r, \t or \xNN; invalid UTF-8 becomes U+FFFD; the Unicode line
-// separators (U+0085, U+2028, U+2029) become \uNNNN. With quoted set, ' and \
-// are escaped too, so that a value reads back unambiguously.
-func appendText(dst []byte, s string, quoted bool) []byte {
+// \n, \r, \t or \xNN; invalid UTF-8 becomes U+FFFD; C1 controls and the
+// Unicode line separators (U+0085, U+2028, U+2029) become \uNNNN. With
+// inQuotes set, ' and \ are escaped too, so that a value reads back
+// unambiguously.
+func appendText(dst []byte, s string, inQuotes bool) []byte {
+	ok := &plain
+	if inQuotes {
+		ok = &quoted
+	}
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && ok[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if safe[c] && !(quoted && (c == '\'' || c == '\\')) {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '\n':
@@ -55,7 +62,7 @@ func appendText(dst []byte, s string, quoted bool) []byte {
 		case r == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, "\ufffd"...)
-		case r == 0x85 || r == 0x2028 || r == 0x2029 || (r >= 0x80 && r < 0xa0):
+		case r < 0xa0 || r == 0x2028 || r == 0x2029:
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
