@@ -2,14 +2,18 @@ module github.com/gwlog/gwlog/bench
 
 go 1.26
 
-require github.com/gwlog/gwlog v0.0.0
+require (
+	github.com/gwlog/gwlog v0.0.0
+	github.com/rs/zerolog v1.35.1
+	github.com/stretchr/testify v1.12.1
+	go.uber.org/zap v1.28.0
+)
 
 require (
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/rs/zerolog v1.35.1 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
-	go.uber.org/zap v1.28.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sys v0.29.0 // indirect
 )
 

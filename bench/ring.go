@@ -46,12 +46,12 @@ func (r *Ring) Written() uint64 {
 	return r.written
 }
 
-// AppendTail appends the newest n bytes to dst (fewer while the ring has
-// not been filled) and returns the extended slice.
+// AppendTail appends the newest n bytes to dst (fewer while the ring holds
+// fewer) and returns the extended slice.
 func (r *Ring) AppendTail(dst []byte, n int) []byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n = min(n, len(r.buf), int(min(r.written, uint64(len(r.buf)))))
+	n = max(0, min(n, int(min(r.written, uint64(len(r.buf))))))
 	start := r.off - n
 	if start < 0 {
 		dst = append(dst, r.buf[len(r.buf)+start:]...)
