@@ -69,16 +69,16 @@ const truncMark = "…[truncated]\n"
 // retention, readers and counters. Lines are stored as written; each ends
 // with a newline (one is added when missing). Safe for concurrent use.
 type Stream struct {
-	name   string
-	base   string // name + ".log"
-	rot    Rotation
-	keep   int
-	loc    *time.Location
-	now    func() time.Time
-	chunk  int64 // largest segment
-	maxRec int   // longest line, newline included
+	name string
+	base string // name + ".log"
 
 	mu          sync.Mutex
+	rot         Rotation
+	keep        int
+	loc         *time.Location
+	now         func() time.Time
+	chunk       int64 // largest segment
+	maxRec      int   // longest line, newline included
 	ring        *Ring
 	periodStart int64 // Unix ns; time rotation only
 	periodEnd   int64
@@ -98,56 +98,156 @@ func New(name string, o Options) (*Stream, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	rot := o.Rotate.withDefaults()
-	if err := rot.validate(); err != nil {
-		return nil, fmt.Errorf("stream %s: rotate: %w", name, err)
+	st, err := settle(name, o)
+	if err != nil {
+		return nil, err
 	}
-	keep := o.Keep
-	switch {
-	case keep == 0:
-		keep = DefaultKeep
-	case keep < 0:
-		return nil, fmt.Errorf("stream %s: keep: %w: %d is negative", name, ErrSize, keep)
-	case keep > maxSegments/2:
-		return nil, fmt.Errorf("stream %s: keep: %w: %d is over %d", name, ErrSize, keep, maxSegments/2)
-	}
-	if o.RAM < 0 {
-		return nil, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, o.RAM)
-	}
-	o.Keep = keep
-	ram := o.RingSize()
-	sized := rot.Kind == RotateSize || rot.Kind == RotateBoth
-	s := &Stream{
-		name: name, base: name + ".log", rot: rot, keep: keep,
-		loc: o.Location, now: o.Now, done: make(chan struct{}),
-	}
-	if s.loc == nil {
-		s.loc = time.Local
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if sized {
-		if rot.Size > ram/2 && !(keep == 0 && rot.Size <= ram) {
-			return nil, fmt.Errorf("stream %s: ram: %w: %d bytes cannot hold two segments of %d", name, ErrSize, ram, rot.Size)
-		}
-		s.chunk = rot.Size
-	} else {
-		s.chunk = min(max(ram/8, minChunk), maxChunk, ram/2)
-	}
-	if s.chunk < 2 {
-		return nil, fmt.Errorf("stream %s: ram: %w: %d bytes is too small", name, ErrSize, ram)
-	}
-	s.maxRec = int(s.chunk)
-	r, err := NewRing(ram, o.Budget)
+	s := &Stream{name: name, base: name + ".log", done: make(chan struct{})}
+	s.apply(st)
+	r, err := NewRing(st.ram, o.Budget)
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", name, err)
 	}
 	s.ring = r
-	if rot.timed() {
+	if s.rot.timed() {
 		s.startPeriod(s.now().UnixNano())
 	}
 	return s, nil
+}
+
+// settings are Options resolved and checked.
+type settings struct {
+	rot    Rotation
+	keep   int
+	ram    int64
+	chunk  int64
+	loc    *time.Location
+	now    func() time.Time
+}
+
+// settle resolves o's defaults and checks them.
+func settle(name string, o Options) (settings, error) {
+	st := settings{rot: o.Rotate.withDefaults(), keep: o.Keep, loc: o.Location, now: o.Now}
+	if err := st.rot.validate(); err != nil {
+		return st, fmt.Errorf("stream %s: rotate: %w", name, err)
+	}
+	switch {
+	case st.keep == 0:
+		st.keep = DefaultKeep
+	case st.keep < 0:
+		return st, fmt.Errorf("stream %s: keep: %w: %d is negative", name, ErrSize, st.keep)
+	case st.keep > maxSegments/2:
+		return st, fmt.Errorf("stream %s: keep: %w: %d is over %d", name, ErrSize, st.keep, maxSegments/2)
+	}
+	if o.RAM < 0 {
+		return st, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, o.RAM)
+	}
+	if int64(int(o.RAM)) != o.RAM {
+		return st, fmt.Errorf("stream %s: ram: %w: %d does not fit this platform", name, ErrSize, o.RAM)
+	}
+	o.Keep = st.keep
+	st.ram = o.RingSize()
+	if st.loc == nil {
+		st.loc = time.Local
+	}
+	if st.now == nil {
+		st.now = time.Now
+	}
+	if st.rot.Kind == RotateSize || st.rot.Kind == RotateBoth {
+		if st.rot.Size > st.ram/2 && !(st.keep == 0 && st.rot.Size <= st.ram) {
+			return st, fmt.Errorf("stream %s: ram: %w: %d bytes cannot hold two segments of %d", name, ErrSize, st.ram, st.rot.Size)
+		}
+		st.chunk = st.rot.Size
+	} else {
+		st.chunk = min(max(st.ram/8, minChunk), maxChunk, st.ram/2)
+	}
+	if st.chunk < 2 {
+		return st, fmt.Errorf("stream %s: ram: %w: %d bytes is too small", name, ErrSize, st.ram)
+	}
+	return st, nil
+}
+
+// apply installs st; s.mu is held (or s is new).
+func (s *Stream) apply(st settings) {
+	s.rot, s.keep, s.loc, s.now = st.rot, st.keep, st.loc, st.now
+	s.chunk, s.maxRec = st.chunk, int(st.chunk)
+}
+
+// Reconfigure applies new rotation, keep and ring size to a live stream
+// without losing what it holds, but for what no longer fits: shrinking
+// keeps the newest lines (the rest are counted as dropped), growing keeps
+// everything. A change of rotation seals the live segment. The budget
+// stays the one the stream was made with; o.Budget is ignored. On error
+// nothing changes.
+func (s *Stream) Reconfigure(o Options) error {
+	st, err := settle(s.name, o)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	old := s.ring.Cap()
+	s.mu.Unlock()
+	var buf []byte
+	if st.ram != old {
+		buf = make([]byte, st.ram) // outside the lock: writers go on meanwhile
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if buf != nil && int64(len(buf)) != s.ring.Cap() {
+		if err := s.ring.resize(buf, s.trimLive); err != nil {
+			return fmt.Errorf("stream %s: %w", s.name, err)
+		}
+	}
+	rotChanged := st.rot != s.rot
+	s.apply(st)
+	if rotChanged {
+		if s.rot.timed() {
+			// Label what is held by the periods of its first lines, so
+			// that it is named like the files that follow.
+			for i := range s.ring.segs {
+				if g := &s.ring.segs[i]; g.Records > 0 {
+					start, _ := s.rot.period(time.Unix(0, g.First), s.loc)
+					g.Period = start.UnixNano()
+				}
+			}
+		}
+		cur := s.ring.Current()
+		s.ring.Rotate(cur.Period, cur.Part+1)
+		s.periodStart, s.periodEnd = 0, 0
+		if s.rot.timed() {
+			s.startPeriod(s.now().UnixNano())
+		}
+	}
+	s.trimKeep()
+	return nil
+}
+
+// trimLive finds where to cut the live segment [start, end) so that at
+// most limit bytes of whole lines remain, and how many lines go; s.mu is
+// held.
+func (s *Stream) trimLive(start, end, limit uint64) (cut uint64, lines uint64) {
+	cut = end - limit
+	a, b := s.ring.slices(start, end)
+	from := int(cut - start)
+	joined := func(i int) byte {
+		if i < len(a) {
+			return a[i]
+		}
+		return b[i-len(a)]
+	}
+	// Advance to just after the newline that ends the line holding cut-1.
+	for from > 0 && from < len(a)+len(b) && joined(from-1) != '\n' {
+		from++
+	}
+	for i := range from {
+		if joined(i) == '\n' {
+			lines++
+		}
+	}
+	return start + uint64(from), lines
 }
 
 func checkName(name string) error {
@@ -166,10 +266,18 @@ func checkName(name string) error {
 func (s *Stream) Name() string { return s.name }
 
 // Rotation returns the stream's rotation with defaults filled in.
-func (s *Stream) Rotation() Rotation { return s.rot }
+func (s *Stream) Rotation() Rotation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rot
+}
 
 // Keep returns the number of history segments kept.
-func (s *Stream) Keep() int { return s.keep }
+func (s *Stream) Keep() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keep
+}
 
 // Write implements io.Writer: p is written as lines stamped now. It always
 // succeeds (lines may later be dropped, and are counted).
@@ -190,24 +298,9 @@ func (s *Stream) Write(p []byte) (int, error) {
 // longer than a segment is cut and marked; a missing newline is added.
 // WriteLine copies line and allocates nothing; it implements levels.Sink.
 func (s *Stream) WriteLine(when int64, line []byte) {
-	if when == 0 {
-		when = s.now().UnixNano()
-	}
 	var tail []byte
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		tail = newline
-	}
-	cut := false
-	if len(line)+len(tail) > s.maxRec {
-		tail = truncMarkBytes
-		if s.maxRec < 2*len(truncMark) {
-			tail = newline // a toy ring: no room for the marker
-		}
-		n := s.maxRec - len(tail)
-		for n > 0 && line[n]&0xC0 == 0x80 {
-			n--
-		}
-		line, cut = line[:n], true
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -216,15 +309,28 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 		s.mu.Unlock()
 		return
 	}
+	if when == 0 {
+		when = s.now().UnixNano()
+	}
+	cut := len(line)+len(tail) > s.maxRec
+	if cut {
+		tail = truncMarkBytes
+		if s.maxRec < 2*len(truncMark) {
+			tail = newline // a toy ring: no room for the marker
+		}
+		n := s.maxRec - len(tail)
+		for n > 0 && line[n]&0xC0 == 0x80 {
+			n--
+		}
+		line = line[:n]
+		s.truncated++
+	}
 	s.rotate(when, int64(len(line)+len(tail)))
 	if !s.ring.Append(when, line, tail) {
 		s.refused++ // cannot happen with a valid stream; counted all the same
 	}
 	s.written++
 	s.wbytes += uint64(len(line) + len(tail))
-	if cut {
-		s.truncated++
-	}
 	s.mu.Unlock()
 	s.wake()
 }

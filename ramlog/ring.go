@@ -222,3 +222,41 @@ func (r *Ring) slices(from, to uint64) ([]byte, []byte) {
 	}
 	return r.buf[s:], r.buf[:e]
 }
+
+// resize moves the ring's contents into buf, a new buffer of another size,
+// keeping absolute positions (so that readers' positions stay valid) and
+// the newest segments that fit. When the live segment alone does not fit,
+// trim says where to cut it (at a record boundary) and how many records
+// go. The budget is charged or refunded the difference; on error nothing
+// changes.
+func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, records uint64)) error {
+	size := uint64(len(buf))
+	if size == 0 {
+		return fmt.Errorf("%w: ring size 0", ErrSize)
+	}
+	old := uint64(len(r.buf))
+	if size > old && r.budget != nil {
+		if err := r.budget.Reserve(int64(size - old)); err != nil {
+			return err
+		}
+	}
+	for r.Len() > int64(size) && r.EvictOldest() {
+	}
+	if r.Len() > int64(size) {
+		g := &r.segs[0] // the live segment, alone and too big
+		cut, records := trim(g.Start, g.End, size)
+		r.evicted += records
+		g.Dropped += records
+		g.Start, g.FirstRec, g.Records = cut, g.FirstRec+records, g.Records-records
+		r.head, r.headRec = cut, g.FirstRec
+	}
+	a, b := r.slices(r.head, r.tail)
+	nr := Ring{buf: buf, head: r.head, tail: r.head}
+	nr.put(a)
+	nr.put(b)
+	r.buf = buf
+	if size < old && r.budget != nil {
+		r.budget.Release(int64(old - size))
+	}
+	return nil
+}
