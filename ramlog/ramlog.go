@@ -117,12 +117,12 @@ func New(name string, o Options) (*Stream, error) {
 
 // settings are Options resolved and checked.
 type settings struct {
-	rot    Rotation
-	keep   int
-	ram    int64
-	chunk  int64
-	loc    *time.Location
-	now    func() time.Time
+	rot   Rotation
+	keep  int
+	ram   int64
+	chunk int64
+	loc   *time.Location
+	now   func() time.Time
 }
 
 // settle resolves o's defaults and checks them.
