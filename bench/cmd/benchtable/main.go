@@ -1,0 +1,290 @@
+// Command benchtable reads the output of `go test -bench -benchmem` on
+// standard input and prints a Markdown report of gwlog against the other
+// loggers: one row per benchmark (the median of its runs when -count > 1),
+// the ratio of each gwlog benchmark's ns/op to every other benchmark of
+// its group, and whether gwlog meets its targets.
+//
+//	go test -run '^$' -bench . -benchmem -count 5 | go run ./cmd/benchtable
+//
+// A benchmark is "Group/sub"; the gwlog ones are those whose sub starts
+// with "gwlog". A target that misses is reported, not an error: the exit
+// status is 1 only when the input cannot be read or holds no benchmark.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The units the table shows.
+const (
+	unitNs     = "ns/op"
+	unitBytes  = "B/op"
+	unitAllocs = "allocs/op"
+)
+
+// result is one benchmark's runs.
+type result struct {
+	name    string               // "Enabled/gwlog-ring", without the -GOMAXPROCS suffix
+	runs    int                  // lines read for it
+	samples map[string][]float64 // by unit, one value per run
+}
+
+// median returns the median of the benchmark's values in unit, or NaN
+// when no run reported the unit.
+func (r *result) median(unit string) float64 {
+	v := slices.Clone(r.samples[unit])
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	m := len(v) / 2
+	if len(v)%2 == 1 {
+		return v[m]
+	}
+	return (v[m-1] + v[m]) / 2
+}
+
+// group returns the part of the name before the first slash.
+func (r *result) group() string {
+	g, _, _ := strings.Cut(r.name, "/")
+	return g
+}
+
+// isGwlog reports whether the benchmark measures gwlog.
+func (r *result) isGwlog() bool {
+	_, sub, _ := strings.Cut(r.name, "/")
+	return strings.HasPrefix(sub, "gwlog")
+}
+
+// procsSuffix is the "-GOMAXPROCS" that go test appends to names.
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+// errNoBenchmarks is returned by parse for input without a result line.
+var errNoBenchmarks = errors.New("no benchmark results in the input")
+
+// parse reads go test output and returns the benchmarks in the order they
+// first appear. Lines other than results (goos:, PASS, --- FAIL, logs)
+// are skipped, as are result lines it cannot read.
+func parse(r io.Reader) ([]*result, error) {
+	var out []*result
+	byName := make(map[string]*result)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		name, values, ok := parseLine(sc.Text())
+		if !ok {
+			continue
+		}
+		res := byName[name]
+		if res == nil {
+			res = &result{name: name, samples: make(map[string][]float64)}
+			byName[name] = res
+			out = append(out, res)
+		}
+		res.runs++
+		for unit, v := range values {
+			res.samples[unit] = append(res.samples[unit], v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, errNoBenchmarks
+	}
+	return out, nil
+}
+
+// parseLine reads one result line such as
+//
+//	BenchmarkEnabled/gwlog-ring-2  5000000  230.1 ns/op  0 B/op  0 allocs/op
+//
+// into the name without "Benchmark" and its GOMAXPROCS suffix, and the
+// value of each unit.
+func parseLine(line string) (name string, values map[string]float64, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || len(f)%2 != 0 || !strings.HasPrefix(f[0], "Benchmark") {
+		return "", nil, false
+	}
+	if _, err := strconv.ParseUint(f[1], 10, 64); err != nil {
+		return "", nil, false // the iteration count
+	}
+	values = make(map[string]float64, (len(f)-2)/2)
+	for i := 2; i < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil || math.IsNaN(v) {
+			return "", nil, false
+		}
+		values[f[i+1]] = v
+	}
+	name = procsSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
+	if name == "" {
+		return "", nil, false
+	}
+	return name, values, true
+}
+
+// A target is what a gwlog benchmark must achieve.
+type target struct {
+	id       string
+	bench    string   // the gwlog benchmark
+	noAllocs bool     // 0 allocs/op
+	noSlower []string // ns/op at most each of these benchmarks'
+	want     string   // the target in words
+}
+
+// targets are gwlog's performance goals.
+var targets = []target{
+	{"a", "Enabled/gwlog-ring", true, []string{"Enabled/zerolog-discard"},
+		"0 allocs/op and a ratio ≤ 1"},
+	{"b", "Disabled/gwlog", true, []string{"Disabled/zerolog"},
+		"0 allocs/op and a ratio ≤ 1"},
+	{"c", "Parallel/gwlog-ring", false, []string{"Enabled/gwlog-ring", "Parallel/zerolog-discard"},
+		"both ratios ≤ 1"},
+}
+
+// report writes the Markdown report of results to w.
+func report(w io.Writer, results []*result) error {
+	bw := bufio.NewWriter(w)
+	byName := make(map[string]*result, len(results))
+	for _, r := range results {
+		byName[r.name] = r
+	}
+
+	fmt.Fprintln(bw, "| benchmark | runs | ns/op | B/op | allocs/op |")
+	fmt.Fprintln(bw, "|---|--:|--:|--:|--:|")
+	for _, r := range results {
+		fmt.Fprintf(bw, "| %s | %d | %s | %s | %s |\n", r.name, r.runs,
+			formatNs(r.median(unitNs)), formatCount(r.median(unitBytes)), formatCount(r.median(unitAllocs)))
+	}
+
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "gwlog's ns/op ÷ the other's (below 1 means gwlog is faster):")
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "| gwlog | against | ratio |")
+	fmt.Fprintln(bw, "|---|---|--:|")
+	for _, g := range results {
+		if !g.isGwlog() {
+			continue
+		}
+		for _, o := range comparisons(g, results, byName) {
+			label := o.name
+			if o.group() != g.group() {
+				label += " (serial)"
+			}
+			fmt.Fprintf(bw, "| %s | %s | %s |\n", g.name, label, formatRatio(ratio(g, o)))
+		}
+	}
+
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "Targets:")
+	fmt.Fprintln(bw)
+	for _, t := range targets {
+		verdict, detail := check(t, byName)
+		fmt.Fprintf(bw, "- %s (%s) %s: %s; want %s\n", verdict, t.id, t.bench, detail, t.want)
+	}
+	return bw.Flush()
+}
+
+// comparisons returns what gwlog benchmark g is compared with: the other
+// loggers of its group and, for a Parallel benchmark, the serial Enabled
+// benchmark of the same name.
+func comparisons(g *result, results []*result, byName map[string]*result) []*result {
+	var out []*result
+	for _, o := range results {
+		if o.group() == g.group() && !o.isGwlog() {
+			out = append(out, o)
+		}
+	}
+	if g.group() == "Parallel" {
+		_, sub, _ := strings.Cut(g.name, "/")
+		if s, ok := byName["Enabled/"+sub]; ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ratio returns a's median ns/op over b's.
+func ratio(a, b *result) float64 { return a.median(unitNs) / b.median(unitNs) }
+
+// check returns PASS, MISS or SKIP (a benchmark is missing) for t, and
+// the numbers behind it.
+func check(t target, byName map[string]*result) (verdict, detail string) {
+	g, ok := byName[t.bench]
+	if !ok {
+		return "SKIP", "not measured"
+	}
+	pass := true
+	var parts []string
+	if t.noAllocs {
+		a := g.median(unitAllocs)
+		if math.IsNaN(a) {
+			return "SKIP", "no allocs/op (run with -benchmem)"
+		}
+		pass = pass && a == 0
+		parts = append(parts, formatCount(a)+" allocs/op")
+	}
+	parts = append(parts, formatNs(g.median(unitNs))+" ns/op")
+	for _, name := range t.noSlower {
+		o, ok := byName[name]
+		if !ok {
+			return "SKIP", name + " not measured"
+		}
+		r := ratio(g, o)
+		pass = pass && r <= 1
+		parts = append(parts, fmt.Sprintf("%s× %s (%s ns/op)", formatRatio(r), name, formatNs(o.median(unitNs))))
+	}
+	if pass {
+		return "PASS", strings.Join(parts, ", ")
+	}
+	return "MISS", strings.Join(parts, ", ")
+}
+
+// formatNs formats nanoseconds with about three significant digits.
+func formatNs(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case v < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// formatCount formats B/op and allocs/op, which are whole except for the
+// median of an even number of runs.
+func formatCount(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func formatRatio(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func main() {
+	results, err := parse(os.Stdin)
+	if err == nil {
+		err = report(os.Stdout, results)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+}
