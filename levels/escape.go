@@ -20,6 +20,30 @@ var plain, quoted = func() (p, q [256]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// cleanWord reports whether the 8 bytes of s at i may all be copied as
+// they are, testing them at once: none below 0x20, none from 0x7f up, and
+// in quotes no ' or \.
+func cleanWord(s string, i int, inQuotes bool) bool {
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	bad := x & highs                    // 0x80 and up
+	bad |= (x - 0x20*ones) & ^x & highs // below 0x20
+	bad |= zeroByte(x ^ 0x7f*ones)      // DEL
+	if inQuotes {
+		bad |= zeroByte(x^'\''*ones) | zeroByte(x^'\\'*ones)
+	}
+	return bad == 0
+}
+
+// zeroByte has a high bit set where x has a zero byte (and maybe beyond
+// the first, which is enough to say "some").
+func zeroByte(x uint64) uint64 { return (x - ones) & ^x & highs }
+
 // appendText appends s so that it cannot break a line: control bytes become
 // \n, \r, \t or \xNN; invalid UTF-8 becomes U+FFFD; C1 controls and the
 // Unicode line separators (U+0085, U+2028, U+2029) become \uNNNN. With
@@ -32,6 +56,9 @@ func appendText(dst []byte, s string, inQuotes bool) []byte {
 	}
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) && cleanWord(s, i, inQuotes) {
+			i += 8
+		}
 		for i < len(s) && ok[s[i]] {
 			i++
 		}
@@ -85,15 +112,24 @@ func AppendAttrs(dst []byte, group string, attrs []slog.Attr) []byte {
 // appendAttrs is AppendAttrs for a field that started at dst[base]: pairs
 // after the field's first are separated by a space.
 func appendAttrs(dst []byte, base int, group string, attrs []slog.Attr) []byte {
-	for _, a := range attrs {
-		dst = appendAttr(dst, base, group, a)
+	for i := range attrs {
+		dst = appendAttr(dst, base, group, &attrs[i])
 	}
 	return dst
 }
 
-func appendAttr(dst []byte, base int, group string, a slog.Attr) []byte {
-	v := a.Value.Resolve()
-	if v.Kind() == slog.KindGroup {
+// appendAttr renders one attr. It works out the value's kind once: each
+// slog accessor checks it again, so the common kinds stay cheap only when
+// nothing else does.
+func appendAttr(dst []byte, base int, group string, a *slog.Attr) []byte {
+	v := a.Value
+	k := v.Kind()
+	if k == slog.KindLogValuer {
+		v = v.Resolve()
+		k = v.Kind()
+	}
+	switch k {
+	case slog.KindGroup:
 		g := v.Group()
 		if len(g) == 0 {
 			return dst
@@ -105,38 +141,38 @@ func appendAttr(dst []byte, base int, group string, a slog.Attr) []byte {
 		var buf [64]byte
 		p := append(append(append(buf[:0], group...), a.Key...), '.')
 		return appendAttrs(dst, base, string(p), g)
-	}
-	if a.Key == "" && v.Kind() == slog.KindAny && v.Any() == nil {
-		return dst // the empty Attr
+	case slog.KindAny:
+		if a.Key == "" && v.Any() == nil {
+			return dst // the empty Attr
+		}
 	}
 	if len(dst) > base {
 		dst = append(dst, ' ')
 	}
-	dst = appendText(dst, group, false)
+	if group != "" {
+		dst = appendText(dst, group, false)
+	}
 	dst = appendText(dst, a.Key, false)
 	dst = append(dst, '=', '\'')
-	dst = appendValue(dst, v)
-	return append(dst, '\'')
-}
-
-func appendValue(dst []byte, v slog.Value) []byte {
-	switch v.Kind() {
+	switch k {
 	case slog.KindString:
-		return appendText(dst, v.String(), true)
+		dst = appendText(dst, v.String(), true)
 	case slog.KindInt64:
-		return strconv.AppendInt(dst, v.Int64(), 10)
+		dst = strconv.AppendInt(dst, v.Int64(), 10)
 	case slog.KindUint64:
-		return strconv.AppendUint(dst, v.Uint64(), 10)
+		dst = strconv.AppendUint(dst, v.Uint64(), 10)
 	case slog.KindFloat64:
-		return strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
+		dst = strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
 	case slog.KindBool:
-		return strconv.AppendBool(dst, v.Bool())
+		dst = strconv.AppendBool(dst, v.Bool())
 	case slog.KindDuration:
-		return appendText(dst, v.Duration().String(), true)
+		dst = appendText(dst, v.Duration().String(), true)
 	case slog.KindTime:
-		return v.Time().AppendFormat(dst, time.RFC3339Nano)
+		dst = v.Time().AppendFormat(dst, time.RFC3339Nano)
+	default:
+		dst = appendText(dst, anyString(v.Any()), true)
 	}
-	return appendText(dst, anyString(v.Any()), true)
+	return append(dst, '\'')
 }
 
 // anyString renders a value of kind Any. A String or Error method that

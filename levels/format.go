@@ -277,22 +277,36 @@ func (f *Formatter) NeedsContext() bool { return f.needCtx }
 // and is at most MaxLine bytes before its newline.
 func (f *Formatter) Append(dst []byte, r *Record) []byte {
 	start := len(dst)
-	var fr runtime.Frame
-	resolved := false
+	var fr *runtime.Frame // resolved on first use
 	for i := range f.ops {
 		o := &f.ops[i]
-		if o.f == fLiteral {
+		fs := len(dst)
+		// The usual directives are handled here, the rest in appendField.
+		switch o.f {
+		case fLiteral:
 			dst = append(dst, o.lit...)
 			continue
-		}
-		if o.f.caller() && !resolved {
-			fr = frame(r.PC)
-			resolved = true
-		}
-		fs := len(dst)
-		dst = f.appendField(dst, o, r, &fr)
-		if o.trim && len(dst) == fs {
-			dst = dst[:len(dst)-1]
+		case fAsctime:
+			if r.Time.IsZero() {
+				dst = append(dst, '-')
+			} else {
+				dst = f.appendAsctime(dst, r.Time)
+			}
+		case fLevelname:
+			dst = append(dst, r.Level.String()...)
+		case fMessage:
+			dst = appendText(dst, r.Message, false)
+		case fAttrs:
+			dst = append(dst, r.Bound...)
+			dst = appendAttrs(dst, fs, r.Group, r.Attrs)
+			if o.trim && len(dst) == fs {
+				dst = dst[:len(dst)-1]
+			}
+		default:
+			if fr == nil && o.f.caller() {
+				fr = frame(r.PC)
+			}
+			dst = f.appendField(dst, o, r, fr)
 		}
 		if o.width != 0 {
 			dst = pad(dst, fs, o.width)
@@ -304,13 +318,10 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 	return append(dst, '\n')
 }
 
+// appendField renders the less usual directives; fr is the caller's frame
+// when o needs one.
 func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame) []byte {
 	switch o.f {
-	case fAsctime:
-		if r.Time.IsZero() {
-			return append(dst, '-')
-		}
-		return f.appendAsctime(dst, r.Time)
 	case fCreated:
 		if o.conv == 'd' {
 			return strconv.AppendInt(dst, r.Time.Unix(), 10)
@@ -320,8 +331,6 @@ func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame)
 		return strconv.AppendInt(dst, int64(r.Time.Nanosecond()/1e6), 10)
 	case fRelative:
 		return strconv.AppendInt(dst, r.Time.Sub(f.start).Milliseconds(), 10)
-	case fLevelname:
-		return append(dst, r.Level.String()...)
 	case fLevelno:
 		return strconv.AppendInt(dst, int64(r.Level), 10)
 	case fName:
@@ -329,8 +338,6 @@ func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame)
 			return append(dst, "root"...)
 		}
 		return appendText(dst, r.Logger, false)
-	case fMessage:
-		return appendText(dst, r.Message, false)
 	case fModule:
 		return appendText(dst, strings.TrimSuffix(path.Base(fr.File), ".go"), false)
 	case fFilename:
@@ -347,10 +354,6 @@ func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame)
 		return orDash(dst, r.Task)
 	case fToken:
 		return orDash(dst, r.Token)
-	case fAttrs:
-		base := len(dst)
-		dst = append(dst, r.Bound...)
-		return appendAttrs(dst, base, r.Group, r.Attrs)
 	}
 	return dst
 }
@@ -408,19 +411,21 @@ func appendSeconds(dst []byte, ns int64, prec int) []byte {
 // frames caches resolved call sites: a program has few, and resolving
 // one allocates.
 var (
-	frames     sync.Map // uintptr → runtime.Frame
+	frames     sync.Map // uintptr → *runtime.Frame
 	frameCount atomic.Int32
+	noFrame    = &runtime.Frame{File: "?", Function: "?"}
 )
 
 // maxFrames bounds the cache; sites beyond it are resolved each time.
 const maxFrames = 8192
 
-func frame(pc uintptr) runtime.Frame {
+// frame returns the frame of pc, shared: callers must not modify it.
+func frame(pc uintptr) *runtime.Frame {
 	if pc == 0 {
-		return runtime.Frame{File: "?", Function: "?"}
+		return noFrame
 	}
 	if fr, ok := frames.Load(pc); ok {
-		return fr.(runtime.Frame)
+		return fr.(*runtime.Frame)
 	}
 	fr, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	if fr.File == "" {
@@ -428,11 +433,12 @@ func frame(pc uintptr) runtime.Frame {
 	}
 	fr.Func = nil // not used; keeps the cache small
 	if frameCount.Load() < maxFrames {
-		if _, loaded := frames.LoadOrStore(pc, fr); !loaded {
-			frameCount.Add(1)
+		if v, loaded := frames.LoadOrStore(pc, &fr); loaded {
+			return v.(*runtime.Frame)
 		}
+		frameCount.Add(1)
 	}
-	return fr
+	return &fr
 }
 
 // funcName shortens "example.com/pkg.(*T).M" to "(*T).M".

@@ -167,3 +167,25 @@ func TestAppendAttrsKinds(t *testing.T) {
 	}))
 	assert.Equal(t, "u='7' d='1.5s' t='2026-01-02T03:04:05.000000006Z' nil='<nil>' b='raw' s='[1 2]' g.x='1' g.h.y='2' inl='3'", got)
 }
+
+// TestAppendTextWordAtATime checks the 8-bytes-at-a-time path against a
+// byte-at-a-time reference for every byte value at every position.
+func TestAppendTextWordAtATime(t *testing.T) {
+	ref := func(s string, inQuotes bool) string {
+		var out []byte
+		for _, r := range []byte(s) {
+			out = appendText(out, string([]byte{r}), inQuotes)
+		}
+		return string(out)
+	}
+	for c := range 0x80 { // ASCII: a lone byte from 0x80 up is invalid UTF-8 by itself
+		for pos := range 16 {
+			b := []byte("abcdefghijklmnop")
+			b[pos] = byte(c)
+			for _, q := range []bool{false, true} {
+				require.Equal(t, ref(string(b), q), string(appendText(nil, string(b), q)), "byte %#x at %d, quoted %v", c, pos, q)
+			}
+		}
+	}
+	assert.Equal(t, `0123456789abcdefé\u0085`, string(appendText(nil, "0123456789abcdefé\u0085", false)))
+}

@@ -105,7 +105,7 @@ func (l *Logger) CriticalContext(ctx context.Context, msg string, args ...any) {
 
 // Log logs at lv; ctx may be nil.
 func (l *Logger) Log(ctx context.Context, lv Level, msg string, args ...any) {
-	if l.on(lv) && lv < OFF {
+	if l.on(lv) {
 		l.write(ctx, lv, msg, args, nil)
 	}
 }
@@ -113,7 +113,7 @@ func (l *Logger) Log(ctx context.Context, lv Level, msg string, args ...any) {
 // LogAttrs logs at lv with typed attrs, the cheapest way to log: with
 // attrs built from slog's constructors it allocates nothing. ctx may be nil.
 func (l *Logger) LogAttrs(ctx context.Context, lv Level, msg string, attrs ...slog.Attr) {
-	if l.on(lv) && lv < OFF {
+	if l.on(lv) {
 		l.write(ctx, lv, msg, nil, attrs)
 	}
 }
@@ -150,6 +150,9 @@ func (l *Logger) Handler() slog.Handler {
 const maxAttrsOnStack = 8
 
 func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, attrs []slog.Attr) {
+	if lv >= OFF {
+		return // OFF is a setting, not a record level
+	}
 	n := l.n
 	r := n.route.Load()
 	var arr [maxAttrsOnStack]slog.Attr

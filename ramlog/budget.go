@@ -2,6 +2,7 @@ package ramlog
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gwlog/gwlog/internal/units"
@@ -14,7 +15,8 @@ const DefaultCap = 100 << 20
 // its whole size when it is made, so the bytes held by all rings can never
 // exceed the limit, whatever the load. Safe for concurrent use.
 type Budget struct {
-	limit int64
+	mu    sync.Mutex // serializes SetLimit with Reserve
+	limit atomic.Int64
 	used  atomic.Int64
 }
 
@@ -26,22 +28,38 @@ func NewBudget(limit int64) (*Budget, error) {
 	if limit < 0 {
 		return nil, fmt.Errorf("%w: ram_cap %d", ErrSize, limit)
 	}
-	return &Budget{limit: limit}, nil
+	b := &Budget{}
+	b.limit.Store(limit)
+	return b, nil
 }
 
 // Reserve takes n bytes from the budget, or fails with ErrOverBudget and
 // takes nothing.
 func (b *Budget) Reserve(n int64) error {
-	for {
-		used := b.used.Load()
-		if n < 0 || used+n > b.limit {
-			return fmt.Errorf("%w: %s more would make %s of %s", ErrOverBudget,
-				units.FormatSize(n), units.FormatSize(used+n), units.FormatSize(b.limit))
-		}
-		if b.used.CompareAndSwap(used, used+n) {
-			return nil
-		}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	used, limit := b.used.Load(), b.limit.Load()
+	if n < 0 || used+n > limit {
+		return fmt.Errorf("%w: %s more would make %s of %s", ErrOverBudget,
+			units.FormatSize(n), units.FormatSize(used+n), units.FormatSize(limit))
 	}
+	b.used.Add(n)
+	return nil
+}
+
+// SetLimit changes the cap; it fails with ErrOverBudget, changing
+// nothing, when more than limit is reserved already.
+func (b *Budget) SetLimit(limit int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if limit <= 0 {
+		return fmt.Errorf("%w: ram_cap %d", ErrSize, limit)
+	}
+	if used := b.used.Load(); used > limit {
+		return fmt.Errorf("%w: %s is reserved, more than %s", ErrOverBudget, units.FormatSize(used), units.FormatSize(limit))
+	}
+	b.limit.Store(limit)
+	return nil
 }
 
 // Release returns n bytes to the budget.
@@ -51,4 +69,4 @@ func (b *Budget) Release(n int64) { b.used.Add(-n) }
 func (b *Budget) Used() int64 { return b.used.Load() }
 
 // Limit returns the cap.
-func (b *Budget) Limit() int64 { return b.limit }
+func (b *Budget) Limit() int64 { return b.limit.Load() }

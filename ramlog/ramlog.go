@@ -115,6 +115,16 @@ func New(name string, o Options) (*Stream, error) {
 	return s, nil
 }
 
+// Check reports whether New(name, o) would accept o, without making the
+// ring: the budget aside, a stream made or reconfigured with o succeeds.
+func (o Options) Check(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	_, err := settle(name, o)
+	return err
+}
+
 // settings are Options resolved and checked.
 type settings struct {
 	rot   Rotation

@@ -77,3 +77,14 @@ func TestRingBudget(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(DefaultCap), def.Limit())
 }
+
+func TestBudgetSetLimit(t *testing.T) {
+	b, err := NewBudget(100)
+	require.NoError(t, err)
+	require.NoError(t, b.Reserve(60))
+	require.ErrorIs(t, b.SetLimit(50), ErrOverBudget)
+	assert.Equal(t, int64(100), b.Limit())
+	require.NoError(t, b.SetLimit(200))
+	require.NoError(t, b.Reserve(140))
+	require.ErrorIs(t, b.SetLimit(0), ErrSize)
+}
