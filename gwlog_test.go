@@ -155,13 +155,13 @@ func TestBadOptionsNameTheField(t *testing.T) {
 		o    Options
 		want []string
 	}{
-		{"profile", Options{Profile: "tiny"}, []string{`profile "tiny" (want minimal or disk)`}},
+		{"profile", Options{Profile: "tiny"}, []string{`options:2: [runtime] profile: want minimal or disk, got "tiny"`}},
 		{"format", Options{Streams: []StreamOptions{{Name: "debug", Format: "%(levelnam)s"}}}, []string{`stream debug: format: levels: invalid format: offset 0: unknown field "levelnam"`}},
 		{"negative ram", Options{Streams: []StreamOptions{{Name: "error", RAM: -1}}}, []string{"stream error: ram: ramlog: invalid size: -1 is negative"}},
 		{"negative keep", Options{Streams: []StreamOptions{{Name: "x", Keep: -2}}}, []string{"stream x: keep"}},
 		{"negative cap", Options{RAMCap: -1}, []string{"ram_cap"}},
 		{"over the cap", Options{RAMCap: 8 << 20, Streams: []StreamOptions{{Name: "debug", Keep: 9}, {Name: "big", RAM: 4 << 20}}},
-			[]string{"stream big: ramlog: over the RAM cap", "ram_cap is 8MiB"}},
+			[]string{"the rings need 28MiB (access 4MiB, error 4MiB, EventLog 6MiB, debug 10MiB, big 4MiB), over ram_cap 8MiB"}},
 		{"unknown stream", Options{Loggers: []LoggerOptions{{Name: "a", Streams: []string{"nope"}}}}, []string{`logger a: streams: no stream "nope"`}},
 		{"bad stream name", Options{Streams: []StreamOptions{{Name: "../x"}}}, []string{`stream name "../x"`}},
 		{"max line", Options{MaxLine: 3}, []string{"max_line 3"}},

@@ -1,6 +1,8 @@
 // Command gwlogd runs the gwlog runtime as a daemon: RAM rings, the
 // read-back HTTP API on loopback and, with -demo, a simulated gateway.
-// SIGINT and SIGTERM flush and exit 0; SIGHUP asks for a reload.
+// -config log.cfg -config prod.cfg? selects config files (the embedded
+// minimal profile without); they are re-read every reload interval and on
+// SIGHUP. SIGINT and SIGTERM flush and exit 0.
 package main
 
 import (
@@ -19,6 +21,8 @@ import (
 func main() {
 	var c daemon.Config
 	fs := flag.NewFlagSet("gwlogd", flag.ContinueOnError)
+	fs.Func("config", "config file, repeatable: later ones override earlier ones; a name ending in ? may be missing",
+		func(v string) error { c.Options.Configs = append(c.Options.Configs, v); return nil })
 	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
 	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
 	fs.Float64Var(&c.DemoOptions.Rate, "demo-rate", 1, "pace of the demo (1 = ten requests a second)")

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -34,6 +36,9 @@ const usage = `usage: gwlog [-addr HOST:PORT] COMMAND
 commands:
   tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
   stats                     bytes, segments, lines and drops per stream
+  check CONFIG...           validate config files (later override earlier; a
+                            name ending in ? may be missing) and print the
+                            effective config, each value with its file:line
 `
 
 // errUsage marks errors that exit with ExitUsage.
@@ -49,6 +54,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stderr, usage)
 		return ExitOK
+	case errors.Is(err, errReported):
+		return ExitUsage
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "gwlog: %v\n", err)
 		return ExitUsage
@@ -68,15 +75,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd, rest := fs.Arg(0), fs.Args(); cmd {
 	case "tail":
 		return c.tail(ctx, rest[1:], stdout)
+	case "check":
+		return check(rest[1:], stdout, stderr)
 	case "stats":
 		if len(rest) > 1 {
 			return fmt.Errorf("%w: stats takes no arguments", errUsage)
 		}
 		return c.stats(ctx, stdout)
 	case "":
-		return fmt.Errorf("%w: no command (try tail or stats)", errUsage)
+		return fmt.Errorf("%w: no command (try tail, stats or check)", errUsage)
 	default:
-		return fmt.Errorf("%w: unknown command %q (try tail or stats)", errUsage, cmd)
+		return fmt.Errorf("%w: unknown command %q (try tail, stats or check)", errUsage, cmd)
 	}
 }
 
@@ -85,6 +94,34 @@ func flagErr(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %w", errUsage, err)
+}
+
+// errReported marks a failure whose problems are on stderr already.
+var errReported = errors.New("reported")
+
+// check validates config files as gwlogd would load them — the files, and
+// the runtime built from them (ring sizes against ram_cap) — and prints
+// the effective config. Every problem goes to stderr, one per line.
+func check(files []string, stdout, stderr io.Writer) error {
+	if len(files) == 0 {
+		return fmt.Errorf("%w: check wants one or more CONFIG files", errUsage)
+	}
+	c, err := cfg.Load(files...)
+	if err == nil {
+		var rt *gwlog.Runtime
+		rt, err = gwlog.Open(gwlog.Options{Configs: files, Screen: io.Discard})
+		if err == nil {
+			rt.Close()
+		}
+	}
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "gwlog: %s\n", strings.TrimPrefix(line, "gwlog: "))
+		}
+		return fmt.Errorf("%w: %w", errUsage, errReported)
+	}
+	_, err = c.WriteTo(stdout)
+	return err
 }
 
 type client struct{ base string }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,33 @@ func TestErrors(t *testing.T) {
 	code, _, errs := run2("-h")
 	assert.Equal(t, ExitOK, code)
 	assert.Contains(t, errs, "usage: gwlog")
+}
+
+func TestCheck(t *testing.T) {
+	code, out, errs := run2("check", "../../etc/log.cfg", "../../etc/prod.cfg", "missing.cfg?")
+	require.Equal(t, ExitOK, code, errs)
+	assert.Contains(t, out, "ram_cap = 100MiB  ; ../../etc/log.cfg:")
+	assert.Contains(t, out, "[logger.root]")
+
+	dir := t.TempDir()
+	bad := dir + "/prod.cfg"
+	require.NoError(t, os.WriteFile(bad, []byte("[stream.debug]\nrotate = sise 1MiB\nkeep = -1\n"), 0o644))
+	code, out, errs = run2("check", "../../etc/log.cfg", bad)
+	assert.Equal(t, ExitUsage, code)
+	assert.Empty(t, out)
+	assert.Equal(t, "gwlog: "+bad+`:2: [stream.debug] rotate: want "size N", "time UNIT", "both UNIT,N" or "none", got "sise 1MiB"`+"\n"+
+		"gwlog: "+bad+`:3: [stream.debug] keep: want a whole number from 0 to 1000, got "-1"`+"\n", errs)
+
+	// Valid files whose rings do not fit the cap fail as gwlogd would.
+	require.NoError(t, os.WriteFile(bad, []byte("[runtime]\nram_cap = 4MiB\n[stream.debug]\nram = 8MiB\n"), 0o644))
+	code, _, errs = run2("check", bad)
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "over ram_cap 4MiB")
+
+	code, _, errs = run2("check")
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "check wants one or more CONFIG files")
+	code, _, errs = run2("check", dir+"/absent.cfg")
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "absent.cfg")
 }

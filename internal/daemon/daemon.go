@@ -49,7 +49,8 @@ func Run(ctx context.Context, c Config) error {
 	}
 	defer rt.Close()
 	screen := rt.Logger(gwlog.ScreenLogger)
-	screen.Info("gwlogd starting", "pid", os.Getpid(), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
+	screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
+		"configs", len(rt.Config().Files), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
 
 	var wg sync.WaitGroup
 	stop := func() {}
@@ -97,7 +98,13 @@ func Run(ctx context.Context, c Config) error {
 		case <-ctx.Done():
 			done = true
 		case <-c.Reload:
-			screen.Info("reload requested: running on the embedded defaults, nothing to re-read")
+			// A failure is on the error stream with its file:line; the
+			// console says so too.
+			if err := rt.Reload(); err != nil {
+				screen.Error("config reload failed, running config kept", "err", err)
+			} else {
+				screen.Info("config reloaded", "files", len(rt.Config().Files))
+			}
 		}
 	}
 	cancelDemo()

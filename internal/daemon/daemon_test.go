@@ -93,19 +93,24 @@ func TestRunRefusesNonLoopback(t *testing.T) {
 	}
 }
 
-// TestDaemonProcessStopsOnSIGTERM runs the real binary, reads its screen
-// stream for the API address, checks a line, sends SIGTERM and expects the
-// stop line and exit status 0.
-func TestDaemonProcessStopsOnSIGTERM(t *testing.T) {
+// TestDaemonProcess runs the real binary on config files: it reads the
+// API address off the screen stream, sees an edit to prod.cfg applied
+// within the reload interval and another on SIGHUP, without a restart and
+// without a lost line, then stops on SIGTERM with status 0.
+func TestDaemonProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
-	bin := filepath.Join(t.TempDir(), "gwlogd")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gwlogd")
 	build := exec.Command("go", "build", "-o", bin, "github.com/gwlog/gwlog/cmd/gwlogd")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
+	logCfg, prodCfg := filepath.Join(dir, "log.cfg"), filepath.Join(dir, "prod.cfg")
+	require.NoError(t, os.WriteFile(logCfg, []byte("[runtime]\nreload = 1s\n"), 0o644))
+	require.NoError(t, os.WriteFile(prodCfg, []byte("# nothing yet\n"), 0o644))
 
-	cmd := exec.Command(bin, "-demo", "-demo-rate", "10", "-http", "127.0.0.1:0")
+	cmd := exec.Command(bin, "-config", logCfg, "-config", prodCfg, "-demo", "-demo-rate", "10", "-http", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -119,16 +124,49 @@ func TestDaemonProcessStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, addr, "the screen stream names the API address")
-	require.Eventually(t, func() bool {
-		_, body := get(t, "http://"+addr+"/streams/access?n=1")
-		return strings.Contains(body, "HTTP/1.1")
-	}, 10*time.Second, 20*time.Millisecond)
+	var screen []string
+	screenDone := make(chan struct{})
+	go func() {
+		defer close(screenDone)
+		for sc.Scan() {
+			screen = append(screen, sc.Text())
+		}
+	}()
+	base := "http://" + addr
+	debugHas := func(s string) func() bool {
+		return func() bool {
+			_, body := get(t, base+"/streams/debug?n=200")
+			return strings.Contains(body, s)
+		}
+	}
+	require.Eventually(t, debugHas(`"GET /`), 10*time.Second, 20*time.Millisecond)
+
+	// An edit is picked up within the reload interval.
+	require.NoError(t, os.WriteFile(prodCfg, []byte("[logger.WebBrickGateway.Heating]\nlevel = DEBUG\n"), 0o644))
+	require.Eventually(t, debugHas("DEBUG WebBrickGateway.Heating pid loop"), 10*time.Second, 50*time.Millisecond)
+
+	// SIGHUP applies the next one at once.
+	require.NoError(t, os.WriteFile(prodCfg, []byte("[logger.WebBrickGateway.Comms]\nlevel = DEBUG\n[logger.WebBrickGateway.HTTP]\nlevel = DEBUG\n"), 0o644))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, debugHas("DEBUG WebBrickGateway.HTTP request handled"), 10*time.Second, 50*time.Millisecond)
+
+	code, body := get(t, base+"/streams")
+	require.Equal(t, http.StatusOK, code)
+	var streams []struct {
+		Name    string `json:"name"`
+		Drops   uint64 `json:"drops"`
+		Written uint64 `json:"written"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &streams))
+	for _, s := range streams {
+		assert.Zero(t, s.Drops, "%s lost nothing across the reloads", s.Name)
+	}
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	var rest []string
-	for sc.Scan() {
-		rest = append(rest, sc.Text())
-	}
 	require.NoError(t, cmd.Wait(), "exit status 0")
-	assert.Contains(t, strings.Join(rest, "\n"), "INFO gwlogd stopping")
+	<-screenDone
+	all := strings.Join(screen, "\n")
+	assert.Contains(t, all, "INFO config reloaded")
+	assert.Contains(t, all, "INFO gwlogd stopping")
+	assert.NotContains(t, all, "gwlogd starting", "no restart")
 }

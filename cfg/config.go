@@ -1,0 +1,96 @@
+package cfg
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// Config is a merged and validated configuration: plain values that the
+// gwlog runtime applies, with where each came from. A Config is not
+// modified after Load returns it; it is safe to share.
+type Config struct {
+	Runtime Runtime
+	// Streams are the profile's streams in the profile's order, then the
+	// streams added by files in order of first appearance.
+	Streams []Stream
+	// Loggers are "root" first, then in order of first appearance.
+	Loggers []Logger
+	// Forwards are in order of first appearance.
+	Forwards []Forward
+	// Files are the files read, in order; a missing optional one is left
+	// out.
+	Files []string
+	// Origins tell where each effective setting came from, keyed by
+	// "section/key": "runtime/ram_cap", "stream.debug/rotate",
+	// "logger.WebBrickGateway.Heating/level". Settings that come from the
+	// profile have the zero Origin ("default").
+	Origins map[string]Origin
+}
+
+// Origin is where a setting was read.
+type Origin struct {
+	File string // "" for the embedded profile
+	Line int
+}
+
+// String returns "file:line", or "default" for the embedded profile.
+func (o Origin) String() string {
+	if o.File == "" {
+		return "default"
+	}
+	return o.File + ":" + strconv.Itoa(o.Line)
+}
+
+// Runtime is the [runtime] section.
+type Runtime struct {
+	Profile string        // profile: "minimal" or "disk"
+	RAMCap  int64         // ram_cap: hard cap on all rings, bytes
+	Disk    string        // disk: spill directory; "" when "none"
+	Force   bool          // disk = PATH force: skip the filesystem check
+	DiskCap int64         // disk_cap: store budget, bytes
+	Flush   time.Duration // flush: longest a line waits before spilling
+	Reload  time.Duration // reload: how often config files are re-read
+	MaxLine int           // max_line: longest line, bytes
+}
+
+// Stream is a [stream.NAME] section.
+type Stream struct {
+	Name     string
+	Rotate   ramlog.Rotation // rotate = size N | time UNIT | both UNIT,N | none
+	Keep     int             // keep: history segments in RAM
+	RAM      int64           // ram: ring bytes; 0 derives it from rotate and keep
+	DiskKeep time.Duration   // disk_keep: age kept on disk
+	Format   string          // format: a levels pattern, validated
+	Level    levels.Level    // level: least level the stream takes
+	Compress string          // compress: "" or "gzip"
+	Console  bool            // console: yes sends the stream to the screen
+}
+
+// Logger is a [logger.NAME] section; NAME is dotted, "root" for the root.
+type Logger struct {
+	Name  string
+	Level levels.Level // level
+	// For is how long a temporary level holds ("level = DEBUG for 15m");
+	// zero means for good.
+	For       time.Duration
+	Propagate bool     // propagate: yes by default
+	Streams   []string // streams: the logger's own streams
+}
+
+// Forward is a [forward.NAME] section.
+type Forward struct {
+	Name       string
+	Type       string       // type: "syslog" (default) or "webhook"
+	To         string       // to: udp://, tcp://, unix:// (syslog) or http(s):// (webhook)
+	Protocol   string       // protocol: "rfc5424" (default) or "rfc3164"
+	Facility   int          // priority = FACILITY.SEVERITY: 0-23
+	Severity   int          // 0-7
+	Level      levels.Level // level: least level forwarded
+	Streams    []string     // streams forwarded
+	Queue      int64        // queue: bytes held while the collector is away
+	ReplayRate int          // replay_rate: lines per second when catching up
+	FailSilent bool         // fail_silent: a failing webhook is not reported
+}

@@ -1,0 +1,747 @@
+package cfg
+
+import (
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gwlog/gwlog/internal/units"
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// This file is the schema: for each section kind, its keys in the order
+// WriteTo prints them, how a value decodes into the Config types and how a
+// decoded value prints back.
+
+// spec is one key of a section that decodes into a T.
+type spec[T any] struct {
+	key string
+	// set decodes v (trimmed, not empty) into dst. Its error text is the
+	// whole message after "KEY: ", such as `want a size such as 100MiB,
+	// got "lots"`.
+	set func(dst *T, v string) error
+	// get prints the value of src so that set reads it back unchanged.
+	get func(src *T) string
+}
+
+// specs are the keys of one section kind.
+type specs[T any] []spec[T]
+
+func (ss specs[T]) lookup(key string) (spec[T], bool) {
+	for _, s := range ss {
+		if s.key == key {
+			return s, true
+		}
+	}
+	return spec[T]{}, false
+}
+
+// check validates one value on a scratch T; known is false for a key the
+// section does not take.
+func (ss specs[T]) check(key, v string) (known bool, err error) {
+	s, ok := ss.lookup(key)
+	if !ok {
+		return false, nil
+	}
+	var scratch T
+	return true, s.set(&scratch, v)
+}
+
+// names lists the keys for an error message: "a, b or c".
+func (ss specs[T]) names() string {
+	keys := make([]string, len(ss))
+	for i, s := range ss {
+		keys[i] = s.key
+	}
+	return orList(keys)
+}
+
+// apply decodes every key of sec that ss knows into dst.
+func (ss specs[T]) apply(dst *T, sec *section) error {
+	for _, s := range ss {
+		if st, ok := sec.keys[s.key]; ok {
+			if err := s.set(dst, st.value); err != nil {
+				return fmt.Errorf("%s: %w", s.key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// kind is a section kind as the parser sees it.
+type kind struct {
+	check func(key, v string) (known bool, err error)
+	names func() string
+}
+
+// Section kinds.
+const (
+	kindRuntime = "runtime"
+	kindStream  = "stream"
+	kindLogger  = "logger"
+	kindForward = "forward"
+)
+
+var kinds = map[string]kind{
+	kindRuntime: {runtimeKeys.check, runtimeKeys.names},
+	kindStream:  {streamKeys.check, streamKeys.names},
+	kindLogger:  {loggerKeys.check, loggerKeys.names},
+	kindForward: {forwardKeys.check, forwardKeys.names},
+}
+
+// Defaults of keys that the profile leaves unset (new streams, loggers and
+// forwards, and keys the profile's sections omit).
+const (
+	defaultKeep       = 5
+	defaultDiskKeep   = 14 * 24 * time.Hour
+	defaultQueue      = 4 << 20
+	defaultReplayRate = 1000
+	defaultFacility   = 1 // user
+	defaultSeverity   = 5 // notice
+)
+
+// newStream returns a stream with the defaults of unset keys.
+func newStream(name string) Stream {
+	return Stream{
+		Name:     name,
+		Rotate:   ramlog.Rotation{Kind: ramlog.RotateSize, Size: ramlog.DefaultSegment},
+		Keep:     defaultKeep,
+		DiskKeep: defaultDiskKeep,
+		Format:   levels.DefaultPattern,
+	}
+}
+
+// newLogger returns a logger with the defaults of unset keys.
+func newLogger(name string) Logger {
+	return Logger{Name: name, Propagate: true}
+}
+
+// newForward returns a forward with the defaults of unset keys; the
+// default level depends on the type and is set after decoding.
+func newForward(name string) Forward {
+	return Forward{
+		Name:       name,
+		Type:       "syslog",
+		Protocol:   "rfc5424",
+		Facility:   defaultFacility,
+		Severity:   defaultSeverity,
+		Queue:      defaultQueue,
+		ReplayRate: defaultReplayRate,
+	}
+}
+
+var runtimeKeys = specs[Runtime]{
+	{"profile",
+		func(r *Runtime, v string) error {
+			p := strings.ToLower(v)
+			if !isProfile(p) {
+				return want(orList(profileNames), v)
+			}
+			r.Profile = p
+			return nil
+		},
+		func(r *Runtime) string { return r.Profile }},
+	{"ram_cap",
+		func(r *Runtime, v string) error {
+			n, err := units.ParseSize(v)
+			switch {
+			case err != nil:
+				return want("a size such as 100MiB", v)
+			case n == 0:
+				return want("a size above 0 such as 100MiB", v)
+			}
+			r.RAMCap = n
+			return nil
+		},
+		func(r *Runtime) string { return formatSize(r.RAMCap) }},
+	{"disk", setDisk, getDisk},
+	{"disk_cap",
+		func(r *Runtime, v string) error {
+			n, err := units.ParseSize(v)
+			if err != nil {
+				return want("a size such as 1GiB", v)
+			}
+			r.DiskCap = n
+			return nil
+		},
+		func(r *Runtime) string { return formatSize(r.DiskCap) }},
+	{"flush",
+		func(r *Runtime, v string) error {
+			d, ok := parseDuration(v)
+			switch {
+			case !ok:
+				return want("a duration such as 30s", v)
+			case d < time.Second:
+				return want("a duration of at least 1s", v)
+			}
+			r.Flush = d
+			return nil
+		},
+		func(r *Runtime) string { return formatDuration(r.Flush) }},
+	{"reload",
+		func(r *Runtime, v string) error {
+			d, ok := parseDuration(v)
+			switch {
+			case !ok:
+				return want("a duration such as 60s, or 0 to disable", v)
+			case d != 0 && d < time.Second:
+				return want("0 (disabled) or a duration of at least 1s", v)
+			}
+			r.Reload = d
+			return nil
+		},
+		func(r *Runtime) string { return formatDuration(r.Reload) }},
+	{"max_line",
+		func(r *Runtime, v string) error {
+			n, err := units.ParseSize(v)
+			if err != nil || n < 64 || n > 1<<20 {
+				return want("a size from 64B to 1MiB", v)
+			}
+			r.MaxLine = int(n)
+			return nil
+		},
+		func(r *Runtime) string { return formatSize(int64(r.MaxLine)) }},
+}
+
+// setDisk reads "none", "PATH" or "PATH force".
+func setDisk(r *Runtime, v string) error {
+	if strings.EqualFold(v, "none") {
+		r.Disk, r.Force = "", false
+		return nil
+	}
+	path, force := v, false
+	if f := strings.Fields(v); len(f) > 1 && strings.EqualFold(f[len(f)-1], "force") {
+		path, force = strings.TrimSpace(v[:len(v)-len(f[len(f)-1])]), true
+	}
+	if strings.EqualFold(path, "none") {
+		return want("none, a directory, or a directory and force", v)
+	}
+	r.Disk, r.Force = path, force
+	return nil
+}
+
+func getDisk(r *Runtime) string {
+	switch {
+	case r.Disk == "":
+		return "none"
+	case r.Force:
+		return r.Disk + " force"
+	}
+	return r.Disk
+}
+
+var streamKeys = specs[Stream]{
+	{"rotate",
+		func(s *Stream, v string) error {
+			rot, err := ramlog.ParseRotation(v)
+			if err != nil {
+				// Keep ramlog's explanation, which follows the quoted value.
+				_, why, _ := strings.Cut(err.Error(), "got "+strconv.Quote(v))
+				return fmt.Errorf(`want "size N", "time UNIT", "both UNIT,N" or "none", got %q%s`, v, why)
+			}
+			s.Rotate = rot
+			return nil
+		},
+		func(s *Stream) string { return formatRotation(s.Rotate) }},
+	{"keep",
+		func(s *Stream, v string) error {
+			n, ok := parseWhole(v, 0, 1000)
+			if !ok {
+				return want("a whole number from 0 to 1000", v)
+			}
+			s.Keep = n
+			return nil
+		},
+		func(s *Stream) string { return strconv.Itoa(s.Keep) }},
+	{"ram",
+		func(s *Stream, v string) error {
+			n, err := units.ParseSize(v)
+			if err != nil {
+				return want("a size such as 4MiB, or 0 to derive it from rotate and keep", v)
+			}
+			s.RAM = n
+			return nil
+		},
+		func(s *Stream) string { return formatSize(s.RAM) }},
+	{"disk_keep",
+		func(s *Stream, v string) error {
+			d, ok := parseDuration(v)
+			if !ok {
+				return want("a duration such as 48h or 14d", v)
+			}
+			s.DiskKeep = d
+			return nil
+		},
+		func(s *Stream) string { return formatDuration(s.DiskKeep) }},
+	{"format",
+		func(s *Stream, v string) error {
+			if _, err := levels.NewFormatter(levels.FormatterOptions{Pattern: v}); err != nil {
+				return fmt.Errorf("%s, got %q", formatProblem(err), v)
+			}
+			s.Format = v
+			return nil
+		},
+		func(s *Stream) string { return s.Format }},
+	{"level",
+		func(s *Stream, v string) error {
+			l, err := levels.ParseLevel(v)
+			if err != nil {
+				return want(levelWant, v)
+			}
+			s.Level = l
+			return nil
+		},
+		func(s *Stream) string { return s.Level.String() }},
+	{"compress",
+		func(s *Stream, v string) error {
+			switch strings.ToLower(v) {
+			case "none":
+				s.Compress = ""
+			case "gzip":
+				s.Compress = "gzip"
+			default:
+				return want("none or gzip", v)
+			}
+			return nil
+		},
+		func(s *Stream) string {
+			if s.Compress == "" {
+				return "none"
+			}
+			return s.Compress
+		}},
+	{"console",
+		func(s *Stream, v string) error {
+			b, ok := parseBool(v)
+			if !ok {
+				return want(boolWant, v)
+			}
+			s.Console = b
+			return nil
+		},
+		func(s *Stream) string { return formatBool(s.Console) }},
+}
+
+var loggerKeys = specs[Logger]{
+	{"level",
+		func(l *Logger, v string) error {
+			lv, d := v, time.Duration(0)
+			if f := strings.Fields(v); len(f) >= 3 && strings.EqualFold(f[len(f)-2], "for") {
+				var ok bool
+				if d, ok = parseDuration(f[len(f)-1]); !ok || d == 0 {
+					return want("LEVEL for DURATION with a duration above 0 such as DEBUG for 15m", v)
+				}
+				lv = strings.Join(f[:len(f)-2], " ")
+			}
+			level, err := levels.ParseLevel(lv)
+			if err != nil {
+				return want(levelWant+", optionally followed by for DURATION such as DEBUG for 15m", v)
+			}
+			l.Level, l.For = level, d
+			return nil
+		},
+		func(l *Logger) string {
+			if l.For > 0 {
+				return l.Level.String() + " for " + formatDuration(l.For)
+			}
+			return l.Level.String()
+		}},
+	{"propagate",
+		func(l *Logger, v string) error {
+			b, ok := parseBool(v)
+			if !ok {
+				return want(boolWant, v)
+			}
+			l.Propagate = b
+			return nil
+		},
+		func(l *Logger) string { return formatBool(l.Propagate) }},
+	{"streams",
+		func(l *Logger, v string) error {
+			names, ok := parseStreams(v)
+			if !ok {
+				return want(streamsWant+", or none", v)
+			}
+			l.Streams = names
+			return nil
+		},
+		func(l *Logger) string { return formatStreams(l.Streams) }},
+}
+
+var forwardKeys = specs[Forward]{
+	{"type",
+		func(f *Forward, v string) error {
+			t := strings.ToLower(v)
+			if t != "syslog" && t != "webhook" {
+				return want("syslog or webhook", v)
+			}
+			f.Type = t
+			return nil
+		},
+		func(f *Forward) string { return f.Type }},
+	{"to",
+		func(f *Forward, v string) error {
+			if toType(v) == "" {
+				return want("a syslog address ("+syslogWant+") or a webhook URL (http:// or https://)", v)
+			}
+			f.To = v
+			return nil
+		},
+		func(f *Forward) string { return f.To }},
+	{"protocol",
+		func(f *Forward, v string) error {
+			p := strings.ToLower(v)
+			if p != "rfc5424" && p != "rfc3164" {
+				return want("rfc5424 or rfc3164", v)
+			}
+			f.Protocol = p
+			return nil
+		},
+		func(f *Forward) string { return f.Protocol }},
+	{"priority",
+		func(f *Forward, v string) error {
+			fac, sev, ok := parsePriority(v)
+			if !ok {
+				return want("FACILITY.SEVERITY with syslog names such as user.notice or local3.info", v)
+			}
+			f.Facility, f.Severity = fac, sev
+			return nil
+		},
+		func(f *Forward) string { return formatPriority(f.Facility, f.Severity) }},
+	{"level",
+		func(f *Forward, v string) error {
+			l, err := levels.ParseLevel(v)
+			if err != nil {
+				return want(levelWant, v)
+			}
+			f.Level = l
+			return nil
+		},
+		func(f *Forward) string { return f.Level.String() }},
+	{"streams",
+		func(f *Forward, v string) error {
+			names, ok := parseStreams(v)
+			if !ok || len(names) == 0 {
+				return want("one or more "+streamsWant, v)
+			}
+			f.Streams = names
+			return nil
+		},
+		func(f *Forward) string { return formatStreams(f.Streams) }},
+	{"queue",
+		func(f *Forward, v string) error {
+			n, err := units.ParseSize(v)
+			if err != nil {
+				return want("a size such as 4MiB", v)
+			}
+			f.Queue = n
+			return nil
+		},
+		func(f *Forward) string { return formatSize(f.Queue) }},
+	{"replay_rate",
+		func(f *Forward, v string) error {
+			n, ok := parseWhole(v, 1, 1000000)
+			if !ok {
+				return want("a whole number of lines per second from 1 to 1000000", v)
+			}
+			f.ReplayRate = n
+			return nil
+		},
+		func(f *Forward) string { return strconv.Itoa(f.ReplayRate) }},
+	{"fail_silent",
+		func(f *Forward, v string) error {
+			b, ok := parseBool(v)
+			if !ok {
+				return want(boolWant, v)
+			}
+			f.FailSilent = b
+			return nil
+		},
+		func(f *Forward) string { return formatBool(f.FailSilent) }},
+}
+
+// Wanted forms shared by several keys.
+const (
+	levelWant   = "a level (NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL, OFF or 0-50)"
+	boolWant    = "yes or no (true/false, on/off)"
+	streamsWant = "stream names separated by commas"
+	syslogWant  = "udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH"
+	webhookWant = "an http:// or https:// URL"
+)
+
+// want returns the usual value error: want WHAT, got "VALUE".
+func want(what, v string) error {
+	return fmt.Errorf("want %s, got %q", what, v)
+}
+
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// formatProblem turns a levels format error, "levels: invalid format:
+// offset 0: unknown field \"x\"", into "unknown field \"x\" at offset 0".
+func formatProblem(err error) string {
+	msg := strings.TrimPrefix(err.Error(), levels.ErrFormat.Error()+": ")
+	if rest, ok := strings.CutPrefix(msg, "offset "); ok {
+		if off, why, ok := strings.Cut(rest, ": "); ok {
+			return why + " at offset " + off
+		}
+	}
+	return msg
+}
+
+// parseDuration is units.ParseDuration, refusing sums that overflow.
+func parseDuration(v string) (time.Duration, bool) {
+	d, err := units.ParseDuration(v)
+	return d, err == nil && d >= 0
+}
+
+// formatDuration prints d as parseDuration reads it: "14d" for three days
+// or more in whole days, else Go syntax without zero tails ("48h", "90s").
+func formatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= 3*day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// formatSize prints n exactly, in the largest binary unit that divides it.
+// (units.FormatSize rounds to one decimal, which would not read back.)
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n != 0 && n%u.m == 0 {
+			return strconv.FormatInt(n/u.m, 10) + u.s
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
+// formatRotation prints r as ramlog.ParseRotation reads it, with exact
+// sizes (Rotation.String rounds them).
+func formatRotation(r ramlog.Rotation) string {
+	size, every := r.Size, r.Every
+	if size == 0 {
+		size = ramlog.DefaultSegment
+	}
+	if every == 0 {
+		every = ramlog.Midnight
+	}
+	unit := strconv.Itoa(int(every/time.Minute)) + "m"
+	if every == ramlog.Midnight {
+		unit = "midnight"
+	}
+	switch r.Kind {
+	case ramlog.RotateNone:
+		return "none"
+	case ramlog.RotateTime:
+		return "time " + unit
+	case ramlog.RotateBoth:
+		return "both " + unit + "," + formatSize(size)
+	}
+	return "size " + formatSize(size)
+}
+
+// parseWhole reads a number of decimal digits from lo to hi.
+func parseWhole(v string, lo, hi int) (int, bool) {
+	if v == "" || len(v) > 9 || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= lo && n <= hi
+}
+
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on":
+		return true, true
+	case "no", "false", "off":
+		return false, true
+	}
+	return false, false
+}
+
+func formatBool(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// parseStreams reads "a, b, c" or "none" (no streams). The names must be
+// valid stream names and distinct.
+func parseStreams(v string) ([]string, bool) {
+	if strings.EqualFold(v, "none") {
+		return nil, true
+	}
+	var names []string
+	for n := range strings.SplitSeq(v, ",") {
+		n = strings.TrimSpace(n)
+		if !validStream(n) {
+			return nil, false
+		}
+		for _, m := range names {
+			if m == n {
+				return nil, false
+			}
+		}
+		names = append(names, n)
+	}
+	return names, true
+}
+
+func formatStreams(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// validStream reports whether name can name a stream: a plain file name
+// (as ramlog requires) that also survives the config syntax, so no
+// white space and none of , ; # [ ]; and not "none", which means an empty
+// list.
+func validStream(name string) bool {
+	if name == "" || name == "." || !fs.ValidPath(name) || strings.EqualFold(name, "none") {
+		return false
+	}
+	for _, r := range name {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) || strings.ContainsRune(`/\,;#[]`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// validLogger reports whether a raw [logger.NAME] name is acceptable: it
+// has a component, and no white space, control characters or brackets.
+func validLogger(name string) bool {
+	if strings.Trim(name, ".") == "" {
+		return false
+	}
+	for _, r := range name {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) || r == '[' || r == ']' {
+			return false
+		}
+	}
+	return true
+}
+
+// validForward reports whether name is letters, digits, _ and -.
+func validForward(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// toType returns "syslog" or "webhook" for the destination URLs of those
+// types, and "" for anything else.
+func toType(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	switch u.Scheme {
+	case "udp", "tcp":
+		if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			return ""
+		}
+		host, port, err := net.SplitHostPort(u.Host)
+		if err != nil || host == "" {
+			return ""
+		}
+		if _, ok := parseWhole(port, 1, 65535); !ok {
+			return ""
+		}
+		return "syslog"
+	case "unix":
+		if u.Host != "" || !strings.HasPrefix(u.Path, "/") || len(u.Path) < 2 ||
+			u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			return ""
+		}
+		return "syslog"
+	case "http", "https":
+		if u.Host == "" {
+			return ""
+		}
+		return "webhook"
+	}
+	return ""
+}
+
+// errToType explains a destination that does not fit the forward's type.
+func errToType(typ, v string) error {
+	if typ == "webhook" {
+		return want(webhookWant+" for type webhook", v)
+	}
+	return want(syslogWant+" for type syslog", v)
+}
+
+// Syslog facility and severity names (RFC 5424 §6.2.1), by number.
+var (
+	facilities = []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+		"uucp", "cron", "authpriv", "ftp", "", "", "", "",
+		"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+	severities = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
+)
+
+func parsePriority(v string) (facility, severity int, ok bool) {
+	f, s, found := strings.Cut(strings.ToLower(v), ".")
+	if !found {
+		return 0, 0, false
+	}
+	facility = index(facilities, f)
+	severity = index(severities, s)
+	return facility, severity, facility >= 0 && severity >= 0
+}
+
+func index(names []string, name string) int {
+	if name == "" {
+		return -1
+	}
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func formatPriority(facility, severity int) string {
+	f, s := strconv.Itoa(facility), strconv.Itoa(severity)
+	if facility >= 0 && facility < len(facilities) && facilities[facility] != "" {
+		f = facilities[facility]
+	}
+	if severity >= 0 && severity < len(severities) {
+		s = severities[severity]
+	}
+	return f + "." + s
+}

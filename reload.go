@@ -1,0 +1,354 @@
+package gwlog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/internal/units"
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// ErrClosed is returned by Reload and SetLevel after Close.
+var ErrClosed = errors.New("gwlog: runtime closed")
+
+// source is one config file as read: its content, or missing when it is
+// optional and absent.
+type source struct {
+	cfg.Source
+	path    string
+	missing bool
+	mod     time.Time
+	size    int64
+}
+
+// readSources reads the config files; a path ending in "?" may be missing.
+func readSources(paths []string) ([]source, error) {
+	out := make([]source, 0, len(paths))
+	for _, p := range paths {
+		name, optional := strings.CutSuffix(p, "?")
+		s := source{path: name, Source: cfg.Source{Name: name}}
+		info, err := os.Stat(name)
+		if err == nil {
+			s.mod, s.size = info.ModTime(), info.Size()
+			s.Data, err = os.ReadFile(name)
+		}
+		switch {
+		case err == nil:
+		case optional && errors.Is(err, fs.ErrNotExist):
+			s.missing = true
+		default:
+			return nil, fmt.Errorf("cfg: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// parse merges the sources over the profile; profile applies when no file
+// names one.
+func parse(srcs []source, profile string) (*cfg.Config, error) {
+	var list []cfg.Source
+	if profile != "" {
+		list = append(list, cfg.Source{Name: "options", Data: []byte("[runtime]\nprofile = " + profile + "\n")})
+	}
+	for _, s := range srcs {
+		if !s.missing {
+			list = append(list, s.Source)
+		}
+	}
+	if len(list) == 0 {
+		return cfg.Default("")
+	}
+	return cfg.Parse(list...)
+}
+
+// changed reports whether any config file differs from what was applied:
+// its mtime or size first, then its content.
+func changed(old []source) bool {
+	for _, s := range old {
+		info, err := os.Stat(s.path)
+		switch {
+		case err != nil:
+			if !s.missing {
+				return true // gone (or unreadable): let Reload say so
+			}
+			continue
+		case s.missing:
+			return true
+		case info.ModTime().Equal(s.mod) && info.Size() == s.size:
+			continue
+		}
+		data, err := os.ReadFile(s.path)
+		if err != nil || !bytes.Equal(data, s.Data) {
+			return true
+		}
+	}
+	return false
+}
+
+// watch re-reads the config files every reload interval until Close.
+func (rt *Runtime) watch() {
+	t := time.NewTimer(rt.reloadEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-rt.stop:
+			return
+		case <-t.C:
+		}
+		rt.mu.RLock()
+		old := rt.hashes
+		rt.mu.RUnlock()
+		if rt.reloadEnabled() && changed(old) {
+			_ = rt.Reload() // a failure is reported on the error stream
+		}
+		t.Reset(rt.reloadEvery())
+	}
+}
+
+func (rt *Runtime) reloadEnabled() bool {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return rt.plan.conf.Runtime.Reload > 0
+}
+
+// reloadEvery is the watch interval; with reloading off the watcher still
+// wakes now and then, to notice a config that turns it back on.
+func (rt *Runtime) reloadEvery() time.Duration {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	if d := rt.plan.conf.Runtime.Reload; d > 0 {
+		return d
+	}
+	return time.Hour
+}
+
+// Reload re-reads the config files and applies them atomically: logger
+// levels, stream formats, levels and sizes (shrinking a ring keeps its
+// newest lines), new streams and loggers. One line on the debug stream
+// says what changed. A bad config changes nothing: one line naming
+// file:line goes to the error stream and the error is returned.
+func (rt *Runtime) Reload() error {
+	srcs, err := readSources(rt.opts.Configs)
+	var c *cfg.Config
+	if err == nil {
+		c, err = parse(srcs, rt.opts.Profile)
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed {
+		return ErrClosed
+	}
+	if err == nil {
+		old := rt.plan.conf
+		if err = rt.apply(makePlan(c, rt.opts)); err == nil {
+			rt.hashes = srcs
+			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
+			return nil
+		}
+	}
+	rt.note(Error, levels.ERROR, "config reload failed, running config kept", slog.String("err", oneLine(err)))
+	return fmt.Errorf("%w: %w", ErrConfig, err)
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+
+// diff lists the settings that differ between two configs.
+func diff(old, cur *cfg.Config) string {
+	was := make(map[string]string)
+	for _, s := range old.Settings() {
+		was[s.Key] = s.Value
+	}
+	var out []string
+	for _, s := range cur.Settings() {
+		if v, ok := was[s.Key]; !ok || v != s.Value {
+			out = append(out, fmt.Sprintf("%s=%s (%s)", s.Key, s.Value, s.Origin))
+		}
+		delete(was, s.Key)
+	}
+	for k := range was {
+		out = append(out, k+" removed")
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// note writes one line of the runtime's own to a stream, whatever the
+// loggers' levels; rt.mu is held.
+func (rt *Runtime) note(stream string, lv levels.Level, msg string, attrs ...slog.Attr) {
+	t, ok := rt.targets[stream]
+	if !ok {
+		return
+	}
+	now := time.Now
+	if rt.opts.Now != nil {
+		now = rt.opts.Now
+	}
+	rec := levels.Record{Time: now(), Level: lv, Logger: "gwlog", Message: msg, Attrs: attrs}
+	t.Sink.WriteLine(rec.Time.UnixNano(), t.Format.Append(nil, &rec))
+}
+
+// apply builds or reshapes the streams and reroutes the loggers after p,
+// all or nothing as far as can be checked beforehand; rt.mu is held.
+func (rt *Runtime) apply(p *plan) error {
+	formats, err := p.formatters(rt.opts)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	names := make(map[string]bool)
+	for _, sp := range p.streams {
+		names[sp.Name] = true
+		if sp.Console {
+			continue
+		}
+		if err := sp.ring().Check(sp.Name); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
+		}
+	}
+	for _, l := range p.loggers {
+		for _, s := range l.Streams {
+			if !names[s] {
+				errs = append(errs, fmt.Errorf("%w: logger %s: streams: no stream %q", ErrConfig, l.Name, s))
+			}
+		}
+	}
+	if total := p.ringBytes(); total > p.ramCap && len(errs) == 0 {
+		var parts []string
+		for _, sp := range p.streams {
+			if !sp.Console {
+				parts = append(parts, sp.Name+" "+units.FormatSize(sp.ring().RingSize()))
+			}
+		}
+		errs = append(errs, fmt.Errorf("%w: the rings need %s (%s), over ram_cap %s; lower them or raise ram_cap",
+			ErrConfig, units.FormatSize(total), strings.Join(parts, ", "), units.FormatSize(p.ramCap)))
+	}
+	if err := joinErrs(errs); err != nil {
+		return err
+	}
+	if err := rt.reshape(p); err != nil {
+		return err
+	}
+	rt.targets = make(map[string]levels.Target, len(p.streams))
+	for _, sp := range p.streams {
+		var sink levels.Sink = rt.screen
+		if !sp.Console {
+			sink = rt.streams[sp.Name]
+		}
+		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format], Sink: sink}
+	}
+	rt.plan = p
+	rt.tree.Configure(rt.loggerConfigs())
+	return nil
+}
+
+// reshape makes the plan's rings: existing streams are reconfigured in
+// place (shrinking ones first, so that the cap holds throughout), new ones
+// made, dropped ones closed; rt.mu is held.
+func (rt *Runtime) reshape(p *plan) error {
+	type change struct {
+		sp    *streamPlan
+		delta int64
+	}
+	var changes []change
+	want := make(map[string]bool)
+	for i := range p.streams {
+		sp := &p.streams[i]
+		if sp.Console {
+			continue
+		}
+		want[sp.Name] = true
+		size := sp.ring().RingSize()
+		if s, ok := rt.streams[sp.Name]; ok {
+			size -= s.Stats().Cap
+		}
+		changes = append(changes, change{sp, size})
+	}
+	for name, s := range rt.streams {
+		if !want[name] {
+			s.Close()
+			delete(rt.streams, name)
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b change) int { return int(min(max(a.delta-b.delta, -1), 1)) })
+	limitSet := false
+	var errs []error
+	for _, c := range changes {
+		if c.delta > 0 && !limitSet {
+			if err := rt.budget.SetLimit(p.ramCap); err != nil {
+				errs = append(errs, fmt.Errorf("%w: ram_cap: %w", ErrConfig, err))
+			}
+			limitSet = true
+		}
+		o := c.sp.ring()
+		o.Budget, o.Location, o.Now = rt.budget, rt.opts.Location, rt.opts.Now
+		if s, ok := rt.streams[c.sp.Name]; ok {
+			if err := s.Reconfigure(o); err != nil {
+				errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
+			}
+			continue
+		}
+		s, err := ramlog.New(c.sp.Name, o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
+			continue
+		}
+		rt.streams[c.sp.Name] = s
+	}
+	if !limitSet {
+		if err := rt.budget.SetLimit(p.ramCap); err != nil {
+			errs = append(errs, fmt.Errorf("%w: ram_cap: %w", ErrConfig, err))
+		}
+	}
+	rt.order = rt.order[:0]
+	for _, sp := range p.streams {
+		if _, ok := rt.streams[sp.Name]; ok {
+			rt.order = append(rt.order, sp.Name)
+		}
+	}
+	return joinErrs(errs)
+}
+
+// loggerConfigs is the plan's loggers with their targets, temporary
+// levels applied; rt.mu is held.
+func (rt *Runtime) loggerConfigs() map[string]levels.Config {
+	configs := make(map[string]levels.Config, len(rt.plan.loggers)+len(rt.temps))
+	seen := make(map[string]bool)
+	for _, l := range rt.plan.loggers {
+		c := levels.Config{Level: l.Level, Propagate: l.Propagate}
+		for _, s := range l.Streams {
+			c.Targets = append(c.Targets, rt.targets[s])
+		}
+		if l.For > 0 {
+			rt.armConfigTemp(l)
+		}
+		configs[l.Name] = c
+		seen[l.Name] = true
+	}
+	for name, tmp := range rt.temps {
+		if tmp.fromConfig && !slices.ContainsFunc(rt.plan.loggers, func(l cfg.Logger) bool { return l.Name == name && l.For > 0 }) {
+			tmp.stop()
+			delete(rt.temps, name) // the config line is gone
+			continue
+		}
+		c, ok := configs[name]
+		if !ok {
+			c = levels.Config{Propagate: true}
+		}
+		c.Level = tmp.level()
+		configs[name] = c
+	}
+	return configs
+}
