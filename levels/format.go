@@ -184,9 +184,13 @@ func compile(p string) ([]op, error) {
 			return nil, fmt.Errorf("%w: offset %d: control byte %#02x (only tab may appear raw)", ErrFormat, i, c)
 		}
 		if c >= utf8.RuneSelf {
-			if r, size := utf8.DecodeRuneInString(p[i:]); r == utf8.RuneError && size == 1 {
+			r, size := utf8.DecodeRuneInString(p[i:])
+			if r == utf8.RuneError && size == 1 {
 				return nil, fmt.Errorf("%w: offset %d: invalid UTF-8", ErrFormat, i)
 			}
+			lit.WriteString(p[i : i+size])
+			i += size
+			continue
 		}
 		if c != '%' {
 			lit.WriteByte(c)

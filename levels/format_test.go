@@ -38,6 +38,7 @@ func TestFormatterPatterns(t *testing.T) {
 		{"repr conv", "%(message)r", "valve opened"},
 		{"attrs in brackets", "{%(attrs)s}", "{zone='3' mode='it\\'s' temp='21.5' ok='true'}"},
 		{"tab allowed", "%(levelname)s\t%(message)s", "INFO\tvalve opened"},
+		{"non-ASCII literal", "» %(levelname)s · %(message)s «", "» INFO · valve opened «"},
 		{"process", "%(process)d", ""}, // checked below
 	}
 	for _, tt := range tests {

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 for pkg in $($GO list ./...); do
 	for target in $($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
 		echo "fuzz: $pkg $target ($FUZZTIME)"
-		$GO test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/gwlog-fuzz.log 2>&1 || {
+		$GO test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 2s "$pkg" >/tmp/gwlog-fuzz.log 2>&1 || {
 			cat /tmp/gwlog-fuzz.log
 			exit 1
 		}
