@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -68,7 +69,7 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 		level  levels.Level
 	}{
 		{"access", levels.INFO},               // access + debug
-		{"EventLog.webbrick.CT", levels.INFO}, // EventLog + debug
+		{"", levels.INFO}, // events: EventLog + debug, and the event ring
 		{"WebBrickGateway.Heating", levels.ERROR},
 		{"WebBrickGateway.Comms", levels.WARNING}, // debug only
 	}
@@ -82,6 +83,14 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 	for _, w := range writers {
 		l := rt.Logger(w.logger)
 		wg.Go(func() {
+			if w.logger == "" {
+				for i := range perWriter {
+					rt.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/100/CT/1",
+						Attrs: []eventlog.Attr{eventlog.StringAttr("path", "/api/v1/status"), eventlog.IntAttr("status", 200),
+							eventlog.FloatAttr("temp", 21.5), eventlog.IntAttr("i", int64(i))}})
+				}
+				return
+			}
 			for i := range perWriter {
 				l.LogAttrs(ctx, w.level, "request handled", slog.String("path", "/api/v1/status"),
 					slog.Int("status", 200), slog.Float64("temp", 21.5), slog.Int("i", i))
@@ -112,7 +121,11 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 	if !testing.Short() {
 		assert.GreaterOrEqual(t, offered, uint64(20*ramCap), "the flood was 20 × the cap")
 	}
-	assert.LessOrEqual(t, maxRing.Load(), int64(ramCap), "ring bytes never pass the cap")
+	ev := rt.Events().Stats()
+	assert.Equal(t, uint64(perWriter), ev.Held+ev.Evicted, "every event is held or counted")
+	assert.Positive(t, ev.Evicted)
+	assert.LessOrEqual(t, maxRing.Load()+ev.Cap, int64(ramCap), "ring bytes never pass the cap")
+	assert.LessOrEqual(t, rt.Stats().RAMUsed, int64(ramCap))
 	if raceEnabled {
 		t.Log("heap bound not checked under -race (its sync.Pool drops buffers on purpose); the plain run checks it")
 	} else {

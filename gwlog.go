@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -41,6 +42,12 @@ type Options struct {
 	Loggers []LoggerOptions
 	// MaxLine caps a line's bytes; zero keeps the config's (16 KiB).
 	MaxLine int
+	// EventRAM is the size of the event record ring, within RAMCap; zero
+	// keeps the config's (8 MiB).
+	EventRAM int64
+	// BeforeWrite, when set, sees every event first and may modify it or
+	// drop it (eventlog.Options.BeforeWrite).
+	BeforeWrite func(*eventlog.Event) bool
 	// Screen receives the console streams; nil means os.Stderr.
 	Screen io.Writer
 	// Location is the time zone of timestamps and of time rotation; nil
@@ -107,6 +114,7 @@ type Runtime struct {
 	budget *ramlog.Budget
 	fsys   *ramlog.FS
 	screen *console
+	events *eventlog.Log
 
 	mu       sync.RWMutex // guards the fields below; held to apply a config
 	streams  map[string]*ramlog.Stream
@@ -154,7 +162,16 @@ func Open(o Options) (*Runtime, error) {
 	err = rt.apply(p)
 	rt.hashes = srcs
 	rt.mu.Unlock()
+	if err == nil {
+		rt.events, err = eventlog.New(eventlog.Options{
+			RAM: p.eventRAM, Budget: budget, Tree: rt.tree, BeforeWrite: o.BeforeWrite, Now: o.Now,
+		})
+		if err != nil {
+			err = fmt.Errorf("%w: event_ram: %w", ErrConfig, err)
+		}
+	}
 	if err != nil {
+		rt.tree.Configure(nil)
 		rt.closeStreams()
 		return nil, err
 	}
@@ -176,6 +193,9 @@ func (rt *Runtime) Tree() *levels.Tree { return rt.tree }
 func (rt *Runtime) Handler() slog.Handler {
 	return rt.tree.Handler(levels.HandlerOptions{})
 }
+
+// Events returns the event log: Write events, Query them, graph a Series.
+func (rt *Runtime) Events() *eventlog.Log { return rt.events }
 
 // Stream returns the named RAM stream, or nil (console streams such as
 // screen have no ring).
@@ -216,11 +236,12 @@ type Stats struct {
 	RAMCap  int64          `json:"ram_cap"`
 	RAMUsed int64          `json:"ram_used"` // reserved by rings
 	Streams []ramlog.Stats `json:"streams"`
+	Events  eventlog.Stats `json:"events"`
 }
 
 // Stats returns the runtime's counters.
 func (rt *Runtime) Stats() Stats {
-	st := Stats{RAMCap: rt.budget.Limit(), RAMUsed: rt.budget.Used()}
+	st := Stats{RAMCap: rt.budget.Limit(), RAMUsed: rt.budget.Used(), Events: rt.events.Stats()}
 	for _, s := range rt.Streams() {
 		st.Streams = append(st.Streams, s.Stats())
 	}
@@ -246,6 +267,7 @@ func (rt *Runtime) Close() error {
 	rt.mu.Unlock()
 	rt.watching.Wait()
 	rt.closeStreams()
+	rt.events.Close()
 	return nil
 }
 

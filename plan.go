@@ -12,11 +12,12 @@ import (
 // plan is what a runtime is built from: the merged config with the
 // Options' overrides applied, ring sizes fitted under the cap.
 type plan struct {
-	conf    *cfg.Config
-	ramCap  int64
-	maxLine int
-	streams []streamPlan
-	loggers []cfg.Logger
+	conf     *cfg.Config
+	ramCap   int64
+	maxLine  int
+	eventRAM int64 // the event record ring
+	streams  []streamPlan
+	loggers  []cfg.Logger
 }
 
 type streamPlan struct {
@@ -26,10 +27,14 @@ type streamPlan struct {
 
 // makePlan applies o's overrides to c.
 func makePlan(c *cfg.Config, o Options) *plan {
-	p := &plan{conf: c, ramCap: c.Runtime.RAMCap, maxLine: c.Runtime.MaxLine}
+	p := &plan{conf: c, ramCap: c.Runtime.RAMCap, maxLine: c.Runtime.MaxLine, eventRAM: c.Runtime.EventRAM}
 	if o.RAMCap != 0 {
 		p.ramCap = o.RAMCap
 	}
+	if o.EventRAM != 0 {
+		p.eventRAM = o.EventRAM
+	}
+	eventsByUser := o.EventRAM != 0 || c.Origins["runtime/event_ram"].File != ""
 	if o.MaxLine != 0 {
 		p.maxLine = o.MaxLine
 	}
@@ -70,7 +75,7 @@ func makePlan(c *cfg.Config, o Options) *plan {
 		}
 		l.Propagate = l.Propagate && !lo.NoPropagate
 	}
-	p.fit()
+	p.fit(eventsByUser)
 	return p
 }
 
@@ -103,8 +108,13 @@ func (sp *streamPlan) ring() ramlog.Options {
 // when all rings would not fit under the cap, so that setting ram_cap
 // alone is enough, as journald's RuntimeMaxUse is. Sizes the user gave are
 // kept; if those alone do not fit, building the runtime reports it.
-func (p *plan) fit() {
+func (p *plan) fit(eventsByUser bool) {
 	var fixed, flexible int64
+	if eventsByUser {
+		fixed += p.eventRAM
+	} else {
+		flexible += p.eventRAM
+	}
 	for _, sp := range p.streams {
 		if sp.Console {
 			continue
@@ -119,6 +129,9 @@ func (p *plan) fit() {
 		return
 	}
 	f := float64(p.ramCap-fixed) / float64(flexible)
+	if !eventsByUser {
+		p.eventRAM = max(int64(float64(p.eventRAM)*f)&^(4<<10-1), 4*minSegment)
+	}
 	for i := range p.streams {
 		sp := &p.streams[i]
 		if sp.sizedByUser || sp.Console {
@@ -135,9 +148,10 @@ func (p *plan) fit() {
 // minSegment is the least segment that fit shrinks a stream to.
 const minSegment = 16 << 10
 
-// ringBytes is what the plan's rings take together.
+// ringBytes is what the plan's rings take together, the event ring's
+// included.
 func (p *plan) ringBytes() int64 {
-	var n int64
+	n := p.eventRAM
 	for _, sp := range p.streams {
 		if !sp.Console {
 			n += sp.ring().RingSize()

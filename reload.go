@@ -150,7 +150,12 @@ func (rt *Runtime) Reload() error {
 	}
 	if err == nil {
 		old := rt.plan.conf
-		if err = rt.apply(makePlan(c, rt.opts)); err == nil {
+		p := makePlan(c, rt.opts)
+		if held := rt.events.Stats().Cap; p.eventRAM != held {
+			p.eventRAM = held // the event ring keeps its size until a restart
+			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", held))
+		}
+		if err = rt.apply(p); err == nil {
 			rt.hashes = srcs
 			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
 			return nil
@@ -226,7 +231,7 @@ func (rt *Runtime) apply(p *plan) error {
 		}
 	}
 	if total := p.ringBytes(); total > p.ramCap && len(errs) == 0 {
-		var parts []string
+		parts := []string{"events " + units.FormatSize(p.eventRAM)}
 		for _, sp := range p.streams {
 			if !sp.Console {
 				parts = append(parts, sp.Name+" "+units.FormatSize(sp.ring().RingSize()))
@@ -247,7 +252,8 @@ func (rt *Runtime) apply(p *plan) error {
 		if !sp.Console {
 			sink = rt.streams[sp.Name]
 		}
-		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format], Sink: sink}
+		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format], Sink: sink,
+			EventsOnly: sp.Name == EventLog} // nothing but events writes to it
 	}
 	rt.plan = p
 	rt.tree.Configure(rt.loggerConfigs())

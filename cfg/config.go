@@ -46,14 +46,15 @@ func (o Origin) String() string {
 
 // Runtime is the [runtime] section.
 type Runtime struct {
-	Profile string        // profile: "minimal" or "disk"
-	RAMCap  int64         // ram_cap: hard cap on all rings, bytes
-	Disk    string        // disk: spill directory; "" when "none"
-	Force   bool          // disk = PATH force: skip the filesystem check
-	DiskCap int64         // disk_cap: store budget, bytes
-	Flush   time.Duration // flush: longest a line waits before spilling
-	Reload  time.Duration // reload: how often config files are re-read
-	MaxLine int           // max_line: longest line, bytes
+	Profile  string        // profile: "minimal" or "disk"
+	RAMCap   int64         // ram_cap: hard cap on all rings, bytes
+	EventRAM int64         // event_ram: the event record ring, bytes, within ram_cap
+	Disk     string        // disk: spill directory; "" when "none"
+	Force    bool          // disk = PATH force: skip the filesystem check
+	DiskCap  int64         // disk_cap: store budget, bytes
+	Flush    time.Duration // flush: longest a line waits before spilling
+	Reload   time.Duration // reload: how often config files are re-read
+	MaxLine  int           // max_line: longest line, bytes
 }
 
 // Stream is a [stream.NAME] section.

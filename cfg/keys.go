@@ -161,6 +161,19 @@ var runtimeKeys = specs[Runtime]{
 			return nil
 		},
 		func(r *Runtime) string { return formatSize(r.RAMCap) }},
+	{"event_ram",
+		func(r *Runtime, v string) error {
+			n, err := units.ParseSize(v)
+			switch {
+			case err != nil:
+				return want("a size such as 8MiB", v)
+			case n < 64<<10:
+				return want("a size of at least 64KiB", v)
+			}
+			r.EventRAM = n
+			return nil
+		},
+		func(r *Runtime) string { return formatSize(r.EventRAM) }},
 	{"disk", setDisk, getDisk},
 	{"disk_cap",
 		func(r *Runtime, v string) error {

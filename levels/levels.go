@@ -29,6 +29,9 @@ type Target struct {
 	Format *Formatter
 	// Sink receives the line.
 	Sink Sink
+	// EventsOnly makes the target take event lines (Logger.LogEvent)
+	// only, so that nothing else can write to the EventLog stream.
+	EventsOnly bool
 }
 
 // Options configure a Tree. The zero value means the defaults.

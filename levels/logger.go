@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Logger is a named logger, or a view of one carrying attrs bound by With
@@ -118,6 +119,15 @@ func (l *Logger) LogAttrs(ctx context.Context, lv Level, msg string, attrs ...sl
 	}
 }
 
+// LogEvent logs an event's text line at INFO, stamped t: the one kind of
+// record that targets with EventsOnly (the EventLog stream) take. Package
+// eventlog calls it.
+func (l *Logger) LogEvent(t time.Time, msg string, attrs ...slog.Attr) {
+	if l.on(INFO) {
+		l.emitRecord(nil, t, INFO, msg, attrs, true)
+	}
+}
+
 // With returns a view of l whose records carry args (key-value pairs or
 // slog.Attrs) in addition to their own. The attrs are rendered once, here.
 func (l *Logger) With(args ...any) *Logger {
@@ -153,25 +163,34 @@ func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, at
 	if lv >= OFF {
 		return // OFF is a setting, not a record level
 	}
-	n := l.n
-	r := n.route.Load()
 	var arr [maxAttrsOnStack]slog.Attr
 	if len(args) > 0 {
 		attrs = argsToAttrs(arr[:0], args)
 	}
+	l.emitRecord(ctx, time.Time{}, lv, msg, attrs, false)
+}
+
+// emitRecord builds the record, stamped t or now, and emits it.
+func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr, event bool) {
+	n := l.n
+	r := n.route.Load()
+	if t.IsZero() {
+		t = n.tree.now()
+	}
 	rec := Record{
-		Time:    n.tree.now(),
+		Time:    t,
 		Level:   lv,
 		Logger:  n.name,
 		Message: msg,
 		Bound:   l.bound,
 		Group:   l.group,
 		Attrs:   attrs,
+		Event:   event,
 	}
 	if lv >= r.callerMin {
 		var pcs [1]uintptr
-		// Skip Callers, write and the exported method.
-		runtime.Callers(3, pcs[:])
+		// Skip Callers, emitRecord, write and the exported method.
+		runtime.Callers(4, pcs[:])
 		rec.PC = pcs[0]
 	}
 	if r.ctx && ctx != nil {
@@ -197,7 +216,7 @@ func emit(r *route, rec *Record) {
 	var last *Formatter
 	for i := range r.targets {
 		t := &r.targets[i]
-		if rec.Level < t.Level {
+		if rec.Level < t.Level || (t.EventsOnly && !rec.Event) {
 			continue
 		}
 		if t.Format != last {

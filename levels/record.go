@@ -27,6 +27,10 @@ type Record struct {
 	PC    uintptr // caller's program counter; 0 unless a format needs it
 	Token string  // correlation token from the context
 	Task  string  // task label from the context
+
+	// Event marks the text line of an event (Logger.LogEvent): the only
+	// records that targets with EventsOnly take.
+	Event bool
 }
 
 type ctxKey int

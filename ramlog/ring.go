@@ -203,8 +203,12 @@ func (r *Ring) AppendRange(dst []byte, from, to uint64) []byte {
 	return append(append(dst, a...), b...)
 }
 
-// slices returns the bytes at [from, to) as at most two slices of the
-// buffer, valid until the next write.
+// Slices returns the bytes at absolute positions [from, to), clipped to
+// what the ring holds, as at most two slices of the ring's own buffer (the
+// second when the range wraps around). They are valid until the next
+// write: the caller keeps writers out meanwhile.
+func (r *Ring) Slices(from, to uint64) ([]byte, []byte) { return r.slices(from, to) }
+
 func (r *Ring) slices(from, to uint64) ([]byte, []byte) {
 	if from < r.head {
 		from = r.head

@@ -1,0 +1,293 @@
+package eventlog
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+	"github.com/tinylib/msgp/msgp"
+)
+
+// DefaultRAM is the size of the event ring of a zero Options.
+const DefaultRAM = 8 << 20
+
+// DefaultStrip is the type prefix left out of EventLog logger names when
+// Options.Strip is nil: the WebBrick gateway's event type namespace.
+var DefaultStrip = []string{"http://id.webbrick.co.uk/events/"}
+
+// RootLogger is the logger under which event lines are logged:
+// EventLog.<type>.
+const RootLogger = "EventLog"
+
+// Options configure a Log. The zero value means the defaults.
+type Options struct {
+	// RAM is the record ring's size in bytes; zero means DefaultRAM.
+	RAM int64
+	// Segment is the largest segment of the ring: the unit that the index
+	// describes and that eviction drops. Zero means RAM/16, at most 1 MiB
+	// and at least 4 KiB.
+	Segment int64
+	// Budget is the global RAM cap the ring is reserved from; nil means
+	// none.
+	Budget *ramlog.Budget
+	// Tree gives each event its logger, EventLog.<type> (see LoggerName):
+	// its level decides whether the event is kept at all (OFF drops both
+	// its line and its record), and it writes the event's text line. Nil
+	// means no lines and no level check.
+	Tree *levels.Tree
+	// Strip are type prefixes left out of logger names; nil means
+	// DefaultStrip.
+	Strip []string
+	// BeforeWrite, when set, sees every event first and may modify it or
+	// drop it by returning false. It runs on the writer's goroutine and
+	// must not write events itself.
+	BeforeWrite func(*Event) bool
+	// NextSeq is the Seq of the first event; zero means 1. A store that
+	// outlives the process sets it so that Seq keeps increasing.
+	NextSeq uint64
+	// Now stamps events written without a time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Log is the event log: events kept as msgpack records in a RAM ring,
+// each with its one text line on the EventLog stream. Write, Query and
+// Series are safe for concurrent use; queries run while writers write.
+type Log struct {
+	tree    *levels.Tree
+	strip   []string
+	before  func(*Event) bool
+	now     func() time.Time
+	segment int64
+
+	mu      sync.RWMutex // Write takes it; readers take it per segment
+	ring    *ramlog.Ring
+	index   []segIndex // one per ring segment, in the same order
+	seq     uint64     // last Seq given
+	buf     []byte     // encoding scratch, guarded by mu
+	written uint64
+
+	loggers map[string]*levels.Logger // by type, guarded by mu
+
+	dropped atomic.Uint64 // refused by BeforeWrite or an OFF logger
+}
+
+// New makes an event log.
+func New(o Options) (*Log, error) {
+	ram := o.RAM
+	if ram == 0 {
+		ram = DefaultRAM
+	}
+	seg := o.Segment
+	if seg == 0 {
+		seg = min(max(ram/16, 4<<10), 1<<20)
+	}
+	l := &Log{
+		tree: o.Tree, strip: o.Strip, before: o.BeforeWrite, now: o.Now,
+		segment: min(seg, ram/2),
+		loggers: make(map[string]*levels.Logger),
+		seq:     max(o.NextSeq, 1) - 1,
+	}
+	if l.strip == nil {
+		l.strip = DefaultStrip
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	r, err := ramlog.NewRing(ram, o.Budget)
+	if err != nil {
+		return nil, err
+	}
+	r.OnEvict = l.evicted
+	l.ring = r
+	l.index = append(l.index, segIndex{id: r.Current().ID})
+	return l, nil
+}
+
+// Close gives the ring's RAM back to its budget. Reads keep working;
+// writes after Close are dropped.
+func (l *Log) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ring.Release()
+	l.before = func(*Event) bool { return false }
+}
+
+// evicted keeps the index in step with the ring; l.mu is held.
+func (l *Log) evicted(_ *ramlog.Ring, g *ramlog.Segment) {
+	if len(l.index) > 0 && l.index[0].id == g.ID {
+		l.index = l.index[1:]
+	}
+}
+
+// LoggerName returns the logger of an event type: EventLog.<type> with a
+// Strip prefix removed and "/" turned into ".", so that
+// "http://id.webbrick.co.uk/events/time/second" is EventLog.time.second.
+func LoggerName(typ string, strip []string) string {
+	for _, p := range strip {
+		if rest, ok := strings.CutPrefix(typ, p); ok {
+			typ = rest
+			break
+		}
+	}
+	typ = strings.Trim(strings.ReplaceAll(typ, "/", "."), ".")
+	if typ == "" {
+		return RootLogger
+	}
+	return RootLogger + "." + typ
+}
+
+// maxLoggers bounds the cache of type → logger.
+const maxLoggers = 4096
+
+// logger returns the logger of an event type; l.mu is held. The cache
+// keeps a copy of the type, so that the caller's strings do not escape.
+func (l *Log) logger(typ string) *levels.Logger {
+	if l.tree == nil {
+		return nil
+	}
+	if lg, ok := l.loggers[typ]; ok {
+		return lg
+	}
+	lg := l.tree.Get(LoggerName(typ, l.strip))
+	if len(l.loggers) < maxLoggers {
+		l.loggers[strings.Clone(typ)] = lg
+	}
+	return lg
+}
+
+// Write assigns the event its Seq (and its Time when zero), writes its
+// text line and keeps its record. It returns the Seq, or 0 when the event
+// was dropped by BeforeWrite or by its logger's level. The event's
+// strings and Attrs are not kept: Write copies what it needs.
+func (l *Log) Write(ev Event) uint64 {
+	if ev.Time == 0 {
+		ev.Time = l.now().UnixNano()
+	}
+	if l.before != nil {
+		// The hook gets a copy made through the encoding: whatever a
+		// function value is handed escapes to the heap, and the caller's
+		// attrs must not, so that Write allocates nothing without a hook.
+		b, _ := ev.MarshalMsg(nil)
+		e := new(Event)
+		if _, err := e.UnmarshalMsg(b); err != nil || !l.before(e) {
+			l.dropped.Add(1)
+			return 0
+		}
+		ev = *e
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lg := l.logger(ev.Type)
+	if lg != nil && !lg.Enabled(nil, levels.INFO) {
+		l.dropped.Add(1)
+		return 0
+	}
+	l.seq++
+	ev.Seq = l.seq
+	payload, err := ev.MarshalMsg(l.buf[:0])
+	if err != nil {
+		return 0 // cannot happen: every field encodes
+	}
+	l.buf = payload
+	if lg != nil {
+		// The line comes first, and it is rendered from the record, so
+		// that the two agree and the caller's attrs stay where they are.
+		line(lg, ev.Time, payload)
+	}
+	l.keep(&ev, payload)
+	return ev.Seq
+}
+
+// line writes an event's text line from its record: its source as the
+// message, then seq, token and its attrs. The strings are views of the
+// record, used only while the line is rendered.
+func line(lg *levels.Logger, t int64, payload []byte) {
+	h, err := peek(payload)
+	if err != nil {
+		return
+	}
+	var arr [12]slog.Attr
+	attrs := append(arr[:0], slog.Uint64("seq", h.seq))
+	if len(h.token) > 0 {
+		attrs = append(attrs, slog.String("token", unsafeString(h.token)))
+	}
+	b := h.attrs
+	n, b, err := msgp.ReadArrayHeaderBytes(b)
+	for i := uint32(0); i < n && err == nil; i++ {
+		var k []byte
+		if _, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
+			break
+		}
+		if k, b, err = msgp.ReadStringZC(b); err != nil {
+			break
+		}
+		key := unsafeString(k)
+		switch msgp.NextType(b) {
+		case msgp.StrType:
+			var v []byte
+			v, b, err = msgp.ReadStringZC(b)
+			attrs = append(attrs, slog.String(key, unsafeString(v)))
+		case msgp.Float64Type, msgp.Float32Type:
+			var f float64
+			f, b, err = msgp.ReadFloat64Bytes(b)
+			attrs = append(attrs, slog.Float64(key, f))
+		case msgp.BoolType:
+			var v bool
+			v, b, err = msgp.ReadBoolBytes(b)
+			attrs = append(attrs, slog.Bool(key, v))
+		case msgp.NilType:
+			b, err = msgp.ReadNilBytes(b)
+		default:
+			var v int64
+			v, b, err = msgp.ReadInt64Bytes(b)
+			attrs = append(attrs, slog.Int64(key, v))
+		}
+	}
+	lg.LogEvent(time.Unix(0, t), unsafeString(h.source), attrs...)
+}
+
+// keep appends the event's record to the ring; l.mu is held.
+func (l *Log) keep(ev *Event, payload []byte) {
+	var hdr [maxHeader]byte
+	h := appendHeader(hdr[:0], payload)
+	if cur := l.ring.Current(); cur.Records > 0 && cur.Len()+int64(len(h)+len(payload)) > l.segment {
+		l.ring.Rotate(0, 0)
+	}
+	if !l.ring.Append(ev.Time, h, payload) {
+		l.dropped.Add(1) // longer than the ring: cannot happen below 1 MiB
+		return
+	}
+	l.written++
+	// The ring may have opened segments (rotation, or a full live one):
+	// the index follows it.
+	cur := l.ring.Current()
+	if last := &l.index[len(l.index)-1]; last.id != cur.ID {
+		l.index = append(l.index, segIndex{id: cur.ID})
+	}
+	l.index[len(l.index)-1].add(ev)
+}
+
+// Stats are an event log's counters.
+type Stats struct {
+	Written uint64 `json:"written"` // events kept
+	Held    uint64 `json:"held"`    // events in the ring
+	Evicted uint64 `json:"evicted"` // events that gave way to newer ones
+	Dropped uint64 `json:"dropped"` // events refused by BeforeWrite or an OFF logger
+	Bytes   int64  `json:"bytes"`
+	Cap     int64  `json:"cap"`
+	LastSeq uint64 `json:"last_seq"`
+}
+
+// Stats returns the log's counters.
+func (l *Log) Stats() Stats {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return Stats{
+		Written: l.written, Held: l.ring.Records(), Evicted: l.ring.Evicted(),
+		Dropped: l.dropped.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(), LastSeq: l.seq,
+	}
+}
