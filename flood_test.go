@@ -68,8 +68,8 @@ func TestFloodStaysUnderTheCap(t *testing.T) {
 		logger string
 		level  levels.Level
 	}{
-		{"access", levels.INFO},               // access + debug
-		{"", levels.INFO}, // events: EventLog + debug, and the event ring
+		{"access", levels.INFO}, // access + debug
+		{"", levels.INFO},       // events: EventLog + debug, and the event ring
 		{"WebBrickGateway.Heating", levels.ERROR},
 		{"WebBrickGateway.Comms", levels.WARNING}, // debug only
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gwlog/gwlog/internal/leakcheck"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/internal/leakcheck"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
