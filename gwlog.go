@@ -1,7 +1,6 @@
 package gwlog
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -121,8 +120,10 @@ type Runtime struct {
 	order    []string // ring streams in the order they were declared
 	targets  map[string]levels.Target
 	plan     *plan
-	hashes   []source // the config files as last applied
-	temps    map[string]*temporary
+	hashes   []source                // the config files as last applied
+	temps    map[string]*temporary   // levels raised for a while
+	pinned   map[string]levels.Level // levels set for good by SetLevel
+	spent    map[string]string       // config temporaries that ran out, by their setting
 	closed   bool
 	stop     chan struct{} // closed by Close: ends the watcher
 	watching sync.WaitGroup
@@ -155,6 +156,8 @@ func Open(o Options) (*Runtime, error) {
 		screen:  &console{w: screen},
 		streams: make(map[string]*ramlog.Stream),
 		temps:   make(map[string]*temporary),
+		pinned:  make(map[string]levels.Level),
+		spent:   make(map[string]string),
 		stop:    make(chan struct{}),
 	}
 	rt.fsys = ramlog.NewFS(rt.Streams)
@@ -217,7 +220,8 @@ func (rt *Runtime) Streams() []*ramlog.Stream {
 }
 
 // Config returns the configuration in force: the merged config files
-// (or the embedded profile), before Options' overrides.
+// (or the embedded profile), before Options' overrides. It is shared: do
+// not modify it.
 func (rt *Runtime) Config() *cfg.Config {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
@@ -278,9 +282,6 @@ func (rt *Runtime) closeStreams() {
 		s.Close()
 	}
 }
-
-// joinErrs joins errors one per line, or returns nil.
-func joinErrs(errs []error) error { return errors.Join(errs...) }
 
 // console is a stream that writes to a terminal instead of a ring.
 type console struct {

@@ -1,6 +1,7 @@
 package gwlog
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -48,7 +49,7 @@ func makePlan(c *cfg.Config, o Options) *plan {
 	for _, so := range o.Streams {
 		i := slices.IndexFunc(p.streams, func(sp streamPlan) bool { return sp.Name == so.Name })
 		if i < 0 {
-			p.streams = append(p.streams, streamPlan{Stream: cfg.Stream{Name: so.Name}, sizedByUser: true})
+			p.streams = append(p.streams, streamPlan{Stream: cfg.Stream{Name: so.Name, Keep: ramlog.DefaultKeep}, sizedByUser: true})
 			i = len(p.streams) - 1
 		}
 		sp := &p.streams[i]
@@ -101,7 +102,11 @@ func overStream(s cfg.Stream, o StreamOptions) cfg.Stream {
 }
 
 func (sp *streamPlan) ring() ramlog.Options {
-	return ramlog.Options{Rotate: sp.Rotate, Keep: sp.Keep, RAM: sp.RAM}
+	keep := sp.Keep
+	if keep == 0 {
+		keep = ramlog.KeepNone // "keep = 0" in config: no history
+	}
+	return ramlog.Options{Rotate: sp.Rotate, Keep: keep, RAM: sp.RAM}
 }
 
 // fit shrinks the rings that keep their default sizes, in proportion,
@@ -137,7 +142,7 @@ func (p *plan) fit(eventsByUser bool) {
 		if sp.sizedByUser || sp.Console {
 			continue
 		}
-		if sp.Rotate.Kind == ramlog.RotateSize || sp.Rotate.Kind == ramlog.RotateBoth {
+		if sp.Rotate.Sized() {
 			sp.Rotate.Size = max(int64(float64(sp.Rotate.Size)*f)&^(4<<10-1), minSegment)
 		} else {
 			sp.RAM = max(int64(float64(sp.ring().RingSize())*f)&^(4<<10-1), 2*minSegment)
@@ -175,5 +180,16 @@ func (p *plan) formatters(o Options) (map[string]*levels.Formatter, error) {
 		}
 		out[sp.Format] = f
 	}
-	return out, joinErrs(errs)
+	return out, errors.Join(errs...)
+}
+
+// where names the first config file:line that set one of section's keys,
+// as "prod.cfg:12: ", or "" when they are all the profile's.
+func (p *plan) where(section string, keys ...string) string {
+	for _, k := range keys {
+		if o := p.conf.Origins[section+"/"+k]; o.File != "" {
+			return o.String() + ": "
+		}
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -162,7 +163,10 @@ func (rt *Runtime) Reload() error {
 		}
 	}
 	rt.note(Error, levels.ERROR, "config reload failed, running config kept", slog.String("err", oneLine(err)))
-	return fmt.Errorf("%w: %w", ErrConfig, err)
+	if !errors.Is(err, ErrConfig) {
+		err = fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return err
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
@@ -201,7 +205,9 @@ func (rt *Runtime) note(stream string, lv levels.Level, msg string, attrs ...slo
 	if rt.opts.Now != nil {
 		now = rt.opts.Now
 	}
-	rec := levels.Record{Time: now(), Level: lv, Logger: "gwlog", Message: msg, Attrs: attrs}
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:]) // the caller of note, for formats that name it
+	rec := levels.Record{Time: now(), Level: lv, Logger: "gwlog", Message: msg, Attrs: attrs, PC: pc[0]}
 	t.Sink.WriteLine(rec.Time.UnixNano(), t.Format.Append(nil, &rec))
 }
 
@@ -220,13 +226,13 @@ func (rt *Runtime) apply(p *plan) error {
 			continue
 		}
 		if err := sp.ring().Check(sp.Name); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %w", ErrConfig, err))
+			errs = append(errs, fmt.Errorf("%w: %s%w", ErrConfig, p.where("stream."+sp.Name, "ram", "rotate", "keep"), err))
 		}
 	}
 	for _, l := range p.loggers {
 		for _, s := range l.Streams {
 			if !names[s] {
-				errs = append(errs, fmt.Errorf("%w: logger %s: streams: no stream %q", ErrConfig, l.Name, s))
+				errs = append(errs, fmt.Errorf("%w: %slogger %s: streams: no stream %q", ErrConfig, p.where("logger."+l.Name, "streams"), l.Name, s))
 			}
 		}
 	}
@@ -237,10 +243,10 @@ func (rt *Runtime) apply(p *plan) error {
 				parts = append(parts, sp.Name+" "+units.FormatSize(sp.ring().RingSize()))
 			}
 		}
-		errs = append(errs, fmt.Errorf("%w: the rings need %s (%s), over ram_cap %s; lower them or raise ram_cap",
-			ErrConfig, units.FormatSize(total), strings.Join(parts, ", "), units.FormatSize(p.ramCap)))
+		errs = append(errs, fmt.Errorf("%w: %sthe rings need %s (%s), over ram_cap %s; lower them or raise ram_cap",
+			ErrConfig, p.where("runtime", "ram_cap"), units.FormatSize(total), strings.Join(parts, ", "), units.FormatSize(p.ramCap)))
 	}
-	if err := joinErrs(errs); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	if err := rt.reshape(p); err != nil {
@@ -324,36 +330,51 @@ func (rt *Runtime) reshape(p *plan) error {
 			rt.order = append(rt.order, sp.Name)
 		}
 	}
-	return joinErrs(errs)
+	return errors.Join(errs...)
 }
 
-// loggerConfigs is the plan's loggers with their targets, temporary
-// levels applied; rt.mu is held.
+// loggerConfigs is the plan's loggers with their targets and the levels
+// in force: a level pinned by SetLevel wins, then a temporary one (set by
+// SetLevel for a while, or "level = X for D" in config), then the
+// config's; rt.mu is held.
 func (rt *Runtime) loggerConfigs() map[string]levels.Config {
-	configs := make(map[string]levels.Config, len(rt.plan.loggers)+len(rt.temps))
-	seen := make(map[string]bool)
+	configs := make(map[string]levels.Config, len(rt.plan.loggers)+len(rt.temps)+len(rt.pinned))
+	timed := make(map[string]bool)
 	for _, l := range rt.plan.loggers {
 		c := levels.Config{Level: l.Level, Propagate: l.Propagate}
 		for _, s := range l.Streams {
 			c.Targets = append(c.Targets, rt.targets[s])
 		}
 		if l.For > 0 {
-			rt.armConfigTemp(l)
+			timed[l.Name] = true
+			c.Level = rt.armConfigTemp(l)
 		}
 		configs[l.Name] = c
-		seen[l.Name] = true
 	}
 	for name, tmp := range rt.temps {
-		if tmp.fromConfig && !slices.ContainsFunc(rt.plan.loggers, func(l cfg.Logger) bool { return l.Name == name && l.For > 0 }) {
+		if tmp.fromConfig && !timed[name] {
 			tmp.stop()
-			delete(rt.temps, name) // the config line is gone
+			delete(rt.temps, name) // its config line is gone
 			continue
 		}
 		c, ok := configs[name]
 		if !ok {
 			c = levels.Config{Propagate: true}
 		}
-		c.Level = tmp.level()
+		c.Level = tmp.raised
+		configs[name] = c
+	}
+	for name := range rt.spent {
+		if !timed[name] {
+			delete(rt.spent, name) // a new "for" line may arm again
+		}
+	}
+	for name, lv := range rt.pinned {
+		c, ok := configs[name]
+		if !ok {
+			c = levels.Config{Propagate: true}
+		}
+		c.Level = lv
 		configs[name] = c
 	}
 	return configs

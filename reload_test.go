@@ -163,7 +163,7 @@ func TestSetLevelForAWhile(t *testing.T) {
 	logCfg, prodCfg := configs(t, baseCfg, "")
 	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
 	l := rt.Logger("WebBrickGateway.Heating")
-	require.NoError(t, rt.SetLevel("WebBrickGateway.Heating", levels.DEBUG, 300*time.Millisecond))
+	require.NoError(t, rt.SetLevel("WebBrickGateway.Heating", levels.DEBUG, time.Second))
 	assert.True(t, l.Enabled(context.Background(), levels.DEBUG))
 	rewrite(t, prodCfg, "[logger.Other]\nlevel = INFO\n")
 	require.NoError(t, rt.Reload())
@@ -171,6 +171,11 @@ func TestSetLevelForAWhile(t *testing.T) {
 	require.Eventually(t, func() bool { return !l.Enabled(context.Background(), levels.DEBUG) }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, levels.WARNING, l.EffectiveLevel(), "back to what it was")
 	assert.Contains(t, strings.Join(rt.Stream("debug").Tail(10), "\n"), "temporary level ended logger='WebBrickGateway.Heating' level='NOTSET'")
+
+	// Once it has run out, the config decides again.
+	rewrite(t, prodCfg, "[logger.WebBrickGateway.Heating]\nlevel = ERROR\n")
+	require.NoError(t, rt.Reload())
+	assert.Equal(t, levels.ERROR, l.EffectiveLevel())
 
 	require.NoError(t, rt.SetLevel("Comms", levels.ERROR, 0))
 	require.NoError(t, rt.Reload())
@@ -188,4 +193,21 @@ func TestConfiguredTemporaryLevel(t *testing.T) {
 	rewrite(t, prodCfg, "[logger.Heating]\nlevel = INFO for 1h\n")
 	require.NoError(t, rt.Reload())
 	assert.Equal(t, levels.INFO, l.EffectiveLevel(), "a new setting does")
+}
+
+func TestSetLevelForGoodBeatsAConfiguredTemporaryLevel(t *testing.T) {
+	logCfg, prodCfg := configs(t, baseCfg, "[logger.A]\nlevel = DEBUG for 1h\n")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	assert.Equal(t, levels.DEBUG, rt.Logger("A").EffectiveLevel())
+	require.NoError(t, rt.SetLevel("A", levels.ERROR, 0))
+	assert.Equal(t, levels.ERROR, rt.Logger("A").EffectiveLevel())
+	require.NoError(t, rt.Reload())
+	assert.Equal(t, levels.ERROR, rt.Logger("A").EffectiveLevel(), "an unchanged reload does not bring the temporary level back")
+}
+
+func TestKeepZeroInConfigKeepsNoHistory(t *testing.T) {
+	logCfg, prodCfg := configs(t, baseCfg, "[stream.debug]\nkeep = 0\nrotate = size 64KiB\n")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	assert.Equal(t, 0, rt.Stream("debug").Keep())
+	assert.Equal(t, int64(64<<10), rt.Stream("debug").Stats().Cap)
 }

@@ -55,8 +55,10 @@ type Formatter struct {
 // ascCache holds the text of the current second for %(asctime)s.
 type ascCache struct {
 	sec  int64
-	text [19]byte // "2006-01-02 15:04:05"
+	text [ascLen]byte // "2006-01-02 15:04:05"
 }
+
+const ascLen = len("2006-01-02 15:04:05")
 
 type field uint8
 
@@ -297,7 +299,7 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 				dst = f.appendAsctime(dst, r.Time)
 			}
 		case fLevelname:
-			dst = append(dst, r.Level.String()...)
+			dst, _ = r.Level.AppendText(dst)
 		case fMessage:
 			dst = appendText(dst, r.Message, false)
 		case fAttrs:
@@ -326,11 +328,17 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 // when o needs one.
 func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame) []byte {
 	switch o.f {
+	case fCreated, fMsecs, fRelative:
+		if r.Time.IsZero() {
+			return append(dst, '-')
+		}
+	}
+	switch o.f {
 	case fCreated:
 		if o.conv == 'd' {
 			return strconv.AppendInt(dst, r.Time.Unix(), 10)
 		}
-		return appendSeconds(dst, r.Time.UnixNano(), o.prec)
+		return appendSeconds(dst, r.Time.Unix(), r.Time.Nanosecond(), o.prec)
 	case fMsecs:
 		return strconv.AppendInt(dst, int64(r.Time.Nanosecond()/1e6), 10)
 	case fRelative:
@@ -373,41 +381,47 @@ func orDash(dst []byte, s string) []byte {
 // from a per-second cache so that a line costs a copy, not a time format.
 func (f *Formatter) appendAsctime(dst []byte, t time.Time) []byte {
 	sec := t.Unix()
+	ms := t.Nanosecond() / 1e6
 	c := f.asc.Load()
 	if c == nil || c.sec != sec {
+		var tmp [32]byte
+		b := t.In(f.loc).AppendFormat(tmp[:0], "2006-01-02 15:04:05")
+		if len(b) != ascLen {
+			// A year outside 0-9999 does not fit the cache.
+			dst = append(dst, b...)
+			return append(dst, ',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+		}
 		c = &ascCache{sec: sec}
-		t.In(f.loc).AppendFormat(c.text[:0], "2006-01-02 15:04:05")
+		copy(c.text[:], b)
 		f.asc.Store(c)
 	}
-	ms := t.Nanosecond() / 1e6
 	return append(append(dst, c.text[:]...), ',', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }
 
-// appendSeconds writes ns as seconds with prec decimals (6 when prec < 0).
-func appendSeconds(dst []byte, ns int64, prec int) []byte {
+// appendSeconds writes sec.nsec with prec decimals (6 when prec < 0).
+func appendSeconds(dst []byte, sec int64, nsec int, prec int) []byte {
 	if prec < 0 {
 		prec = 6
 	}
-	if prec > 9 {
-		prec = 9
+	prec = min(prec, 9)
+	if sec < 0 && nsec > 0 {
+		sec, nsec = sec+1, 1e9-nsec // -1.25 is -2 s + 750 ms
+		if sec == 0 {
+			dst = append(dst, '-')
+		}
 	}
-	if ns < 0 {
-		dst = append(dst, '-')
-		ns = -ns
-	}
-	dst = strconv.AppendInt(dst, ns/1e9, 10)
+	dst = strconv.AppendInt(dst, sec, 10)
 	if prec == 0 {
 		return dst
 	}
-	frac := ns % 1e9
 	for i := prec; i < 9; i++ {
-		frac /= 10
+		nsec /= 10
 	}
 	dst = append(dst, '.')
 	var digits [9]byte
 	for i := prec - 1; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
+		digits[i] = byte('0' + nsec%10)
+		nsec /= 10
 	}
 	return append(dst, digits[:prec]...)
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -11,22 +12,27 @@ import (
 // nothing panics, and every rendered line is one valid UTF-8 line within
 // MaxLine.
 func FuzzFormatter(f *testing.F) {
-	f.Add(DefaultPattern, "msg", "k", "v", 100)
-	f.Add("%(levelname)-8s|%(lineno)5d %(created).3f %%", "a\nb", "k\x00", "\xff", 64)
-	f.Add("%(attrs)s%(message)r", strings.Repeat("é", 50), "", "'\\", 70)
-	f.Fuzz(func(t *testing.T, pattern, msg, key, val string, maxLine int) {
+	f.Add(DefaultPattern, "msg", "k", "v", 100, fixedNow.UnixNano(), int32(20))
+	f.Add("%(levelname)-8s|%(lineno)5d %(created).3f %%", "a\nb", "k\x00", "\xff", 64, int64(0), int32(25))
+	f.Add("%(attrs)s%(message)r", strings.Repeat("é", 50), "", "'\\", 70, int64(-1<<62), int32(1<<30))
+	f.Fuzz(func(t *testing.T, pattern, msg, key, val string, maxLine int, ns int64, lv int32) {
 		if maxLine < 0 || maxLine > 1<<20 {
 			return
 		}
-		fm, err := NewFormatter(FormatterOptions{Pattern: pattern, MaxLine: maxLine})
+		fm, err := NewFormatter(FormatterOptions{Pattern: pattern, MaxLine: maxLine, Location: time.UTC})
 		if err != nil {
 			return
 		}
-		rec := Record{Time: fixedNow, Level: INFO, Logger: key, Message: msg, Attrs: []slog.Attr{slog.String(key, val)}, Token: val}
+		rec := Record{Time: time.Unix(0, ns), Level: Level(lv), Logger: key, Message: msg, Attrs: []slog.Attr{slog.String(key, val)}, Token: val}
 		line := string(fm.Append(nil, &rec))
 		limit := fm.maxLine
-		if !strings.HasSuffix(line, "\n") || strings.Count(line, "\n") != 1 || strings.Contains(line, "\r") {
+		if !strings.HasSuffix(line, "\n") || strings.Count(line, "\n") != 1 {
 			t.Fatalf("not one line: %q", line)
+		}
+		for _, c := range []byte(line[:len(line)-1]) {
+			if (c < 0x20 && c != '\t') || c == 0x7f {
+				t.Fatalf("control byte %#x in %q", c, line)
+			}
 		}
 		if !utf8.ValidString(line) {
 			t.Fatalf("invalid UTF-8: %q", line)

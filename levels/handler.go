@@ -57,10 +57,11 @@ func (h *handler) naming() bool { return !h.named && h.key != "" && h.l.group ==
 // Handle emits r through the logger it names.
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	l := h.l
-	attrs := make([]slog.Attr, 0, r.NumAttrs())
+	var arr [maxAttrsOnStack]slog.Attr
+	attrs := arr[:0]
 	r.Attrs(func(a slog.Attr) bool {
 		if h.naming() && a.Key == h.key && a.Value.Kind() == slog.KindString {
-			l.n = l.n.tree.node(a.Value.String())
+			l.n = l.n.tree.nodeNamedByRecord(a.Value.String())
 			return true
 		}
 		attrs = append(attrs, a)
@@ -99,7 +100,7 @@ func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		rest = nil
 		for _, a := range attrs {
 			if a.Key == h.key && a.Value.Kind() == slog.KindString {
-				c.l.n = h.l.n.tree.node(a.Value.String())
+				c.l.n = h.l.n.tree.nodeNamedByRecord(a.Value.String())
 				c.named = true
 				continue
 			}

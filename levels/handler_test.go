@@ -122,3 +122,23 @@ func TestHandlerKeepsCallerAndContext(t *testing.T) {
 	_, err := time.Parse("2006-01-02 15:04:05,000", strings.SplitN(line, " ", 3)[2])
 	assert.NoError(t, err)
 }
+
+func TestHandlerBoundsLoggersNamedByRecords(t *testing.T) {
+	tree := testTree()
+	var s memSink
+	tree.SetTargets("root", []Target{target("d", NOTSET, "%(name)s", &s)})
+	l := slog.New(tree.Handler(HandlerOptions{}))
+	tree.Get("known.parent")
+	for i := range MaxNamedByRecords + 10 {
+		l.Warn("x", "logger", "known.parent.n"+itoa(i))
+	}
+	assert.Len(t, tree.Names(), MaxNamedByRecords, "the tree stops growing at the bound")
+	assert.Equal(t, "known.parent", s.last(), "past it, a record goes to the nearest logger that exists")
+}
+
+func TestFarOffTimes(t *testing.T) {
+	f := MustFormatter(FormatterOptions{Pattern: "%(asctime)s|%(created)f|%(msecs)d|%(relativeCreated)d", Location: time.UTC})
+	got := string(f.Append(nil, &Record{Time: time.Date(10000, 1, 1, 0, 0, 0, 5e6, time.UTC)}))
+	assert.Equal(t, "10000-01-01 00:00:00,005|253402300800.005000|5|", strings.SplitAfter(got, "|5|")[0])
+	assert.Equal(t, "-|-|-|-\n", string(f.Append(nil, &Record{})), "a zero time renders as -")
+}

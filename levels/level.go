@@ -58,26 +58,42 @@ func ParseLevel(s string) (Level, error) {
 	return 0, fmt.Errorf("%w: %q (want NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL, OFF or 0-50)", ErrLevel, s)
 }
 
+// AppendText implements encoding.TextAppender: the level's name, or
+// "Level N", appended without allocating.
+func (l Level) AppendText(b []byte) ([]byte, error) {
+	if s, ok := l.name(); ok {
+		return append(b, s...), nil
+	}
+	return strconv.AppendInt(append(b, "Level "...), int64(l), 10), nil
+}
+
 // String returns the level's name, or "Level N" for a level between the
 // named ones, as Python does.
 func (l Level) String() string {
-	switch l {
-	case NOTSET:
-		return "NOTSET"
-	case DEBUG:
-		return "DEBUG"
-	case INFO:
-		return "INFO"
-	case WARNING:
-		return "WARNING"
-	case ERROR:
-		return "ERROR"
-	case CRITICAL:
-		return "CRITICAL"
-	case OFF:
-		return "OFF"
+	if s, ok := l.name(); ok {
+		return s
 	}
 	return "Level " + strconv.Itoa(int(l))
+}
+
+func (l Level) name() (string, bool) {
+	switch l {
+	case NOTSET:
+		return "NOTSET", true
+	case DEBUG:
+		return "DEBUG", true
+	case INFO:
+		return "INFO", true
+	case WARNING:
+		return "WARNING", true
+	case ERROR:
+		return "ERROR", true
+	case CRITICAL:
+		return "CRITICAL", true
+	case OFF:
+		return "OFF", true
+	}
+	return "", false
 }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -110,6 +126,8 @@ func (l Level) Slog() slog.Level {
 // slog's named levels. The result is at least 1, so a record is never
 // NOTSET.
 func FromSlog(l slog.Level) Level {
+	const bound = maxNumeric * 100 * 4 / 10 // keeps the product in range on 32-bit
+	l = min(max(l, -bound), bound)
 	v := int(INFO) + int(l)*10/4
 	switch {
 	case v < 1:

@@ -151,6 +151,36 @@ func (t *Tree) node(name string) *node {
 	return t.create(c)
 }
 
+// MaxNamedByRecords bounds the loggers that records can create by naming
+// them through the slog bridge: past it, a record goes to the nearest
+// logger that exists, so that a "logger" attribute with ever-new values
+// cannot grow the tree without end.
+const MaxNamedByRecords = 4096
+
+// nodeNamedByRecord is node for a name that came with a record.
+func (t *Tree) nodeNamedByRecord(name string) *node {
+	if v, ok := t.nodes.Load(name); ok {
+		return v.(*node)
+	}
+	c := Canonical(name)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.all) < MaxNamedByRecords {
+		return t.create(c)
+	}
+	for c != "" {
+		if v, ok := t.nodes.Load(c); ok {
+			return v.(*node)
+		}
+		i := strings.LastIndexByte(c, '.')
+		if i < 0 {
+			break
+		}
+		c = c[:i]
+	}
+	return t.root
+}
+
 // create makes the node c and its missing ancestors; t.mu is held.
 func (t *Tree) create(c string) *node {
 	if c == "" {

@@ -44,3 +44,14 @@ func TestAllocations(t *testing.T) {
 		assert.LessOrEqual(t, testing.AllocsPerRun(1000, tt.f), want, tt.name)
 	}
 }
+
+func TestHandlerAllocations(t *testing.T) {
+	tree := NewTree(Options{})
+	tree.SetTargets("root", []Target{{Name: "debug", Format: MustFormatter(FormatterOptions{}), Sink: discardSink{}}})
+	tree.SetLevel("root", INFO)
+	l := slog.New(tree.Handler(HandlerOptions{}))
+	ctx := context.Background()
+	assert.Zero(t, testing.AllocsPerRun(1000, func() {
+		l.LogAttrs(ctx, slog.LevelWarn+2, "via slog", slog.Int("n", 1), slog.String("logger", "svc"))
+	}), "a level between the named ones included")
+}

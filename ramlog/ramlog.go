@@ -18,7 +18,7 @@ type Options struct {
 	// 1 MiB.
 	Rotate Rotation
 	// Keep is the number of history segments (files) kept besides the
-	// live one; zero means DefaultKeep.
+	// live one; zero means DefaultKeep and KeepNone none.
 	Keep int
 	// RAM is the ring's size in bytes. Zero means (Keep+1) × Rotate.Size
 	// for size rotation, and 512 KiB × (Keep+1) otherwise.
@@ -39,11 +39,14 @@ func (o Options) RingSize() int64 {
 		return o.RAM
 	}
 	keep := o.Keep
-	if keep == 0 {
+	switch keep {
+	case 0:
 		keep = DefaultKeep
+	case KeepNone:
+		keep = 0
 	}
 	rot := o.Rotate.withDefaults()
-	if rot.Kind == RotateSize || rot.Kind == RotateBoth {
+	if rot.Sized() {
 		return int64(keep+1) * rot.Size
 	}
 	return int64(keep+1) * timedRAMPerSegment
@@ -51,6 +54,9 @@ func (o Options) RingSize() int64 {
 
 // DefaultKeep is the number of history segments of a zero Options.
 const DefaultKeep = 5
+
+// KeepNone as Options.Keep keeps no history: only the live segment.
+const KeepNone = -1
 
 // timedRAMPerSegment sizes the ring of a time-rotated stream by default.
 const timedRAMPerSegment = 512 << 10
@@ -86,6 +92,7 @@ type Stream struct {
 	wbytes      uint64
 	truncated   uint64
 	refused     uint64 // lines not stored: written after Close, or refused
+	scratch     []byte // for lines that need escaping, guarded by mu
 	closed      bool
 
 	followers atomic.Pointer[[]*follower]
@@ -144,6 +151,8 @@ func settle(name string, o Options) (settings, error) {
 	switch {
 	case st.keep == 0:
 		st.keep = DefaultKeep
+	case st.keep == KeepNone:
+		st.keep = 0
 	case st.keep < 0:
 		return st, fmt.Errorf("stream %s: keep: %w: %d is negative", name, ErrSize, st.keep)
 	case st.keep > maxSegments/2:
@@ -155,7 +164,6 @@ func settle(name string, o Options) (settings, error) {
 	if int64(int(o.RAM)) != o.RAM {
 		return st, fmt.Errorf("stream %s: ram: %w: %d does not fit this platform", name, ErrSize, o.RAM)
 	}
-	o.Keep = st.keep
 	st.ram = o.RingSize()
 	if st.loc == nil {
 		st.loc = time.Local
@@ -163,7 +171,7 @@ func settle(name string, o Options) (settings, error) {
 	if st.now == nil {
 		st.now = time.Now
 	}
-	if st.rot.Kind == RotateSize || st.rot.Kind == RotateBoth {
+	if st.rot.Sized() {
 		if st.rot.Size > st.ram/2 && !(st.keep == 0 && st.rot.Size <= st.ram) {
 			return st, fmt.Errorf("stream %s: ram: %w: %d bytes cannot hold two segments of %d", name, ErrSize, st.ram, st.rot.Size)
 		}
@@ -214,18 +222,9 @@ func (s *Stream) Reconfigure(o Options) error {
 	rotChanged := st.rot != s.rot
 	s.apply(st)
 	if rotChanged {
-		if s.rot.timed() {
-			// Label what is held by the periods of its first lines, so
-			// that it is named like the files that follow.
-			for i := range s.ring.segs {
-				if g := &s.ring.segs[i]; g.Records > 0 {
-					start, _ := s.rot.period(time.Unix(0, g.First), s.loc)
-					g.Period = start.UnixNano()
-				}
-			}
-		}
+		s.relabel()
 		cur := s.ring.Current()
-		s.ring.Rotate(cur.Period, cur.Part+1)
+		s.ring.Rotate(cur.Period, s.partFor(cur.Period, len(s.ring.segs)))
 		s.periodStart, s.periodEnd = 0, 0
 		if s.rot.timed() {
 			s.startPeriod(s.now().UnixNano())
@@ -233,6 +232,28 @@ func (s *Stream) Reconfigure(o Options) error {
 	}
 	s.trimKeep()
 	return nil
+}
+
+// relabel gives what is held the labels of the new rotation, so that its
+// files are named like the ones that follow, each name once: periods from
+// each segment's first line, and parts numbering the files of a period in
+// order; s.mu is held.
+func (s *Stream) relabel() {
+	segs := s.ring.segs
+	for i := range segs {
+		g := &segs[i]
+		g.Period, g.Part = 0, 0
+		if !s.rot.timed() {
+			continue
+		}
+		if g.Records > 0 {
+			start, _ := s.rot.period(time.Unix(0, g.First), s.loc)
+			g.Period = start.UnixNano()
+		} else if i > 0 {
+			g.Period = segs[i-1].Period
+		}
+		g.Part = s.partFor(g.Period, i)
+	}
 }
 
 // trimLive finds where to cut the live segment [start, end) so that at
@@ -292,25 +313,31 @@ func (s *Stream) Keep() int {
 // Write implements io.Writer: p is written as lines stamped now. It always
 // succeeds (lines may later be dropped, and are counted).
 func (s *Stream) Write(p []byte) (int, error) {
+	var buf []byte
 	for rest := p; len(rest) > 0; {
-		i := bytes.IndexByte(rest, '\n')
-		if i < 0 {
-			s.WriteLine(0, rest)
-			break
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
 		}
-		s.WriteLine(0, rest[:i+1])
-		rest = rest[i+1:]
+		if !clean(line) {
+			buf = AppendClean(buf[:0], line)
+			line = buf
+		}
+		s.WriteLine(0, line)
 	}
 	return len(p), nil
 }
 
 // WriteLine stores one line stamped when (Unix ns; 0 means now). A line
-// longer than a segment is cut and marked; a missing newline is added.
-// WriteLine copies line and allocates nothing; it implements levels.Sink.
+// longer than a segment is cut and marked; a missing newline is added; a
+// CR or LF inside is escaped, so that a record is always one line (lines
+// from levels never need it; Write cleans arbitrary text fully). WriteLine
+// copies line and allocates nothing; it implements levels.Sink.
 func (s *Stream) WriteLine(when int64, line []byte) {
-	var tail []byte
-	if len(line) == 0 || line[len(line)-1] != '\n' {
-		tail = newline
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -319,6 +346,11 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 		s.mu.Unlock()
 		return
 	}
+	if breaks(line) {
+		s.scratch = AppendClean(s.scratch[:0], line)
+		line = s.scratch
+	}
+	tail := newline
 	if when == 0 {
 		when = s.now().UnixNano()
 	}
@@ -353,24 +385,67 @@ var (
 // rotate starts a new segment when the rotation says so; s.mu is held.
 func (s *Stream) rotate(when, n int64) {
 	cur := s.ring.Current()
-	if s.rot.timed() && when >= s.periodEnd {
-		s.startPeriod(when)
-		cur = s.ring.Current()
+	// Files follow the wall clock, as Python's TimedRotatingFileHandler
+	// does: a line stamped outside the current period makes the stream
+	// read its clock, and only a clock outside it too (a later period, or
+	// one stepped back) starts another file. A stray future or past time
+	// stays in the current file and cannot stall rotation. Lines a moment
+	// early, from writers that read the clock before a rotation, stay too.
+	if s.rot.timed() && s.outside(when) {
+		if now := s.now().UnixNano(); s.outside(now) {
+			s.startPeriod(now)
+			cur = s.ring.Current()
+		}
 	}
 	if cur.Records > 0 && cur.Len()+n > s.chunk {
-		s.ring.Rotate(cur.Period, cur.Part+1)
-		if s.rot.Kind == RotateSize || s.rot.Kind == RotateBoth {
+		if s.perSegment() {
+			s.ring.Rotate(cur.Period, cur.Part+1)
 			s.trimKeep()
+		} else {
+			s.ring.Rotate(cur.Period, cur.Part) // a chunk of the same file
 		}
 	}
 }
 
+// stepBack is how far before its period a line may be stamped and still
+// count as belonging to it.
+const stepBack = time.Minute
+
+// outside reports whether t (Unix ns) is outside the current period; s.mu
+// is held.
+func (s *Stream) outside(t int64) bool {
+	return t >= s.periodEnd || t < s.periodStart-int64(stepBack)
+}
+
 // startPeriod moves the stream to the period holding when; s.mu is held.
+// A period that some held file already has gets the next part number, so
+// that names stay unique.
 func (s *Stream) startPeriod(when int64) {
 	start, end := s.rot.period(time.Unix(0, when), s.loc)
 	s.periodStart, s.periodEnd = start.UnixNano(), end.UnixNano()
-	s.ring.Rotate(s.periodStart, 0)
+	n := len(s.ring.segs)
+	if s.ring.Current().Records == 0 {
+		n-- // the live segment is relabelled, not sealed
+	}
+	s.ring.Rotate(s.periodStart, s.partFor(s.periodStart, n))
 	s.trimKeep()
+}
+
+// partFor is the part of a new segment of period after the first n
+// segments: the part of segment n-1 when it is of the same period and
+// files span segments (the same file goes on), else 0 or one past the
+// highest part of the period held; s.mu is held.
+func (s *Stream) partFor(period int64, n int) int {
+	if !s.perSegment() && n > 0 && s.ring.segs[n-1].Period == period {
+		return s.ring.segs[n-1].Part
+	}
+	part := -1
+	for _, g := range s.ring.segs[:n] {
+		if g.Period == period && g.Records > 0 {
+			part = max(part, g.Part)
+		}
+	}
+	return part + 1
 }
 
 // trimKeep evicts history beyond keep files, oldest first; s.mu is held.
@@ -389,7 +464,7 @@ func (s *Stream) trimKeep() {
 
 // perSegment reports whether every segment is a file of its own.
 func (s *Stream) perSegment() bool {
-	return s.rot.Kind == RotateSize || s.rot.Kind == RotateBoth
+	return s.rot.Sized()
 }
 
 // newFile reports whether segs[i] ends a file, that is whether segs[i+1]
@@ -398,7 +473,7 @@ func (s *Stream) newFile(segs []Segment, i int) bool {
 	if s.perSegment() {
 		return true
 	}
-	return segs[i].Period != segs[i+1].Period
+	return segs[i].Period != segs[i+1].Period || segs[i].Part != segs[i+1].Part
 }
 
 // Close ends followers and gives the ring back to the budget; lines
@@ -500,9 +575,7 @@ func (s *Stream) fileName(g *Segment, n int, live bool) string {
 	switch s.rot.Kind {
 	case RotateSize:
 		return s.base + "." + strconv.Itoa(n)
-	case RotateTime:
-		return s.base + "." + s.rot.suffix(time.Unix(0, g.Period).In(s.loc))
-	case RotateBoth:
+	case RotateTime, RotateBoth:
 		name := s.base + "." + s.rot.suffix(time.Unix(0, g.Period).In(s.loc))
 		if g.Part > 0 {
 			name += "." + strconv.Itoa(g.Part)

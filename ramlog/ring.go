@@ -51,6 +51,9 @@ type Ring struct {
 
 	// OnEvict, when set, is called with a segment just before its bytes
 	// are given up, with the ring still intact, so that it can be spilled.
+	// It runs on the writer's goroutine with the owner's lock held (a
+	// Stream's, from WriteLine or Reconfigure): it must not call back into
+	// the owner, and whatever it blocks on stalls the writers.
 	OnEvict func(r *Ring, g *Segment)
 }
 

@@ -98,6 +98,9 @@ func parseUnit(s string) (time.Duration, error) {
 		return time.Hour, nil
 	}
 	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > int(Midnight/time.Minute) {
+			return 0, fmt.Errorf("the unit must be whole minutes from 1m to 1440m (midnight)")
+		}
 		d = time.Duration(n) * time.Minute
 	} else if d, err = time.ParseDuration(s); err != nil {
 		return 0, fmt.Errorf("the unit must be midnight, minutes or a duration such as 10m")
@@ -151,6 +154,9 @@ func (r Rotation) validate() error {
 	}
 	return nil
 }
+
+// Sized reports whether r rotates by size (RotateSize, RotateBoth).
+func (r Rotation) Sized() bool { return r.Kind == RotateSize || r.Kind == RotateBoth }
 
 // timed reports whether r rotates by the clock.
 func (r Rotation) timed() bool { return r.Kind == RotateTime || r.Kind == RotateBoth }

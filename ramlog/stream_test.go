@@ -78,6 +78,7 @@ func TestTimeRotationNames(t *testing.T) {
 		time.Date(2026, 11, 23, 1, 0, 0, 0, loc),
 	}
 	for d, at := range days {
+		c.set(at) // files follow the wall clock
 		for i := range 3 {
 			s.WriteLine(at.Add(time.Duration(i)*time.Second).UnixNano(), fmt.Appendf(nil, "day %d req %d\n", d, i))
 		}
@@ -91,14 +92,26 @@ func TestTimeRotationNames(t *testing.T) {
 	assert.Equal(t, days[1].Add(2*time.Second), info.Last.UTC())
 	assert.Equal(t, days[1], info.First.UTC())
 
-	// A line stamped before the current period stays in it.
+	// A line stamped outside the current period stays in it while the
+	// clock is in it: a stray time cannot stall or split the files.
 	s.WriteLine(days[2].UnixNano(), []byte("late\n"))
-	assert.Equal(t, []string{"day 3 req 2", "late"}, s.Tail(2))
+	s.WriteLine(time.Date(2038, 1, 1, 0, 0, 0, 0, loc).UnixNano(), []byte("future\n"))
+	assert.Equal(t, []string{"day 3 req 2", "late", "future"}, s.Tail(3))
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-22", "access.log.2026-11-21"}, names(s))
 	// A line without a time takes the clock's.
 	c.set(time.Date(2026, 11, 24, 0, 0, 1, 0, loc))
 	s.WriteLine(0, []byte("next day"))
 	assert.Equal(t, []string{"access.log", "access.log.2026-11-23", "access.log.2026-11-22"}, names(s))
 	assert.Equal(t, []string{"next day"}, s.Tail(1))
+
+	// A clock stepped back starts the file of its period again, under a
+	// name of its own.
+	c.set(days[3])
+	s.WriteLine(0, []byte("stepped back"))
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-24", "access.log.2026-11-23"}, names(s)[:3])
+	c.set(time.Date(2026, 11, 24, 0, 0, 2, 0, loc))
+	s.WriteLine(0, []byte("forward again"))
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-23.1", "access.log.2026-11-24"}, names(s)[:3])
 }
 
 func TestTimeRotationChunksOneBigPeriod(t *testing.T) {
@@ -127,6 +140,7 @@ func TestBothRotation(t *testing.T) {
 	for i := range 7 {
 		s.WriteLine(at.UnixNano(), line(i))
 	}
+	c.set(at.Add(10 * time.Minute))
 	s.WriteLine(at.Add(10*time.Minute).UnixNano(), line(7))
 	assert.Equal(t, []string{"access.log", "access.log.2026-11-21_10-00.2", "access.log.2026-11-21_10-00.1", "access.log.2026-11-21_10-00"}, names(s))
 }
@@ -181,7 +195,7 @@ func TestBadOptions(t *testing.T) {
 		want string
 	}{
 		{"bad name", Options{}, `stream name "a/b"`},
-		{"negative keep", Options{Keep: -1}, "keep: ramlog: invalid size: -1 is negative"},
+		{"negative keep", Options{Keep: -2}, "keep: ramlog: invalid size: -2 is negative"},
 		{"negative ram", Options{RAM: -5}, "ram: ramlog: invalid size: -5 is negative"},
 		{"ram too small", Options{RAM: 1 << 20}, "1048576 bytes cannot hold two segments of 1048576"},
 		{"bad period", Options{Rotate: Rotation{Kind: RotateTime, Every: 90 * time.Second}}, "period 1m30s is not whole minutes"},
@@ -237,4 +251,63 @@ func TestConcurrentWritersCountEveryLine(t *testing.T) {
 	assert.Equal(t, uint64(20000), st.Written)
 	assert.Equal(t, uint64(20000), st.Lines+st.Drops)
 	assert.LessOrEqual(t, st.Bytes, st.Cap)
+}
+
+func TestLinesStayLines(t *testing.T) {
+	s, err := New("x", Options{})
+	require.NoError(t, err)
+	s.WriteLine(1, []byte("a\nb\r\nc\n"))
+	n, err := s.Write([]byte("ctl \x1b[31m\x00 bad \xff end\nsecond\r\n"))
+	require.NoError(t, err)
+	assert.Equal(t, 29, n)
+	assert.Equal(t, []string{`a\nb\r\nc`, `ctl \x1b[31m\x00 bad ` + "\ufffd" + ` end`, `second\r`}, s.Tail(10))
+	st := s.Stats()
+	assert.Equal(t, uint64(3), st.Lines)
+	require.NoError(t, s.Reconfigure(Options{RAM: 1 << 10, Rotate: Rotation{Kind: RotateNone}}))
+	st = s.Stats()
+	assert.Equal(t, st.Written, st.Lines+st.Drops)
+}
+
+func TestReconfigureKeepsNamesUnique(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	s, err := New("m", Options{Rotate: Rotation{Kind: RotateSize, Size: 40}, Keep: 20, Location: time.UTC, Now: c.now})
+	require.NoError(t, err)
+	for i := range 12 {
+		c.set(c.now().Add(5 * time.Minute))
+		s.WriteLine(0, line(i))
+	}
+	kinds := []Options{
+		{Rotate: Rotation{Kind: RotateBoth, Every: 10 * time.Minute, Size: 40}, Keep: 20},
+		{Rotate: Rotation{Kind: RotateTime, Every: 10 * time.Minute}, Keep: 20, RAM: 64 << 10},
+		{Rotate: Rotation{Kind: RotateNone}, RAM: 64 << 10},
+		{Rotate: Rotation{Kind: RotateTime, Every: time.Hour}, Keep: 20, RAM: 64 << 10},
+		{Rotate: Rotation{Kind: RotateSize, Size: 40}, Keep: 20},
+	}
+	for _, o := range kinds {
+		o.Location, o.Now = time.UTC, c.now
+		require.NoError(t, s.Reconfigure(o))
+		for i := range 3 {
+			c.set(c.now().Add(7 * time.Minute))
+			s.WriteLine(0, line(100+i))
+		}
+		got := names(s)
+		seen := map[string]bool{}
+		for _, n := range got {
+			assert.False(t, seen[n], "%s: %q twice in %q", o.Rotate, n, got)
+			seen[n] = true
+		}
+		st := s.Stats()
+		assert.Equal(t, st.Written, st.Lines+st.Drops, o.Rotate.String())
+	}
+}
+
+func TestKeepNone(t *testing.T) {
+	s, err := New("x", Options{Rotate: Rotation{Kind: RotateSize, Size: 50}, Keep: KeepNone})
+	require.NoError(t, err)
+	assert.Equal(t, int64(50), s.Stats().Cap)
+	for i := range 12 {
+		s.WriteLine(1, line(i))
+	}
+	assert.Equal(t, []string{"x.log"}, names(s), "the live file only")
+	assert.Equal(t, 0, s.Keep())
 }

@@ -30,6 +30,7 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met in 5s")
 		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/gwlog/gwlog/internal/daemon"
@@ -25,7 +26,14 @@ func main() {
 		func(v string) error { c.Options.Configs = append(c.Options.Configs, v); return nil })
 	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
 	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
-	fs.Float64Var(&c.DemoOptions.Rate, "demo-rate", 1, "pace of the demo (1 = ten requests a second)")
+	fs.Func("demo-rate", "pace of the demo, above 0 and up to 1000 (1 = ten requests a second)", func(v string) error {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r <= 1000) {
+			return errors.New("want a number above 0 and up to 1000")
+		}
+		c.DemoOptions.Rate = r
+		return nil
+	})
 	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB)", func(v string) error {
 		n, err := units.ParseSize(v)
 		if err == nil && n == 0 {

@@ -98,10 +98,11 @@ func Run(ctx context.Context, c Config) error {
 		case <-ctx.Done():
 			done = true
 		case <-c.Reload:
-			// A failure is on the error stream with its file:line; the
-			// console says so too.
+			// A failure is on the error stream with its file:line
+			// already; the console says so at WARNING, which keeps it
+			// out of the error stream a second time.
 			if err := rt.Reload(); err != nil {
-				screen.Error("config reload failed, running config kept", "err", err)
+				screen.Warn("config reload failed, running config kept", "err", err)
 			} else {
 				screen.Info("config reloaded", "files", len(rt.Config().Files))
 			}
