@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
 FUZZTIME ?= 5s
 
-.PHONY: run test unit fuzz bench fmt lint tidy
+.PHONY: run test unit fuzz bench fmt lint tidy generate check-generate
 
 ## run: gwlogd on the embedded default config with the demo gateway
 ##      (read back with: curl '127.0.0.1:8514/streams/debug?n=20')
@@ -14,7 +14,7 @@ run:
 
 ## test: vet, unit tests under the race detector, bounded fuzzing, the
 ##       bench module's build and its table parser
-test: lint unit fuzz
+test: lint check-generate unit fuzz
 	cd bench && $(GO) vet ./... && $(GO) test ./cmd/...
 
 ## unit: the plain run (allocation counts, heap bounds) and the race run
@@ -29,6 +29,16 @@ fuzz:
 ## bench: gwlog side by side with zerolog, zap and slog; prints a table
 bench:
 	cd bench && GO=$(GO) ./run.sh
+
+## generate: the msgp codecs (go tool msgp, pinned in go.mod)
+generate:
+	$(GO) generate ./...
+
+## check-generate: regenerate and fail when the committed code differs
+check-generate: generate
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git diff --exit-code -- '*_gen.go' || { echo "generated code is stale: run make generate and commit it"; exit 1; }; \
+	else echo "check-generate: not a git checkout, nothing to compare"; fi
 
 fmt:
 	gofmt -w .
