@@ -319,3 +319,26 @@ func TestGlob(t *testing.T) {
 		assert.Equal(t, c.want, glob(c.p, []byte(c.s)), "%q %q", c.p, c.s)
 	}
 }
+
+func TestScan(t *testing.T) {
+	l, _ := newLog(t, Options{RAM: 16 << 10, Segment: 2 << 10})
+	for i := range 500 {
+		l.Write(temp(i, "s", float64(i)))
+	}
+	var n int
+	var last uint64
+	l.Scan(func(p []byte) bool {
+		var ev Event
+		_, err := ev.UnmarshalMsg(p)
+		require.NoError(t, err)
+		require.Greater(t, ev.Seq, last)
+		last = ev.Seq
+		n++
+		return true
+	})
+	assert.Equal(t, int(l.Stats().Held), n)
+	assert.Equal(t, uint64(500), last)
+	n = 0
+	l.Scan(func([]byte) bool { n++; return n < 3 })
+	assert.Equal(t, 3, n, "false stops it")
+}

@@ -345,8 +345,13 @@ func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 		n := 0
 		var batch []Event
 		var errs []error
+		d := &decoder{strs: make(map[string]string)}
 		for _, id := range ids {
-			batch, errs = l.scan(id, q, batch[:0], errs[:0])
+			max := 0 // a reverse query needs the newest of each segment
+			if f.Limit > 0 && !f.Reverse {
+				max = f.Limit - n
+			}
+			batch, errs = l.scan(id, q, batch[:0], errs[:0], max, d)
 			if f.Reverse {
 				slices.Reverse(batch)
 			}
@@ -382,9 +387,9 @@ func (l *Log) candidates(q *query) []uint64 {
 	return ids
 }
 
-// scan appends the matches of segment id to batch. It takes the read lock
-// for the segment only.
-func (l *Log) scan(id uint64, q *query, batch []Event, errs []error) ([]Event, []error) {
+// scan appends the matches of segment id to batch, at most max of them
+// (0: all). It takes the read lock for the segment only.
+func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d *decoder) ([]Event, []error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	segs := l.ring.Segments()
@@ -392,35 +397,101 @@ func (l *Log) scan(id uint64, q *query, batch []Event, errs []error) ([]Event, [
 		return batch, append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
 	}
 	g := segs[id-segs[0].ID]
+	if max == 0 && cap(batch) < int(g.Records) {
+		batch = make([]Event, 0, g.Records)
+	}
 	frames(l.ring, g.Start, g.End, func(off int64, payload []byte, err error) bool {
+		var h header
+		if err == nil {
+			h, err = peek(payload)
+		}
+		ok := err == nil
+		if ok && !q.all {
+			ok, err = q.match(&h)
+		}
+		if ok && h.seq <= q.lastSeq {
+			var ev Event
+			if err = d.decode(&ev, &h); err == nil {
+				batch = append(batch, ev)
+			}
+		}
 		if err != nil {
 			errs = append(errs, &CorruptionError{Segment: id, Offset: off, Err: err})
-			return true
 		}
-		if !q.all {
-			h, err := peek(payload)
-			if err == nil {
-				var ok bool
-				if ok, err = q.match(&h); err == nil && !ok {
-					return true
-				}
-			}
-			if err != nil {
-				errs = append(errs, &CorruptionError{Segment: id, Offset: off, Err: err})
-				return true
-			}
-		}
-		var ev Event
-		if _, err := ev.UnmarshalMsg(payload); err != nil {
-			errs = append(errs, &CorruptionError{Segment: id, Offset: off, Err: err})
-			return true
-		}
-		if ev.Seq <= q.lastSeq {
-			batch = append(batch, ev)
-		}
-		return true
+		return max == 0 || len(batch) < max
 	})
 	return batch, errs
+}
+
+// decoder turns records into Events for one query. It interns strings —
+// types, sources, keys and string values repeat from event to event — and
+// carves the events' Attrs from shared arrays, so that a query allocates
+// little more than its results.
+type decoder struct {
+	strs  map[string]string
+	arena []Attr
+}
+
+// maxInterned bounds a decoder's string table.
+const maxInterned = 4096
+
+func (d *decoder) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.strs) < maxInterned {
+		d.strs[s] = s
+	}
+	return s
+}
+
+// decode fills ev from a record whose header h has been read.
+func (d *decoder) decode(ev *Event, h *header) error {
+	ev.Seq, ev.Time = h.seq, h.time
+	ev.Type, ev.Source, ev.Token = d.str(h.typ), d.str(h.source), d.str(h.token)
+	b := h.attrs
+	n, b, err := msgp.ReadArrayHeaderBytes(b)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	if cap(d.arena)-len(d.arena) < int(n) {
+		// Arrays grow with the query, so that a small one stays small.
+		d.arena = make([]Attr, 0, max(int(n), min(2*cap(d.arena), 4096), 64))
+	}
+	start := len(d.arena)
+	for range n {
+		var m uint32
+		if m, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
+			return err
+		}
+		if m != 2 {
+			return msgp.ArrayError{Wanted: 2, Got: m}
+		}
+		var k []byte
+		if k, b, err = msgp.ReadStringZC(b); err != nil {
+			return err
+		}
+		a := Attr{Key: d.str(k)}
+		if msgp.NextType(b) == msgp.StrType {
+			var v []byte
+			if v, b, err = msgp.ReadStringZC(b); err != nil {
+				return err
+			}
+			a.Value = String(d.str(v))
+		} else if b, err = a.Value.UnmarshalMsg(b); err != nil {
+			return err
+		}
+		d.arena = append(d.arena, a)
+	}
+	ev.Attrs = d.arena[start:len(d.arena):len(d.arena)]
+	return nil
 }
 
 // unsafeString views b as a string without copying; b must not change
@@ -430,4 +501,41 @@ func unsafeString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// Scan calls fn with the msgpack record of every event held, oldest
+// first, skipping corrupt frames; fn returning false stops it. The payload
+// is valid only during the call, and fn must not write to the log: Scan
+// holds the read lock for one segment at a time. It is the raw access
+// that export and tools build on.
+func (l *Log) Scan(fn func(payload []byte) bool) {
+	l.mu.RLock()
+	ids := make([]uint64, 0, len(l.index))
+	for i := range l.index {
+		ids = append(ids, l.index[i].id)
+	}
+	l.mu.RUnlock()
+	for _, id := range ids {
+		if !l.scanRaw(id, fn) {
+			return
+		}
+	}
+}
+
+func (l *Log) scanRaw(id uint64, fn func([]byte) bool) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	segs := l.ring.Segments()
+	if len(segs) == 0 || id < segs[0].ID {
+		return true
+	}
+	g := segs[id-segs[0].ID]
+	more := true
+	frames(l.ring, g.Start, g.End, func(_ int64, payload []byte, err error) bool {
+		if err == nil {
+			more = fn(payload)
+		}
+		return more
+	})
+	return more
 }
