@@ -157,6 +157,12 @@ func (t *Tree) node(name string) *node {
 // cannot grow the tree without end.
 const MaxNamedByRecords = 4096
 
+// GetBounded is Get for names that come from outside — the slog bridge's
+// logger attribute, the app name of a syslog packet: once the tree holds
+// MaxNamedByRecords loggers it creates no more and returns the nearest
+// logger that exists.
+func (t *Tree) GetBounded(name string) *Logger { return &t.nodeNamedByRecord(name).base }
+
 // nodeNamedByRecord is node for a name that came with a record.
 func (t *Tree) nodeNamedByRecord(name string) *node {
 	if v, ok := t.nodes.Load(name); ok {

@@ -25,6 +25,8 @@ func main() {
 	fs.Func("config", "config file, repeatable: later ones override earlier ones; a name ending in ? may be missing",
 		func(v string) error { c.Options.Configs = append(c.Options.Configs, v); return nil })
 	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
+	fs.StringVar(&c.Syslog, "syslog", "", "UDP address of the local syslog ingest (loopback only), e.g. 127.0.0.1:5514")
+	fs.StringVar(&c.SyslogSocket, "syslog-socket", "", "unix datagram socket of the syslog ingest, e.g. /dev/log")
 	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
 	fs.Func("demo-rate", "pace of the demo, above 0 and up to 1000 (1 = ten requests a second)", func(v string) error {
 		r, err := strconv.ParseFloat(v, 64)

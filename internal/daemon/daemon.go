@@ -6,14 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/internal/demo"
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 // DefaultHTTP is the address of the read-back API.
@@ -33,9 +37,17 @@ type Config struct {
 	DemoOptions demo.Options
 	// Options configure the runtime.
 	Options gwlog.Options
+	// Syslog is the UDP address of the local syslog ingest, loopback only;
+	// empty means none.
+	Syslog string
+	// SyslogSocket is the path of its unix datagram socket ("/dev/log"
+	// when root); empty means none.
+	SyslogSocket string
 	// Ready, when set, is called with the API's bound address once it
 	// serves (tests listen on port 0).
 	Ready func(addr string)
+	// SyslogReady, when set, is called with the ingest's UDP address.
+	SyslogReady func(addr string)
 	// Reload receives a value for every reload request (SIGHUP).
 	Reload <-chan struct{}
 }
@@ -50,7 +62,7 @@ func Run(ctx context.Context, c Config) error {
 	defer rt.Close()
 	screen := rt.Logger(gwlog.ScreenLogger)
 	screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
-		"configs", len(rt.Config().Files), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
+		"configs", len(c.Options.Configs), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
 
 	var wg sync.WaitGroup
 	stop := func() {}
@@ -88,6 +100,22 @@ func Run(ctx context.Context, c Config) error {
 			c.Ready(ln.Addr().String())
 		}
 	}
+	if c.Syslog != "" || c.SyslogSocket != "" {
+		srv, err := syslog.Listen(syslog.ServerOptions{UDP: c.Syslog, Unix: c.SyslogSocket, Handle: ingest(rt)})
+		if err != nil {
+			screen.Error("gwlogd cannot start", "err", err)
+			stop()
+			wg.Wait()
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		defer srv.Close()
+		if a := srv.UDPAddr(); a != nil {
+			screen.Info("syslog ingest", "udp", a.String(), "socket", c.SyslogSocket)
+			if c.SyslogReady != nil {
+				c.SyslogReady(a.String())
+			}
+		}
+	}
 	dctx, cancelDemo := context.WithCancel(ctx)
 	defer cancelDemo()
 	if c.Demo {
@@ -117,6 +145,41 @@ func Run(ctx context.Context, c Config) error {
 	}
 	screen.Info("gwlogd stopping", "drops", drops)
 	return nil
+}
+
+// ingest logs syslog packets into the tree: app name → logger
+// syslog.<app>, severity → level, host, pid and msgid as attrs. A
+// malformed or oversized packet is kept as a raw line on the logger
+// "syslog", at WARNING.
+func ingest(rt *gwlog.Runtime) func(*syslog.Message, []byte, error) {
+	raw := rt.Logger("syslog")
+	return func(m *syslog.Message, b []byte, err error) {
+		if err != nil {
+			raw.LogAttrs(nil, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
+			return
+		}
+		app := m.AppName
+		if app == "" {
+			app = "unknown"
+		}
+		l := rt.Tree().GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		lv := syslog.Level(m.Severity)
+		if !l.Enabled(nil, lv) {
+			return
+		}
+		var attrs [4]slog.Attr
+		a := attrs[:0]
+		if m.Hostname != "" {
+			a = append(a, slog.String("host", m.Hostname))
+		}
+		if m.ProcID != "" {
+			a = append(a, slog.String("pid", m.ProcID))
+		}
+		if m.MsgID != "" {
+			a = append(a, slog.String("msgid", m.MsgID))
+		}
+		l.LogAttrs(nil, lv, m.Msg, a...)
+	}
 }
 
 // loopback refuses addresses that would expose the unauthenticated API

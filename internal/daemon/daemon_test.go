@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -81,6 +82,46 @@ func TestRunServesDemoLinesAndStopsClean(t *testing.T) {
 	require.NoError(t, <-done)
 	_, err := http.Get(base + "/streams")
 	assert.Error(t, err, "the API is down after Run returns")
+}
+
+func TestSyslogIngest(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	slReady := make(chan string, 1)
+	done := make(chan error, 1)
+	sock := filepath.Join(t.TempDir(), "log.sock")
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Syslog: "127.0.0.1:0", SyslogSocket: sock,
+			Options:     gwlog.Options{Screen: io.Discard, Profile: "disk"},
+			Ready:       func(addr string) { ready <- addr },
+			SyslogReady: func(addr string) { slReady <- addr },
+		})
+	}()
+	base, udpAddr := "http://"+<-ready, <-slReady
+	udp, err := net.Dial("udp", udpAddr)
+	require.NoError(t, err)
+	defer udp.Close()
+	unix, err := net.Dial("unixgram", sock)
+	require.NoError(t, err)
+	defer unix.Close()
+	_, _ = udp.Write([]byte("<11>1 - gw1 dnsmasq 77 - - upstream timeout"))
+	_, _ = unix.Write([]byte("<30>Nov 21 10:00:00 dhcpcd[99]: lease renewed"))
+	_, _ = unix.Write([]byte("<999>bad\x01packet"))
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/streams/debug?n=50")
+		return strings.Contains(body, "<999>") && strings.Contains(body, "dnsmasq") && strings.Contains(body, "dhcpcd")
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, body, "ERROR syslog.dnsmasq upstream timeout host='gw1' pid='77'")
+	assert.Contains(t, body, "INFO syslog.dhcpcd lease renewed pid='99'")
+	assert.Contains(t, body, `WARNING syslog <999>bad\x01packet err='syslog: malformed message at byte 1: PRI is not a number from 0 to 191'`)
+	_, errs := get(t, base+"/streams/error?n=5")
+	assert.Contains(t, errs, "syslog.dnsmasq", "an err severity reaches the error stream")
+	cancel()
+	require.NoError(t, <-done)
+	assert.NoFileExists(t, sock)
 }
 
 func TestRunRefusesNonLoopback(t *testing.T) {

@@ -1,0 +1,22 @@
+// Package syslog speaks syslog's wire formats: it parses and writes RFC
+// 5424 and RFC 3164 messages, and serves the local ingest through which
+// the gateway's other processes log into gwlog's rings.
+//
+// # Basics
+//
+// Parse tells the formats apart by the version after the PRI and reads
+// RFC 3164 leniently, as local senders write it (busybox syslogd and
+// logger(1) leave out the hostname). AppendRFC5424 and AppendRFC3164 write
+// messages for forwarding; the transport frames them (RFC 6587 octet
+// counting over TCP). Level maps a severity to a gwlog level.
+//
+// A Server reads datagrams from UDP on loopback and from a unix socket
+// (/dev/log when root) and hands each to its Handle function, with the
+// parse error when a packet is malformed or too long.
+//
+// # Caveats
+//
+// RFC 3164 timestamps carry no year and no zone: they are read as local
+// time in the current year (the previous one for a date more than a day
+// ahead). Structured data is kept as sent, not parsed into parameters.
+package syslog

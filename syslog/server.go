@@ -1,0 +1,127 @@
+package syslog
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// ServerOptions configure a Server. The zero value listens nowhere.
+type ServerOptions struct {
+	// UDP is the address of the UDP listener ("127.0.0.1:5514"); empty
+	// means none. Only loopback addresses are accepted: ingest is for the
+	// gateway's own processes.
+	UDP string
+	// Unix is the path of a unix datagram socket ("/dev/log" when root);
+	// empty means none. A stale socket file is replaced.
+	Unix string
+	// Handle receives each packet: parsed, or with the parse error and
+	// Message zero. raw is valid only during the call. Handle is called
+	// from the listeners' goroutines, concurrently.
+	Handle func(m *Message, raw []byte, err error)
+}
+
+// Server is the local syslog ingest: it reads datagrams from UDP on
+// loopback and from a unix socket, and hands each to Handle. Malformed
+// and oversized packets are counted and handed on with their error, never
+// dropped silently.
+type Server struct {
+	conns     []net.PacketConn
+	handle    func(*Message, []byte, error)
+	wg        sync.WaitGroup
+	received  atomic.Uint64
+	malformed atomic.Uint64
+	closeOnce sync.Once
+}
+
+// Listen opens the listeners of o and starts reading.
+func Listen(o ServerOptions) (*Server, error) {
+	if o.Handle == nil {
+		return nil, errors.New("syslog: ServerOptions.Handle is required")
+	}
+	s := &Server{handle: o.Handle}
+	if o.UDP != "" {
+		host, _, err := net.SplitHostPort(o.UDP)
+		if err != nil {
+			return nil, fmt.Errorf("syslog: udp %q: %w", o.UDP, err)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("syslog: udp %q: only loopback addresses are served", o.UDP)
+		}
+		c, err := net.ListenPacket("udp", o.UDP)
+		if err != nil {
+			return nil, fmt.Errorf("syslog: %w", err)
+		}
+		s.conns = append(s.conns, c)
+	}
+	if o.Unix != "" {
+		if fi, err := os.Lstat(o.Unix); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			_ = os.Remove(o.Unix) // stale, from a process that died
+		}
+		c, err := net.ListenPacket("unixgram", o.Unix)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("syslog: %w", err)
+		}
+		_ = os.Chmod(o.Unix, 0o666) // every local process may log
+		s.conns = append(s.conns, c)
+	}
+	for _, c := range s.conns {
+		s.wg.Go(func() { s.read(c) })
+	}
+	return s, nil
+}
+
+// UDPAddr returns the UDP listener's address, or nil.
+func (s *Server) UDPAddr() net.Addr {
+	for _, c := range s.conns {
+		if a, ok := c.LocalAddr().(*net.UDPAddr); ok {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *Server) read(c net.PacketConn) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // a transient error: keep serving
+		}
+		s.received.Add(1)
+		m, err := Parse(buf[:n])
+		if err != nil {
+			s.malformed.Add(1)
+			s.handle(&Message{}, buf[:n], err)
+			continue
+		}
+		s.handle(&m, buf[:n], nil)
+	}
+}
+
+// Stats returns the packets received and, of those, the malformed ones.
+func (s *Server) Stats() (received, malformed uint64) {
+	return s.received.Load(), s.malformed.Load()
+}
+
+// Close stops the listeners and waits for their goroutines. The unix
+// socket file is removed. Close is idempotent.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		for _, c := range s.conns {
+			c.Close()
+			if a, ok := c.LocalAddr().(*net.UnixAddr); ok {
+				_ = os.Remove(a.Name)
+			}
+		}
+	})
+	s.wg.Wait()
+	return nil
+}
