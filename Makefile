@@ -5,7 +5,11 @@ export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
 FUZZTIME ?= 5s
 
-.PHONY: run test unit fuzz bench fmt lint tidy generate check-generate
+.PHONY: run test deps unit fuzz bench fmt lint tidy generate check-generate
+
+## deps: Debian packages the tests use for real, installed when root
+deps:
+	@scripts/deps.sh
 
 ## run: gwlogd on the embedded default config with the demo gateway
 ##      (read back with: curl '127.0.0.1:8514/streams/debug?n=20')
@@ -14,7 +18,7 @@ run:
 
 ## test: vet, unit tests under the race detector, bounded fuzzing, the
 ##       bench module's build and its table parser
-test: lint check-generate unit fuzz
+test: deps lint check-generate unit fuzz
 	cd bench && $(GO) vet ./... && $(GO) test ./cmd/...
 
 ## unit: the plain run (allocation counts, heap bounds) and the race run

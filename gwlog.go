@@ -12,6 +12,7 @@ import (
 
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -115,18 +116,20 @@ type Runtime struct {
 	screen *console
 	events *eventlog.Log
 
-	mu       sync.RWMutex // guards the fields below; held to apply a config
-	streams  map[string]*ramlog.Stream
-	order    []string // ring streams in the order they were declared
-	targets  map[string]levels.Target
-	plan     *plan
-	hashes   []source                // the config files as last applied
-	temps    map[string]*temporary   // levels raised for a while
-	pinned   map[string]levels.Level // levels set for good by SetLevel
-	spent    map[string]string       // config temporaries that ran out, by their setting
-	closed   bool
-	stop     chan struct{} // closed by Close: ends the watcher
-	watching sync.WaitGroup
+	mu         sync.RWMutex // guards the fields below; held to apply a config
+	streams    map[string]*ramlog.Stream
+	order      []string // ring streams in the order they were declared
+	targets    map[string]levels.Target
+	plan       *plan
+	hashes     []source                // the config files as last applied
+	forwards   []namedForward          // running syslog destinations
+	forwarding []cfg.Forward           // their config
+	temps      map[string]*temporary   // levels raised for a while
+	pinned     map[string]levels.Level // levels set for good by SetLevel
+	spent      map[string]string       // config temporaries that ran out, by their setting
+	closed     bool
+	stop       chan struct{} // closed by Close: ends the watcher
+	watching   sync.WaitGroup
 }
 
 // Open builds a runtime from o and its config files. An error names the
@@ -237,15 +240,24 @@ func (rt *Runtime) HTTPHandler() http.Handler { return httplog.NewHandler(rt) }
 
 // Stats are the runtime's counters.
 type Stats struct {
-	RAMCap  int64          `json:"ram_cap"`
-	RAMUsed int64          `json:"ram_used"` // reserved by rings
-	Streams []ramlog.Stats `json:"streams"`
-	Events  eventlog.Stats `json:"events"`
+	RAMCap   int64                    `json:"ram_cap"`
+	RAMUsed  int64                    `json:"ram_used"` // reserved by rings
+	Streams  []ramlog.Stats           `json:"streams"`
+	Events   eventlog.Stats           `json:"events"`
+	Forwards map[string]forward.Stats `json:"forwards,omitempty"` // by destination
 }
 
 // Stats returns the runtime's counters.
 func (rt *Runtime) Stats() Stats {
 	st := Stats{RAMCap: rt.budget.Limit(), RAMUsed: rt.budget.Used(), Events: rt.events.Stats()}
+	rt.mu.RLock()
+	for _, f := range rt.forwards {
+		if st.Forwards == nil {
+			st.Forwards = make(map[string]forward.Stats)
+		}
+		st.Forwards[f.name] = f.Stats()
+	}
+	rt.mu.RUnlock()
 	for _, s := range rt.Streams() {
 		st.Streams = append(st.Streams, s.Stats())
 	}
@@ -268,6 +280,7 @@ func (rt *Runtime) Close() error {
 		tmp.stop()
 	}
 	rt.tree.Configure(nil)
+	rt.stopForwards()
 	rt.mu.Unlock()
 	rt.watching.Wait()
 	rt.closeStreams()

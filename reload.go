@@ -263,7 +263,7 @@ func (rt *Runtime) apply(p *plan) error {
 	}
 	rt.plan = p
 	rt.tree.Configure(rt.loggerConfigs())
-	return nil
+	return rt.startForwards(p)
 }
 
 // reshape makes the plan's rings: existing streams are reconfigured in

@@ -16,8 +16,8 @@ type Format uint8
 
 // The formats.
 const (
-	RFC3164 Format = iota // BSD syslog: <PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG
-	RFC5424               // <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG
+	RFC5424 Format = iota // <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG
+	RFC3164               // BSD syslog: <PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG
 )
 
 // Message is one syslog message.

@@ -45,12 +45,12 @@ func TestParse3164(t *testing.T) {
 		want     Message
 	}{
 		{"classic", "<34>Oct 11 22:14:15 mymachine su[230]: 'su root' failed",
-			Message{Facility: 4, Severity: 2, Time: time.Date(year, 10, 11, 22, 14, 15, 0, time.Local), Hostname: "mymachine", AppName: "su", ProcID: "230", Msg: "'su root' failed"}},
+			Message{Format: RFC3164, Facility: 4, Severity: 2, Time: time.Date(year, 10, 11, 22, 14, 15, 0, time.Local), Hostname: "mymachine", AppName: "su", ProcID: "230", Msg: "'su root' failed"}},
 		{"local sender without hostname", "<30>Nov  2 08:00:01 dhcpcd[99]: lease renewed",
-			Message{Facility: 3, Severity: 6, Time: time.Date(year, 11, 2, 8, 0, 1, 0, time.Local), AppName: "dhcpcd", ProcID: "99", Msg: "lease renewed"}},
+			Message{Format: RFC3164, Facility: 3, Severity: 6, Time: time.Date(year, 11, 2, 8, 0, 1, 0, time.Local), AppName: "dhcpcd", ProcID: "99", Msg: "lease renewed"}},
 		{"tag without pid", "<13>Nov 21 10:00:00 gw cron: job done",
-			Message{Facility: 1, Severity: 5, Time: time.Date(year, 11, 21, 10, 0, 0, 0, time.Local), Hostname: "gw", AppName: "cron", Msg: "job done"}},
-		{"no header at all", "<13>just text", Message{Facility: 1, Severity: 5, Msg: "just text"}},
+			Message{Format: RFC3164, Facility: 1, Severity: 5, Time: time.Date(year, 11, 21, 10, 0, 0, 0, time.Local), Hostname: "gw", AppName: "cron", Msg: "job done"}},
+		{"no header at all", "<13>just text", Message{Format: RFC3164, Facility: 1, Severity: 5, Msg: "just text"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestAppendRoundTrip(t *testing.T) {
 	m.Hostname, m.MsgID = "has space", ""
 	assert.Contains(t, string(AppendRFC5424(nil, &m)), " - gwlog 42 - - ", "bad or empty fields are -")
 
-	bsd := Message{Facility: 1, Severity: 4, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local), Hostname: "gw1", AppName: "gwlog", ProcID: "7", Msg: "hello"}
+	bsd := Message{Format: RFC3164, Facility: 1, Severity: 4, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local), Hostname: "gw1", AppName: "gwlog", ProcID: "7", Msg: "hello"}
 	b = AppendRFC3164(nil, &bsd)
 	assert.Equal(t, "<12>Jan  2 03:04:05 gw1 gwlog[7]: hello", string(b))
 	back, err = Parse(b)

@@ -1,0 +1,283 @@
+package forward
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+	"github.com/gwlog/gwlog/syslog"
+)
+
+// Options configure a Forwarder. The zero value of each field but To and
+// Streams means its default.
+type Options struct {
+	// Name names the destination in errors and stats.
+	Name string
+	// To is udp://HOST:PORT, tcp://HOST:PORT (RFC 6587 octet counting) or
+	// unix:///PATH (a datagram socket).
+	To string
+	// Protocol is syslog.RFC5424 (the default) or syslog.RFC3164.
+	Protocol syslog.Format
+	// Facility is the syslog facility (default 1, user).
+	Facility int
+	// Severity is the severity of lines whose level cannot be read (the
+	// default: 5, notice).
+	Severity int
+	// Level is the least level forwarded, read from each line's level
+	// name; lines without one are forwarded. NOTSET forwards everything.
+	Level levels.Level
+	// Streams are forwarded, each from the moment Start is called.
+	Streams []*ramlog.Stream
+	// ReplayRate caps the lines sent per second (default 1000), so that
+	// catching up after an outage does not flood the collector.
+	ReplayRate int
+	// Hostname is the message's HOSTNAME; empty means os.Hostname.
+	Hostname string
+	// Backoff is the first wait after a failure (default 100ms); it
+	// doubles up to 30 times that.
+	Backoff time.Duration
+}
+
+// Stats are a destination's counters.
+type Stats struct {
+	Sent       uint64 `json:"sent"`       // lines the collector accepted (as far as the transport tells)
+	Lost       uint64 `json:"lost"`       // lines that fell out of a ring before they could be sent
+	Skipped    uint64 `json:"skipped"`    // lines below Level
+	Failures   uint64 `json:"failures"`   // failed connects and writes
+	Reconnects uint64 `json:"reconnects"` // connections made after the first
+}
+
+// Forwarder sends streams' lines to one syslog collector. Each stream is
+// followed by its own goroutine, so logging never waits for the network:
+// the stream's ring is the queue. While the collector is away a stream's
+// follower keeps its place in the ring, and it catches up when the
+// collector returns, at ReplayRate; what the ring dropped meanwhile is
+// counted as Lost.
+type Forwarder struct {
+	o      Options
+	scheme string
+	addr   string
+	host   string
+	pid    string
+
+	mu       sync.Mutex // guards conn and sending
+	conn     net.Conn
+	buf      []byte
+	connects int
+
+	sent, lost, skipped, failures, reconnects atomic.Uint64
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// ErrAddress is returned for a To that is not udp://, tcp:// or unix://.
+var ErrAddress = errors.New("forward: bad destination")
+
+// Start begins forwarding; Close stops it.
+func Start(o Options) (*Forwarder, error) {
+	u, err := url.Parse(o.To)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrAddress, o.To, err)
+	}
+	f := &Forwarder{o: o, scheme: u.Scheme, pid: strconv.Itoa(os.Getpid())}
+	switch u.Scheme {
+	case "udp", "tcp":
+		f.addr = u.Host
+	case "unix":
+		f.addr, f.scheme = u.Path, "unixgram"
+	default:
+		return nil, fmt.Errorf("%w %q: want udp://, tcp:// or unix://", ErrAddress, o.To)
+	}
+	if f.addr == "" {
+		return nil, fmt.Errorf("%w %q: no address", ErrAddress, o.To)
+	}
+	if f.o.Facility == 0 {
+		f.o.Facility = 1
+	}
+	if f.o.Severity == 0 {
+		f.o.Severity = 5
+	}
+	if f.o.ReplayRate <= 0 {
+		f.o.ReplayRate = 1000
+	}
+	if f.o.Backoff <= 0 {
+		f.o.Backoff = 100 * time.Millisecond
+	}
+	f.host = o.Hostname
+	if f.host == "" {
+		f.host, _ = os.Hostname()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	for _, s := range o.Streams {
+		f.wg.Go(func() { f.follow(ctx, s) })
+	}
+	return f, nil
+}
+
+// Close stops the followers and closes the connection. Lines not sent yet
+// stay in their rings.
+func (f *Forwarder) Close() error {
+	f.cancel()
+	f.wg.Wait()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.conn != nil {
+		f.conn.Close()
+		f.conn = nil
+	}
+	return nil
+}
+
+// Stats returns the destination's counters.
+func (f *Forwarder) Stats() Stats {
+	return Stats{Sent: f.sent.Load(), Lost: f.lost.Load(), Skipped: f.skipped.Load(),
+		Failures: f.failures.Load(), Reconnects: f.reconnects.Load()}
+}
+
+var missedPrefix = []byte("… ")
+
+// follow forwards one stream until ctx ends.
+func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream) {
+	interval := time.Second / time.Duration(f.o.ReplayRate)
+	next := time.Now()
+	for line := range s.Follow(ctx) {
+		line = bytes.TrimSuffix(line, []byte{'\n'})
+		if n, ok := missed(line); ok {
+			f.lost.Add(n)
+			continue
+		}
+		lv, known := sniffLevel(line)
+		if known && lv < f.o.Level {
+			f.skipped.Add(1)
+			continue
+		}
+		if wait := time.Until(next); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		if floor := time.Now().Add(-time.Second); next.Before(floor) {
+			next = floor // a burst of at most a second's worth after a lull
+		}
+		next = next.Add(interval)
+		sev := f.o.Severity
+		if known {
+			sev = lv.Severity()
+		}
+		if !f.send(ctx, s.Name(), sev, line) {
+			return
+		}
+	}
+}
+
+// missed reads the follower's "… N lines missed" line.
+func missed(line []byte) (uint64, bool) {
+	rest, ok := bytes.CutPrefix(line, missedPrefix)
+	if !ok || !bytes.HasSuffix(rest, []byte(" lines missed")) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(bytes.TrimSuffix(rest, []byte(" lines missed"))), 10, 64)
+	return n, err == nil
+}
+
+// sniffLevel finds the level name among the first words of a line, where
+// the %(levelname)s of the usual formats puts it.
+func sniffLevel(line []byte) (levels.Level, bool) {
+	rest := line[:min(len(line), 64)]
+	for range 4 {
+		var w []byte
+		w, rest, _ = bytes.Cut(rest, []byte{' '})
+		switch string(w) {
+		case "DEBUG":
+			return levels.DEBUG, true
+		case "INFO":
+			return levels.INFO, true
+		case "WARNING":
+			return levels.WARNING, true
+		case "ERROR":
+			return levels.ERROR, true
+		case "CRITICAL":
+			return levels.CRITICAL, true
+		}
+	}
+	return levels.NOTSET, false
+}
+
+// send delivers one line, retrying with backoff until it goes or ctx ends
+// (it returns false then).
+func (f *Forwarder) send(ctx context.Context, stream string, sev int, line []byte) bool {
+	m := syslog.Message{Format: f.o.Protocol, Facility: f.o.Facility, Severity: sev, Time: time.Now(),
+		Hostname: f.host, AppName: "gwlog", ProcID: f.pid, MsgID: stream, Msg: string(line)}
+	backoff := f.o.Backoff
+	for {
+		if err := f.write(&m); err == nil {
+			f.sent.Add(1)
+			return true
+		}
+		f.failures.Add(1)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*f.o.Backoff)
+	}
+}
+
+// write sends m on the connection, dialling first when there is none.
+func (f *Forwarder) write(m *syslog.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.conn != nil && f.scheme == "tcp" && closed(f.conn) {
+		f.conn.Close() // the collector went away: what is written now would be lost
+		f.conn = nil
+	}
+	if f.conn == nil {
+		c, err := net.DialTimeout(f.scheme, f.addr, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		if f.connects > 0 {
+			f.reconnects.Add(1)
+		}
+		f.connects++
+		f.conn = c
+	}
+	b := f.buf[:0]
+	if f.scheme == "tcp" {
+		b = append(b, "00000 "...) // room for the octet count
+	}
+	start := len(b)
+	if m.Format == syslog.RFC3164 {
+		b = syslog.AppendRFC3164(b, m)
+	} else {
+		b = syslog.AppendRFC5424(b, m)
+	}
+	if f.scheme == "tcp" {
+		// RFC 6587 octet counting: "LEN SP MSG".
+		n := strconv.AppendInt(nil, int64(len(b)-start), 10)
+		b = append(n, append([]byte{' '}, b[start:]...)...)
+	}
+	f.buf = b[:0]
+	_ = f.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := f.conn.Write(b); err != nil {
+		f.conn.Close()
+		f.conn = nil
+		return err
+	}
+	return nil
+}

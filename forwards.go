@@ -1,0 +1,63 @@
+package gwlog
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/forward"
+	"github.com/gwlog/gwlog/ramlog"
+	"github.com/gwlog/gwlog/syslog"
+)
+
+// startForwards (re)starts the syslog destinations of p when they differ
+// from those running; rt.mu is held. A destination that cannot start is
+// reported; the others run.
+func (rt *Runtime) startForwards(p *plan) error {
+	if rt.forwarding != nil && reflect.DeepEqual(rt.forwarding, p.conf.Forwards) {
+		return nil
+	}
+	rt.stopForwards()
+	var errs []error
+	for _, fw := range p.conf.Forwards {
+		if fw.Type == "webhook" {
+			continue // webhook alerts are not built yet; the config is validated
+		}
+		var streams []*ramlog.Stream
+		for _, name := range fw.Streams {
+			if s, ok := rt.streams[name]; ok {
+				streams = append(streams, s)
+			}
+		}
+		proto := syslog.RFC5424
+		if fw.Protocol == "rfc3164" {
+			proto = syslog.RFC3164
+		}
+		f, err := forward.Start(forward.Options{
+			Name: fw.Name, To: fw.To, Protocol: proto, Facility: fw.Facility, Severity: fw.Severity,
+			Level: fw.Level, Streams: streams, ReplayRate: fw.ReplayRate,
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: %sforward %s: %w", ErrConfig, p.where("forward."+fw.Name, "to"), fw.Name, err))
+			continue
+		}
+		rt.forwards = append(rt.forwards, namedForward{fw.Name, f})
+	}
+	rt.forwarding = append([]cfg.Forward{}, p.conf.Forwards...)
+	return errors.Join(errs...)
+}
+
+// stopForwards stops every destination; rt.mu is held or the runtime is
+// closing.
+func (rt *Runtime) stopForwards() {
+	for _, f := range rt.forwards {
+		f.Close()
+	}
+	rt.forwards, rt.forwarding = nil, nil
+}
+
+type namedForward struct {
+	name string
+	*forward.Forwarder
+}

@@ -1,0 +1,48 @@
+package gwlog
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/syslog"
+)
+
+func TestForwardFromConfig(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer pc.Close()
+	logCfg, prodCfg := configs(t, baseCfg, "[forward.central]\nto = udp://"+pc.LocalAddr().String()+"\nstreams = error\npriority = local3.info\n")
+	rt, err := Open(Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	defer rt.Close()
+	l := rt.Logger("WebBrickGateway.Heating")
+	buf := make([]byte, 4096)
+	var got syslog.Message
+	require.Eventually(t, func() bool {
+		l.Error("valve stuck", "zone", 3)
+		_ = pc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			return false
+		}
+		got, err = syslog.Parse(buf[:n])
+		return err == nil
+	}, 5*time.Second, time.Millisecond)
+	assert.Equal(t, 19, got.Facility, "local3")
+	assert.Equal(t, 3, got.Severity, "err, from the line")
+	assert.Equal(t, "error", got.MsgID)
+	assert.True(t, strings.HasSuffix(got.Msg, "valve stuck zone='3'"), got.Msg)
+	assert.Positive(t, rt.Stats().Forwards["central"].Sent)
+
+	rewrite(t, prodCfg, "[forward.central]\nto = tcp://nowhere:1\nstreams = nope\n")
+	err = rt.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), prodCfg+":3: [forward.central] streams:")
+}
