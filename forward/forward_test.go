@@ -209,6 +209,12 @@ func TestTCPOutageCatchesUp(t *testing.T) {
 func TestRsyslog(t *testing.T) {
 	bin, err := exec.LookPath("rsyslogd")
 	if err != nil {
+		bin, err = "/usr/sbin/rsyslogd", nil
+		if _, serr := os.Stat(bin); serr != nil {
+			err = serr
+		}
+	}
+	if err != nil {
 		t.Skip("rsyslogd is not installed (make test installs Debian's rsyslog when root)")
 	}
 	dir := t.TempDir()
