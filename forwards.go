@@ -3,10 +3,12 @@ package gwlog
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/forward"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 	"github.com/gwlog/gwlog/syslog"
 )
@@ -21,14 +23,26 @@ func (rt *Runtime) startForwards(p *plan) error {
 	rt.stopForwards()
 	var errs []error
 	for _, fw := range p.conf.Forwards {
-		if fw.Type == "webhook" {
-			continue // webhook alerts are not built yet; the config is validated
-		}
 		var streams []*ramlog.Stream
 		for _, name := range fw.Streams {
 			if s, ok := rt.streams[name]; ok {
 				streams = append(streams, s)
 			}
+		}
+		if fw.Type == "webhook" {
+			errTarget := rt.targets[Error]
+			w, err := forward.StartWebhook(forward.WebhookOptions{
+				Name: fw.Name, URL: fw.To, Level: fw.Level, Streams: streams, FailSilent: fw.FailSilent,
+				OnError: func(err error) {
+					rt.noteTo(errTarget, levels.ERROR, "webhook failing", slog.String("err", err.Error()))
+				},
+			})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%w: %sforward %s: %w", ErrConfig, p.where("forward."+fw.Name, "to"), fw.Name, err))
+				continue
+			}
+			rt.webhooks = append(rt.webhooks, namedWebhook{fw.Name, w})
+			continue
 		}
 		proto := syslog.RFC5424
 		if fw.Protocol == "rfc3164" {
@@ -54,7 +68,15 @@ func (rt *Runtime) stopForwards() {
 	for _, f := range rt.forwards {
 		f.Close()
 	}
-	rt.forwards, rt.forwarding = nil, nil
+	for _, w := range rt.webhooks {
+		w.Close()
+	}
+	rt.forwards, rt.webhooks, rt.forwarding = nil, nil, nil
+}
+
+type namedWebhook struct {
+	name string
+	*forward.Webhook
 }
 
 type namedForward struct {

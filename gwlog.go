@@ -123,6 +123,7 @@ type Runtime struct {
 	plan       *plan
 	hashes     []source                // the config files as last applied
 	forwards   []namedForward          // running syslog destinations
+	webhooks   []namedWebhook          // running webhook alerts
 	forwarding []cfg.Forward           // their config
 	temps      map[string]*temporary   // levels raised for a while
 	pinned     map[string]levels.Level // levels set for good by SetLevel
@@ -240,11 +241,12 @@ func (rt *Runtime) HTTPHandler() http.Handler { return httplog.NewHandler(rt) }
 
 // Stats are the runtime's counters.
 type Stats struct {
-	RAMCap   int64                    `json:"ram_cap"`
-	RAMUsed  int64                    `json:"ram_used"` // reserved by rings
-	Streams  []ramlog.Stats           `json:"streams"`
-	Events   eventlog.Stats           `json:"events"`
-	Forwards map[string]forward.Stats `json:"forwards,omitempty"` // by destination
+	RAMCap   int64                           `json:"ram_cap"`
+	RAMUsed  int64                           `json:"ram_used"` // reserved by rings
+	Streams  []ramlog.Stats                  `json:"streams"`
+	Events   eventlog.Stats                  `json:"events"`
+	Forwards map[string]forward.Stats        `json:"forwards,omitempty"` // by destination
+	Webhooks map[string]forward.WebhookStats `json:"webhooks,omitempty"`
 }
 
 // Stats returns the runtime's counters.
@@ -256,6 +258,12 @@ func (rt *Runtime) Stats() Stats {
 			st.Forwards = make(map[string]forward.Stats)
 		}
 		st.Forwards[f.name] = f.Stats()
+	}
+	for _, w := range rt.webhooks {
+		if st.Webhooks == nil {
+			st.Webhooks = make(map[string]forward.WebhookStats)
+		}
+		st.Webhooks[w.name] = w.Stats()
 	}
 	rt.mu.RUnlock()
 	for _, s := range rt.Streams() {

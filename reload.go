@@ -197,16 +197,19 @@ func diff(old, cur *cfg.Config) string {
 // note writes one line of the runtime's own to a stream, whatever the
 // loggers' levels; rt.mu is held.
 func (rt *Runtime) note(stream string, lv levels.Level, msg string, attrs ...slog.Attr) {
-	t, ok := rt.targets[stream]
-	if !ok {
-		return
+	if t, ok := rt.targets[stream]; ok {
+		rt.noteTo(t, lv, msg, attrs...)
 	}
+}
+
+// noteTo is note for a target in hand; it needs no lock.
+func (rt *Runtime) noteTo(t levels.Target, lv levels.Level, msg string, attrs ...slog.Attr) {
 	now := time.Now
 	if rt.opts.Now != nil {
 		now = rt.opts.Now
 	}
 	var pc [1]uintptr
-	runtime.Callers(2, pc[:]) // the caller of note, for formats that name it
+	runtime.Callers(3, pc[:]) // the caller of note, for formats that name it
 	rec := levels.Record{Time: now(), Level: lv, Logger: "gwlog", Message: msg, Attrs: attrs, PC: pc[0]}
 	t.Sink.WriteLine(rec.Time.UnixNano(), t.Format.Append(nil, &rec))
 }

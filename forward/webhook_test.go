@@ -1,0 +1,86 @@
+package forward
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+func TestWebhook(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	var mu sync.Mutex
+	var alerts []Alert
+	var fail atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		var a Alert
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&a))
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		if strings.Contains(a.Line, "probe") {
+			return
+		}
+		mu.Lock()
+		alerts = append(alerts, a)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	var reported []error
+	var rmu sync.Mutex
+	w, err := StartWebhook(WebhookOptions{Name: "ops", URL: srv.URL, Streams: []*ramlog.Stream{s}, Rate: 5,
+		OnError: func(err error) { rmu.Lock(); reported = append(reported, err); rmu.Unlock() }})
+	require.NoError(t, err)
+	defer w.Close()
+	// Subscribe: a WARNING probe until one arrives.
+	require.Eventually(t, func() bool {
+		s.WriteLine(0, []byte("2026-11-21 10:00:00,000 WARNING probe"))
+		return w.Stats().Sent > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	s.WriteLine(0, []byte("2026-11-21 10:00:01,000 INFO svc routine"))
+	s.WriteLine(0, []byte("2026-11-21 10:00:02,000 ERROR svc valve stuck"))
+	s.WriteLine(0, []byte("2026-11-21 10:00:03,000 ERROR gwlog webhook failing"))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(alerts) > 0 }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // room for a wrong second alert to show
+	mu.Lock()
+	require.Len(t, alerts, 1, "INFO is below the level; the runtime's own notes are not sent")
+	assert.Equal(t, Alert{Stream: "error", Level: "ERROR", Line: "2026-11-21 10:00:02,000 ERROR svc valve stuck", Time: alerts[0].Time}, alerts[0])
+	mu.Unlock()
+
+	// Past the rate, alerts are counted and not sent.
+	for range 10 {
+		s.WriteLine(0, []byte("2026-11-21 10:00:04,000 CRITICAL svc storm"))
+	}
+	require.Eventually(t, func() bool { return w.Stats().Limited > 0 }, 5*time.Second, 10*time.Millisecond)
+	assert.LessOrEqual(t, w.Stats().Sent, uint64(5))
+
+	// A failing webhook is reported once, however often it fails.
+	w.mu.Lock()
+	w.window = time.Time{} // a new minute
+	w.mu.Unlock()
+	fail.Store(true)
+	for range 3 {
+		s.WriteLine(0, []byte("2026-11-21 10:00:05,000 ERROR svc more"))
+	}
+	require.Eventually(t, func() bool { return w.Stats().Failed >= 3 }, 5*time.Second, 10*time.Millisecond)
+	rmu.Lock()
+	assert.Len(t, reported, 1)
+	assert.ErrorContains(t, reported[0], "webhook ops: answered 503 Service Unavailable")
+	rmu.Unlock()
+
+	_, err = StartWebhook(WebhookOptions{URL: "ftp://x"})
+	assert.ErrorIs(t, err, ErrAddress)
+}
