@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/ramlog"
 )
 
@@ -13,6 +14,7 @@ import (
 type Source interface {
 	Streams() []*ramlog.Stream
 	Stream(name string) *ramlog.Stream
+	Events() *eventlog.Log
 }
 
 // DefaultTail is the number of lines GET /streams/{name} returns without n.
@@ -27,6 +29,11 @@ const MaxTail = 1_000_000
 //	GET /streams/{name}?n=N        the last N (default 100) lines, as text
 //	GET /streams/{name}?follow=1   live lines as Server-Sent Events,
 //	                               starting n (default 0) lines back
+//	GET /events?type=P&source=S&since=T&until=T&where=k=v&token=X&limit=N&reverse=1
+//	                               events as JSON lines, or msgpack records
+//	                               with Accept: application/msgpack
+//	GET /series?type=P&source=S&attr=A&since=T&until=T&step=D
+//	                               one attribute bucketed over time, as JSON
 //
 // Bad parameters answer 400 and unknown streams 404, with a JSON
 // {"error": "..."} body.
@@ -77,6 +84,8 @@ func NewHandler(src Source) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		_, _ = w.Write(s.AppendTail(nil, n))
 	})
+	mux.HandleFunc("GET /events", handleEvents(src))
+	mux.HandleFunc("GET /series", handleSeries(src))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

@@ -1,5 +1,6 @@
-// Command gwlog reads a running gwlogd back: tail [-f] [-n N] STREAM and
-// stats, over the daemon's loopback API (-addr).
+// Command gwlog reads a running gwlogd back over its loopback API
+// (-addr): tail [-f] [-n N] STREAM, stats, events, series and plot; and
+// check CONFIG… validates config files.
 package main
 
 import (

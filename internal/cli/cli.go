@@ -36,6 +36,18 @@ const usage = `usage: gwlog [-addr HOST:PORT] COMMAND
 commands:
   tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
   stats                     bytes, segments, lines and drops per stream
+  events [-type P] [-source S] [-since T] [-until T] [-where K OP V]...
+         [-token X] [-limit N] [-reverse] [-format text|json|csv]
+                            events, oldest first (-reverse: newest); T is RFC
+                            3339, a date, -1h, -7d, now or Unix seconds; S may
+                            glob with *; OP is one of = != < <= > >= ~
+  series -type P -source S -attr A -step D [-since T] [-until T]
+         [-format json|csv] attribute A in buckets of D (5m, 1h, 1d) with
+                            count, min, max, avg, last; -since defaults to
+                            -24h, -until to now
+  plot -type P -source S -attr A -step D [-since T] [-until T] -o FILE.svg
+       [-title T] [-unit U] [-width W] [-height H]
+                            the series as an SVG chart: avg line, min-max band
   check CONFIG...           validate config files (later override earlier; a
                             name ending in ? may be missing) and print the
                             effective config, each value with its file:line
@@ -77,15 +89,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return c.tail(ctx, rest[1:], stdout)
 	case "check":
 		return check(rest[1:], stdout, stderr)
+	case "events":
+		return c.events(ctx, rest[1:], stdout)
+	case "series":
+		return c.series(ctx, rest[1:], stdout)
+	case "plot":
+		return c.plot(ctx, rest[1:], stdout)
 	case "stats":
 		if len(rest) > 1 {
 			return fmt.Errorf("%w: stats takes no arguments", errUsage)
 		}
 		return c.stats(ctx, stdout)
 	case "":
-		return fmt.Errorf("%w: no command (try tail, stats or check)", errUsage)
+		return fmt.Errorf("%w: no command (try tail, stats, events, series, plot or check)", errUsage)
 	default:
-		return fmt.Errorf("%w: unknown command %q (try tail, stats or check)", errUsage, cmd)
+		return fmt.Errorf("%w: unknown command %q (try tail, stats, events, series, plot or check)", errUsage, cmd)
 	}
 }
 

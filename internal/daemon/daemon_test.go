@@ -53,7 +53,7 @@ func TestRunServesDemoLinesAndStopsClean(t *testing.T) {
 	var body string
 	require.Eventually(t, func() bool {
 		_, body = get(t, base+"/streams/debug?n=20")
-		return strings.Contains(body, "EventLog.webbrick.CT webbrick/CT") && strings.Contains(body, `"GET /`)
+		return strings.Contains(body, "INFO EventLog.webbrick.CT wb/") && strings.Contains(body, `"GET /`)
 	}, 10*time.Second, 20*time.Millisecond)
 	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
 	assert.LessOrEqual(t, len(lines), 20)

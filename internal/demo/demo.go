@@ -1,7 +1,9 @@
 // Package demo simulates a WebBrick-style gateway on a gwlog runtime: HTTP
-// requests on the access logger, temperature events on the EventLog
-// loggers, and debug chatter at several levels from several named
-// loggers, so that every stream has something to show.
+// requests on the access logger, events on the event log (temperature
+// readings, and a valve's digital output when it changes: by the
+// thermostat, or by a request, which then lends the event its token), and
+// debug chatter at several levels from several named loggers, so that
+// every stream has something to show.
 package demo
 
 import (
@@ -12,13 +14,15 @@ import (
 	"time"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/levels"
 )
 
 // Options configure Run. The zero value means the defaults.
 type Options struct {
 	// Rate scales the pace: 1 (the default) is ten requests and four
-	// temperature readings a second.
+	// temperature readings a second; a valve changes every few minutes,
+	// or when a request switches it.
 	Rate float64
 	// Seed seeds the simulation; zero means a fixed seed.
 	Seed uint64
@@ -27,13 +31,70 @@ type Options struct {
 // tick is the pace at Rate 1.
 const tick = 100 * time.Millisecond
 
+// The event types the demo writes.
+const (
+	// TypeTemperature is a reading: attrs val (float, °C) and unit "C".
+	TypeTemperature = "webbrick/CT"
+	// TypeValve is a valve's digital output changing: attrs zone (int)
+	// and on (bool); its token is the request's when one switched it.
+	TypeValve = "webbrick/DO"
+)
+
 var (
 	paths   = []string{"/api/v1/status", "/api/v1/zones", "/api/v1/zones/3", "/panel/", "/events"}
 	agents  = []string{"webbrick-panel/1.0", "curl/8.5.0", "Mozilla/5.0"}
 	sources = []string{"wb/100/CT/1", "wb/100/CT/2", "wb/101/CT/1", "wb/102/CT/4"}
+	// valves are the digital outputs of the zones, one per source:
+	// zone i+1 is heated by valves[i] and measured by sources[i].
+	valves = [...]string{"wb/100/DO/1", "wb/100/DO/2", "wb/101/DO/1", "wb/102/DO/4"}
 )
 
-// Run simulates until ctx ends.
+// Thermostat: a zone calls for heat below setpoint-hysteresis and stops
+// above setpoint+hysteresis; the setpoint of zone i+1 is setpoint0+i. The
+// valve follows when the call changes, so a panel's switch holds until
+// then.
+const (
+	setpoint0  = 19.5
+	hysteresis = 1.0
+)
+
+// gateway is the simulated plant: the valves' states. It belongs to
+// Run's goroutine.
+type gateway struct {
+	events *eventlog.Log
+	on     [len(valves)]bool // the valves
+	heat   [len(valves)]bool // the thermostat's calls for heat
+}
+
+// thermostat takes zone's reading v against its setpoint sp and switches
+// the valve when the call for heat changes.
+func (g *gateway) thermostat(zone int, v, sp float64) {
+	heat := g.heat[zone-1]
+	switch {
+	case v < sp-hysteresis:
+		heat = true
+	case v > sp+hysteresis:
+		heat = false
+	}
+	if heat != g.heat[zone-1] {
+		g.heat[zone-1] = heat
+		g.setValve(zone, heat, "")
+	}
+}
+
+// setValve switches zone's valve (1-based) and writes the change as a
+// TypeValve event with token, if it is a change.
+func (g *gateway) setValve(zone int, on bool, token string) {
+	if g.on[zone-1] == on {
+		return
+	}
+	g.on[zone-1] = on
+	g.events.Write(eventlog.Event{Type: TypeValve, Source: valves[zone-1], Token: token,
+		Attrs: []eventlog.Attr{eventlog.IntAttr("zone", int64(zone)), eventlog.BoolAttr("on", on)}})
+}
+
+// Run simulates until ctx ends. It runs on the caller's goroutine and
+// writes through rt, which must stay open until Run returns.
 func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 	rate := o.Rate
 	if rate <= 0 {
@@ -48,7 +109,7 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 	httpLog := rt.Logger("WebBrickGateway.HTTP")
 	heating := rt.Logger("WebBrickGateway.Heating")
 	comms := rt.Logger("WebBrickGateway.Comms")
-	ct := rt.Logger("EventLog.webbrick.CT")
+	g := &gateway{events: rt.Events()}
 
 	t := time.NewTicker(time.Duration(float64(tick) / rate))
 	defer t.Stop()
@@ -57,13 +118,16 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			request(ctx, access, httpLog, rng, now)
+			request(ctx, access, httpLog, g, rng, now)
 			if n%10 == 0 {
 				for i, src := range sources {
 					// A slow daily-ish swing with a little noise, per source.
 					phase := float64(n)/600 + float64(i)
-					v := 19.5 + float64(i) + 2.5*math.Sin(phase) + rng.NormFloat64()*0.1
-					ct.Info("webbrick/CT "+src, "val", math.Round(v*100)/100, "unit", "C")
+					sp := setpoint0 + float64(i)
+					v := math.Round((sp+2.5*math.Sin(phase)+rng.NormFloat64()*0.1)*100) / 100
+					g.events.Write(eventlog.Event{Type: TypeTemperature, Source: src,
+						Attrs: []eventlog.Attr{eventlog.FloatAttr("val", v), eventlog.StringAttr("unit", "C")}})
+					g.thermostat(i+1, v, sp)
 				}
 			}
 			if n%5 == 0 {
@@ -82,20 +146,28 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 }
 
 // request writes one access line, Apache combined format, and the
-// handler's detail at DEBUG.
-func request(ctx context.Context, access, httpLog *levels.Logger, rng *rand.Rand, now time.Time) {
-	path := paths[rng.IntN(len(paths))]
+// handler's detail at DEBUG. Two requests in a hundred are a panel
+// switching a zone's valve, whose event carries the request's token.
+func request(ctx context.Context, access, httpLog *levels.Logger, g *gateway, rng *rand.Rand, now time.Time) {
+	method, path := "GET", paths[rng.IntN(len(paths))]
 	status, size := 200, 200+rng.IntN(4000)
+	zone := 0 // the valve switched, if any
 	switch r := rng.IntN(100); {
 	case r < 3:
 		status, size = 404, 0
 	case r < 4:
 		status, size = 500, 0
+	case r < 6:
+		zone = 1 + rng.IntN(len(valves))
+		method, path, status, size = "PUT", fmt.Sprintf("/api/v1/zones/%d/valve", zone), 204, 0
 	}
 	token := fmt.Sprintf("req-%08x", rng.Uint32())
 	ctx = levels.WithToken(ctx, token)
-	access.InfoContext(ctx, fmt.Sprintf(`127.0.0.1 - - [%s] "GET %s HTTP/1.1" %d %d "-" "%s"`,
-		now.Format("02/Jan/2006:15:04:05 -0700"), path, status, size, agents[rng.IntN(len(agents))]))
+	if zone > 0 {
+		g.setValve(zone, !g.on[zone-1], token)
+	}
+	access.InfoContext(ctx, fmt.Sprintf(`127.0.0.1 - - [%s] "%s %s HTTP/1.1" %d %d "-" "%s"`,
+		now.Format("02/Jan/2006:15:04:05 -0700"), method, path, status, size, agents[rng.IntN(len(agents))]))
 	httpLog.DebugContext(ctx, "request handled", "path", path, "status", status, "latency_us", 200+rng.IntN(5000))
 	if status == 500 {
 		httpLog.ErrorContext(ctx, "handler failed", "path", path, "err", "zone controller timeout")

@@ -1,0 +1,93 @@
+package httplog
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gwlog/gwlog/eventlog"
+)
+
+// FuzzParseTime checks that any input parses to a UTC time that reads
+// back the same, or fails with an error that quotes it.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-11-21T10:00:00Z", "2026-11-21T10:00:00.5+01:00", "2026-11-21", "now", "-1h", "-7d", "+1d12h",
+		"1795255200", "1795255200.25", "", "-", "1e9", "..", "-9999999999h"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseTime(s, now)
+		if err != nil {
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("ParseTime(%q) = %v, not UTC", s, got)
+		}
+		if got.Year() < 0 || got.Year() > 9999 {
+			return // RFC 3339 cannot write it back
+		}
+		again, err := ParseTime(got.Format(time.RFC3339Nano), now)
+		if err != nil || !again.Equal(got) {
+			t.Fatalf("ParseTime(%q) = %v, which reads back as %v, %v", s, got, again, err)
+		}
+	})
+}
+
+// FuzzParseFilter checks that any query string gives a filter or an
+// error, never a panic, and that a filter it accepts has its times in
+// order.
+func FuzzParseFilter(f *testing.F) {
+	for _, q := range []string{"type=webbrick/CT&since=-1h", "where=val>=20&where=unit~C&limit=3&reverse=1",
+		"since=now&until=-1h", "typ=x", "limit=-1", "where==", "source=wb/*&token=req-1"} {
+		f.Add(q)
+	}
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, q string) {
+		r := &http.Request{URL: &url.URL{Path: "/events", RawQuery: q}}
+		flt, err := parseFilter(r, now)
+		if err == nil && !flt.Since.IsZero() && !flt.Until.IsZero() && !flt.Since.Before(flt.Until) {
+			t.Fatalf("%q: since %v not before until %v", q, flt.Since, flt.Until)
+		}
+		r = &http.Request{URL: &url.URL{Path: "/series", RawQuery: q}}
+		sq, err := parseSeries(r, now)
+		if err == nil && (sq.Step <= 0 || sq.Attr == "" || !sq.Since.Before(sq.Until)) {
+			t.Fatalf("%q: accepted a bad series query %+v", q, sq)
+		}
+	})
+}
+
+// FuzzAppendEventJSON checks that any strings make valid JSON that
+// decodes back to them (invalid UTF-8 as U+FFFD).
+func FuzzAppendEventJSON(f *testing.F) {
+	f.Add("webbrick/CT", "wb/100/CT/1", "req-1", "unit", "C", int64(3), 21.5)
+	f.Add("a\"b", "\\\n\t\x00", "\xff\xfe", "\u2028", "</script>", int64(-1), -0.0)
+	f.Fuzz(func(t *testing.T, typ, source, token, key, val string, n int64, x float64) {
+		ev := eventlog.Event{Seq: 1, Time: n, Type: typ, Source: source, Token: token,
+			Attrs: []eventlog.Attr{eventlog.StringAttr(key, val), eventlog.IntAttr("n", n), eventlog.FloatAttr("x", x)}}
+		b := AppendEventJSON(nil, ev)
+		var got struct {
+			Type, Source, Token string
+			Attrs               map[string]any
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		valid := func(s string) string { // each invalid byte a U+FFFD, as encoding/json
+			var sb strings.Builder
+			for _, r := range s {
+				sb.WriteRune(r)
+			}
+			return sb.String()
+		}
+		if got.Type != valid(typ) || got.Source != valid(source) || got.Token != valid(token) {
+			t.Fatalf("%s: strings differ", b)
+		}
+		if key != "n" && key != "x" && got.Attrs[valid(key)] != valid(val) {
+			t.Fatalf("%s: attr %q = %v, want %q", b, key, got.Attrs[valid(key)], val)
+		}
+	})
+}

@@ -1,0 +1,154 @@
+package httplog
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gwlog/gwlog/internal/units"
+)
+
+// ParseTime parses a time as the /events and /series parameters and the
+// gwlog CLI flags take it:
+//
+//	2026-11-21T10:00:00Z          RFC 3339, fractional seconds allowed
+//	2026-11-21                    midnight UTC of a date
+//	-1h, -90m, -7d, now           relative to now (Go durations plus d)
+//	1795255200, 1795255200.5      Unix seconds
+//
+// The result is in UTC.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "now":
+		return now.UTC(), nil
+	case strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+"):
+		d, err := units.ParseDuration(s[1:])
+		if err != nil {
+			break
+		}
+		if s[0] == '-' {
+			d = -d
+		}
+		return now.Add(d).UTC(), nil
+	case s != "" && strings.Trim(s, "0123456789.") == "":
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f > math.MaxInt64/1e9 {
+			break
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC(), nil
+	default:
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t.UTC(), nil
+		}
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want RFC 3339 (2026-11-21T10:00:00Z), a date (2026-11-21), a time back from now (-1h, -7d, now) or Unix seconds, got %q", s)
+}
+
+// params reads a request's query parameters: each known at most once,
+// except those named repeatable; unknown ones are errors, so that a
+// misspelt filter does not silently select everything.
+type params struct {
+	q   url.Values
+	err error
+}
+
+// newParams checks q's names against known.
+func newParams(q url.Values, known, repeatable []string) *params {
+	p := &params{q: q}
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		switch {
+		case !slices.Contains(known, k) && !slices.Contains(repeatable, k):
+			all := append(slices.Clone(known), repeatable...)
+			p.fail("%s: unknown parameter (want %s)", k, strings.Join(all, ", "))
+		case len(q[k]) > 1 && !slices.Contains(repeatable, k):
+			p.fail("%s: given %d times, want at most one", k, len(q[k]))
+		}
+	}
+	return p
+}
+
+// fail records the first problem.
+func (p *params) fail(format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (p *params) str(name string) string { return p.q.Get(name) }
+
+// time parses a time parameter; absent gives def.
+func (p *params) time(name string, now, def time.Time) time.Time {
+	v := p.q.Get(name)
+	if v == "" {
+		return def
+	}
+	t, err := ParseTime(v, now)
+	if err != nil {
+		p.fail("%s: %v", name, err)
+	}
+	return t
+}
+
+// duration parses a positive duration parameter (Go syntax plus d).
+func (p *params) duration(name string) time.Duration {
+	v := p.q.Get(name)
+	if v == "" {
+		p.fail("%s: required (a duration such as 5m, 1h or 1d)", name)
+		return 0
+	}
+	d, err := units.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("%q is not positive", v)
+	}
+	if err != nil {
+		p.fail("%s: %v", name, err)
+	}
+	return d
+}
+
+// count parses a whole number parameter in [0, most]; absent gives 0.
+func (p *params) count(name string, most int) int {
+	v := p.q.Get(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > most {
+		p.fail("%s: want a whole number from 0 to %d, got %q", name, most, v)
+	}
+	return n
+}
+
+// flag parses a 1/0 (or true/false) parameter; absent is false.
+func (p *params) flag(name string) bool {
+	switch v := p.q.Get(name); v {
+	case "", "0", "false":
+		return false
+	case "1", "true":
+		return true
+	default:
+		p.fail("%s: want 1 or 0, got %q", name, v)
+		return false
+	}
+}
+
+// order checks that since is before until when both are set.
+func (p *params) order(since, until time.Time) {
+	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		p.fail("since: %s is not before until %s", since.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
+	}
+}
