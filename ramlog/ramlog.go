@@ -91,8 +91,9 @@ type Stream struct {
 	written     uint64
 	wbytes      uint64
 	truncated   uint64
-	refused     uint64 // lines not stored: written after Close, or refused
-	scratch     []byte // for lines that need escaping, guarded by mu
+	refused     uint64   // lines not stored: written after Close, or refused
+	scratch     []byte   // for lines that need escaping, guarded by mu
+	header      [][]byte // lines that start every file (W3C's #Fields:)
 	closed      bool
 
 	followers atomic.Pointer[[]*follower]
@@ -401,6 +402,7 @@ func (s *Stream) rotate(when, n int64) {
 		if s.perSegment() {
 			s.ring.Rotate(cur.Period, cur.Part+1)
 			s.trimKeep()
+			s.writeHeader(when)
 		} else {
 			s.ring.Rotate(cur.Period, cur.Part) // a chunk of the same file
 		}
@@ -429,6 +431,36 @@ func (s *Stream) startPeriod(when int64) {
 	}
 	s.ring.Rotate(s.periodStart, s.partFor(s.periodStart, n))
 	s.trimKeep()
+	if s.ring.Current().Records == 0 {
+		s.writeHeader(when)
+	}
+}
+
+// SetHeader sets lines that start every new file of the stream, such as
+// W3C's "#Version:" and "#Fields:" lines: from the next file on, and in
+// the live one now if it is empty. nil removes them.
+func (s *Stream) SetHeader(lines []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.header = nil
+	for l := range bytes.Lines(lines) {
+		if l = bytes.TrimRight(l, "\r\n"); len(l) > 0 && clean(l) {
+			s.header = append(s.header, append([]byte(nil), l...))
+		}
+	}
+	if s.ring.Current().Records == 0 && !s.closed {
+		s.writeHeader(s.now().UnixNano())
+	}
+}
+
+// writeHeader writes the header lines into the live file; s.mu is held.
+func (s *Stream) writeHeader(when int64) {
+	for _, l := range s.header {
+		if s.ring.Append(when, l, newline) {
+			s.written++
+			s.wbytes += uint64(len(l) + 1)
+		}
+	}
 }
 
 // partFor is the part of a new segment of period after the first n

@@ -311,3 +311,19 @@ func TestKeepNone(t *testing.T) {
 	assert.Equal(t, []string{"x.log"}, names(s), "the live file only")
 	assert.Equal(t, 0, s.Keep())
 }
+
+func TestHeaderStartsEveryFile(t *testing.T) {
+	s, err := New("access", Options{Rotate: Rotation{Kind: RotateSize, Size: 60}, Keep: 3})
+	require.NoError(t, err)
+	s.SetHeader([]byte("#Version: 1.0\n#Fields: a b\n\x00bad\n"))
+	for i := range 6 {
+		s.WriteLine(1, line(i))
+	}
+	for _, name := range names(s) {
+		data, _, ok := s.AppendFile(nil, name)
+		require.True(t, ok)
+		assert.True(t, strings.HasPrefix(string(data), "#Version: 1.0\n#Fields: a b\nline "), "%s: %q", name, data)
+	}
+	st := s.Stats()
+	assert.Equal(t, st.Written, st.Lines+st.Drops)
+}

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/levels"
 )
 
@@ -105,11 +108,15 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 		seed = 1
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	access := rt.Logger("access")
 	httpLog := rt.Logger("WebBrickGateway.HTTP")
 	heating := rt.Logger("WebBrickGateway.Heating")
 	comms := rt.Logger("WebBrickGateway.Comms")
 	g := &gateway{events: rt.Events()}
+	mw, err := httplog.Middleware(rt, httplog.AccessOptions{})
+	if err != nil {
+		panic(err) // the default format compiles
+	}
+	api := mw(g.handler(httpLog, rng))
 
 	t := time.NewTicker(time.Duration(float64(tick) / rate))
 	defer t.Stop()
@@ -117,8 +124,8 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			request(ctx, access, httpLog, g, rng, now)
+		case <-t.C:
+			request(ctx, api, rng)
 			if n%10 == 0 {
 				for i, src := range sources {
 					// A slow daily-ish swing with a little noise, per source.
@@ -145,31 +152,73 @@ func Run(ctx context.Context, rt *gwlog.Runtime, o Options) {
 	}
 }
 
-// request writes one access line, Apache combined format, and the
-// handler's detail at DEBUG. Two requests in a hundred are a panel
-// switching a zone's valve, whose event carries the request's token.
-func request(ctx context.Context, access, httpLog *levels.Logger, g *gateway, rng *rand.Rand, now time.Time) {
+// request makes one HTTP request of the gateway through its handler, in
+// process: the access-log middleware writes its line and gives it its
+// token.
+func request(ctx context.Context, h http.Handler, rng *rand.Rand) {
 	method, path := "GET", paths[rng.IntN(len(paths))]
-	status, size := 200, 200+rng.IntN(4000)
-	zone := 0 // the valve switched, if any
+	fault := false
 	switch r := rng.IntN(100); {
 	case r < 3:
-		status, size = 404, 0
+		path = "/api/v1/nowhere"
 	case r < 4:
-		status, size = 500, 0
+		fault = true
 	case r < 6:
-		zone = 1 + rng.IntN(len(valves))
-		method, path, status, size = "PUT", fmt.Sprintf("/api/v1/zones/%d/valve", zone), 204, 0
+		method, path = "PUT", fmt.Sprintf("/api/v1/zones/%d/valve", 1+rng.IntN(len(valves)))
 	}
-	token := fmt.Sprintf("req-%08x", rng.Uint32())
-	ctx = levels.WithToken(ctx, token)
-	if zone > 0 {
-		g.setValve(zone, !g.on[zone-1], token)
+	req, err := http.NewRequestWithContext(ctx, method, "http://gateway"+path, nil)
+	if err != nil {
+		return
 	}
-	access.InfoContext(ctx, fmt.Sprintf(`127.0.0.1 - - [%s] "%s %s HTTP/1.1" %d %d "-" "%s"`,
-		now.Format("02/Jan/2006:15:04:05 -0700"), method, path, status, size, agents[rng.IntN(len(agents))]))
-	httpLog.DebugContext(ctx, "request handled", "path", path, "status", status, "latency_us", 200+rng.IntN(5000))
-	if status == 500 {
-		httpLog.ErrorContext(ctx, "handler failed", "path", path, "err", "zone controller timeout")
+	req.RemoteAddr = fmt.Sprintf("127.0.0.1:%d", 40000+rng.IntN(20000))
+	req.Header.Set("User-Agent", agents[rng.IntN(len(agents))])
+	req.Header.Set("X-Request-ID", fmt.Sprintf("req-%08x", rng.Uint32())) // as the panel sends
+	if fault {
+		req.Header.Set(faultHeader, "1")
 	}
+	h.ServeHTTP(&response{header: http.Header{}}, req)
 }
+
+// faultHeader asks the simulated handler to fail, so that the demo shows
+// errors.
+const faultHeader = "X-Demo-Fault"
+
+// handler is the gateway's HTTP API, simulated.
+func (g *gateway) handler(httpLog *levels.Logger, rng *rand.Rand) http.Handler {
+	body := make([]byte, 4096)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		start := time.Now()
+		status := http.StatusOK
+		switch {
+		case r.Header.Get(faultHeader) != "":
+			status = http.StatusInternalServerError
+			httpLog.ErrorContext(ctx, "handler failed", "path", r.URL.Path, "err", "zone controller timeout")
+			http.Error(w, "zone controller timeout", status)
+		case r.Method == http.MethodPut:
+			var zone int
+			if _, err := fmt.Sscanf(r.URL.Path, "/api/v1/zones/%d/valve", &zone); err != nil || zone < 1 || zone > len(valves) {
+				status = http.StatusNotFound
+				http.NotFound(w, r)
+				break
+			}
+			g.setValve(zone, !g.on[zone-1], levels.TokenFrom(ctx))
+			status = http.StatusNoContent
+			w.WriteHeader(status)
+		case slices.Contains(paths, r.URL.Path):
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body[:200+rng.IntN(len(body)-200)])
+		default:
+			status = http.StatusNotFound
+			http.NotFound(w, r)
+		}
+		httpLog.DebugContext(ctx, "request handled", "path", r.URL.Path, "status", status, "latency_us", time.Since(start).Microseconds())
+	})
+}
+
+// response is a ResponseWriter that keeps nothing.
+type response struct{ header http.Header }
+
+func (r *response) Header() http.Header         { return r.header }
+func (r *response) Write(p []byte) (int, error) { return len(p), nil }
+func (r *response) WriteHeader(int)             {}

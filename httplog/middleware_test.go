@@ -1,0 +1,139 @@
+package httplog_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/levels"
+)
+
+func gateway(t *testing.T, rt *gwlog.Runtime, format string) *httptest.Server {
+	mw, err := httplog.Middleware(rt, httplog.AccessOptions{Format: format})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
+		rt.Logger("WebBrickGateway.HTTP").WarnContext(r.Context(), "slow zone controller")
+		rt.Events().Write(eventlog.Event{Type: "webbrick/DO", Source: "wb/100/DO/3", Token: levels.TokenFrom(r.Context()),
+			Attrs: []eventlog.Attr{eventlog.BoolAttr("on", true)}})
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	srv := httptest.NewServer(mw(mux))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func do(t *testing.T, method, url string, hdr map[string]string) *http.Response {
+	req, err := http.NewRequestWithContext(context.Background(), method, url, nil)
+	require.NoError(t, err)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func TestAccessCombinedAndToken(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard, Loggers: []gwlog.LoggerOptions{{Name: "root", Level: levels.WARNING}}})
+	require.NoError(t, err)
+	defer rt.Close()
+	srv := gateway(t, rt, "")
+	resp := do(t, "GET", srv.URL+"/api/v1/status?x=1", map[string]string{"User-Agent": `panel "1.0"`, "Referer": "http://gw/panel", "X-Request-ID": "req-42"})
+	assert.Equal(t, "req-42", resp.Header.Get("X-Request-ID"), "a client's ID is kept")
+	resp = do(t, "GET", srv.URL+"/missing", map[string]string{"X-Request-ID": "bad \"id\""})
+	generated := resp.Header.Get("X-Request-ID")
+	assert.Regexp(t, `^[0-9a-f]{16}$`, generated, "an unusable one is replaced")
+
+	lines := rt.Stream("access").Tail(10)
+	require.Len(t, lines, 2, "one line per request")
+	assert.Regexp(t, `^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /api/v1/status\?x=1 HTTP/1\.1" 200 3 "http://gw/panel" "panel \\"1\.0\\""$`, lines[0])
+	assert.Regexp(t, `"GET /missing HTTP/1\.1" 404 19 "-" "Go-http-client/1\.1"$`, lines[1])
+
+	// The request's token ties its lines and events together.
+	debug := strings.Join(rt.Stream("debug").Tail(20), "\n")
+	assert.Contains(t, debug, "WARNING WebBrickGateway.HTTP slow zone controller")
+	var evs []eventlog.Event
+	for ev, err := range rt.Events().Query(eventlog.Filter{Token: "req-42"}) {
+		require.NoError(t, err)
+		evs = append(evs, ev)
+	}
+	require.Len(t, evs, 1)
+	assert.Equal(t, "wb/100/DO/3", evs[0].Source)
+}
+
+func TestAccessCustomAndConditions(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	srv := gateway(t, rt, `%m %U%q %>s %B %400,404{User-agent}i %!200{Referer}i %{X-Request-ID}i %{Content-Type}o %D`)
+	do(t, "GET", srv.URL+"/api/v1/status?a=b", map[string]string{"User-Agent": "ua", "Referer": "ref", "X-Request-ID": "r1"})
+	do(t, "GET", srv.URL+"/missing", map[string]string{"User-Agent": "ua", "Referer": "ref", "X-Request-ID": "r2"})
+	lines := rt.Stream("access").Tail(10)
+	require.Len(t, lines, 2)
+	assert.Regexp(t, `^GET /api/v1/status\?a=b 200 3 - - r1 text/plain; charset=utf-8 \d+$`, lines[0])
+	assert.Regexp(t, `^GET /missing 404 19 ua ref r2 text/plain; charset=utf-8 \d+$`, lines[1])
+}
+
+func TestAccessW3C(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	srv := gateway(t, rt, "w3c")
+	do(t, "GET", srv.URL+"/api/v1/status", map[string]string{"User-Agent": "Mozilla/5.0 (X11)", "X-Request-ID": "r1"})
+	lines := rt.Stream("access").Tail(10)
+	require.Len(t, lines, 3)
+	assert.Equal(t, "#Version: 1.0", lines[0])
+	assert.Equal(t, "#Fields: "+httplog.W3CFields, lines[1])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET /api/v1/status - 200 3 \d+ Mozilla/5\.0\+\(X11\) - r1$`, lines[2])
+}
+
+func TestAccessFormatErrors(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	for format, want := range map[string]string{
+		"%h %Z":          "offset 3: unknown code %Z",
+		"%{Host":         "offset 0: unclosed {",
+		"%i":             "offset 0: %i needs {Header}",
+		"%{X}s":          "offset 0: %s takes no {…}",
+		"%700{Referer}i": "offset 0: status 700 is not 100-599",
+		"%!{Referer}i":   "offset 0: %! needs statuses",
+		"%":              "ends early",
+	} {
+		_, err := httplog.Middleware(rt, httplog.AccessOptions{Format: format})
+		require.ErrorIs(t, err, httplog.ErrAccessFormat, format)
+		assert.Contains(t, err.Error(), want, format)
+	}
+}
+
+func TestAccessKeepsStreamingWorking(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	mw, err := httplog.Middleware(rt, httplog.AccessOptions{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(mw(rt.HTTPHandler()))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/streams/debug?follow=1", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"), "Flush reaches through the middleware")
+}
