@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
 FUZZTIME ?= 5s
 
-.PHONY: run test deps unit fuzz bench fmt lint tidy generate check-generate
+.PHONY: run test deps unit fuzz bench fmt lint tidy generate check-generate cross test-cross
 
 ## deps: Debian packages the tests use for real, installed when root
 deps:
@@ -16,10 +16,23 @@ deps:
 run:
 	$(GO) run ./cmd/gwlogd -demo
 
-## test: vet, unit tests under the race detector, bounded fuzzing, the
-##       bench module's build and its table parser
-test: deps lint check-generate unit fuzz
+## test: vet, unit tests (plain and under the race detector), bounded
+##       fuzzing, the bench module's build and its table parser, and the
+##       tests under qemu-user (test-cross)
+test: deps lint check-generate unit fuzz test-cross
 	cd bench && $(GO) vet ./... && $(GO) test ./cmd/...
+
+## cross: gwlogd and gwlog for linux/arm GOARM=5/6/7, arm64 and mipsle into
+##        dist/ with a table of sizes; fails when gwlogd-linux-arm7 outgrows
+##        cross/budget.txt or links a module it does not list
+cross:
+	GO=$(GO) cross/build.sh
+
+## test-cross: go test -short for GOARM=5, GOARM=7 and arm64 under qemu-user,
+##             then gwlogd's memory under qemu (cross/rss.sh); installs
+##             qemu-user-static when root, else skips saying why
+test-cross:
+	GO=$(GO) cross/test.sh
 
 ## unit: the plain run (allocation counts, heap bounds) and the race run
 unit:

@@ -461,6 +461,11 @@ func (d *decoder) decode(ev *Event, h *header) error {
 	if n == 0 {
 		return nil
 	}
+	if int(n) > len(b)/3 {
+		// An attr takes 3 bytes at least: a count beyond that is damage,
+		// not a reason to allocate.
+		return msgp.ErrShortBytes
+	}
 	if cap(d.arena)-len(d.arena) < int(n) {
 		// Arrays grow with the query, so that a small one stays small.
 		d.arena = make([]Attr, 0, max(int(n), min(2*cap(d.arena), 4096), 64))

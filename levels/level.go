@@ -119,16 +119,16 @@ func (l Level) Slog() slog.Level {
 	if l >= OFF {
 		return slog.Level(math.MaxInt32)
 	}
-	return slog.Level((int(l) - int(INFO)) * 4 / 10)
+	return slog.Level((int64(l) - int64(INFO)) * 4 / 10) // int64: int is 32 bits on arm
 }
 
 // FromSlog maps an slog level onto gwlog's scale, the inverse of Slog for
 // slog's named levels. The result is at least 1, so a record is never
 // NOTSET.
 func FromSlog(l slog.Level) Level {
-	const bound = maxNumeric * 100 * 4 / 10 // keeps the product in range on 32-bit
-	l = min(max(l, -bound), bound)
-	v := int(INFO) + int(l)*10/4
+	const bound = maxNumeric * 100
+	l64 := min(max(int64(l), -bound), bound) // int64: int is 32 bits on arm
+	v := int64(INFO) + l64*10/4
 	switch {
 	case v < 1:
 		return 1

@@ -2,6 +2,7 @@ package ramlog
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -25,20 +26,24 @@ func TestFollowLiveLines(t *testing.T) {
 			got <- string(l)
 		}
 	}()
-	// The follower starts at the tail it sees when it subscribes; write
-	// until the first line shows up, then check what follows is exact.
+	// The follower starts at the tail it sees when it subscribes: write
+	// numbered pings until one shows up, then drain up to the last one
+	// written, so that what follows is exact.
+	pings, last := 0, ""
 	waitFor(t, func() bool {
-		s.WriteLine(1, []byte("ping\n"))
+		pings++
+		s.WriteLine(1, fmt.Appendf(nil, "ping %d\n", pings))
 		select {
-		case l := <-got:
-			require.Equal(t, "ping\n", l)
+		case last = <-got:
+			require.True(t, strings.HasPrefix(last, "ping "), last)
 			return true
 		case <-time.After(5 * time.Millisecond):
 			return false
 		}
 	})
-	for len(got) > 0 {
-		require.Equal(t, "ping\n", <-got)
+	for last != fmt.Sprintf("ping %d\n", pings) {
+		last = recv(t, got)
+		require.True(t, strings.HasPrefix(last, "ping "), last)
 	}
 	s.WriteLine(1, []byte("a"))
 	s.WriteLine(1, []byte("b\n"))

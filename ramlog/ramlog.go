@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,9 @@ func (o Options) RingSize() int64 {
 	}
 	rot := o.Rotate.withDefaults()
 	if rot.Sized() {
+		if rot.Size > math.MaxInt64/int64(keep+1) {
+			return math.MaxInt64 // no platform has it; New says so
+		}
 		return int64(keep+1) * rot.Size
 	}
 	return int64(keep+1) * timedRAMPerSegment
@@ -78,6 +82,7 @@ type Stream struct {
 	name string
 	base string // name + ".log"
 
+	rmu         sync.Mutex // serializes Reconfigure
 	mu          sync.Mutex
 	rot         Rotation
 	keep        int
@@ -162,10 +167,10 @@ func settle(name string, o Options) (settings, error) {
 	if o.RAM < 0 {
 		return st, fmt.Errorf("stream %s: ram: %w: %d is negative", name, ErrSize, o.RAM)
 	}
-	if int64(int(o.RAM)) != o.RAM {
-		return st, fmt.Errorf("stream %s: ram: %w: %d does not fit this platform", name, ErrSize, o.RAM)
-	}
 	st.ram = o.RingSize()
+	if int64(int(st.ram)) != st.ram {
+		return st, fmt.Errorf("stream %s: ram: %w: %d does not fit this platform", name, ErrSize, st.ram)
+	}
 	if st.loc == nil {
 		st.loc = time.Local
 	}
@@ -203,22 +208,31 @@ func (s *Stream) Reconfigure(o Options) error {
 	if err != nil {
 		return err
 	}
+	s.rmu.Lock() // one reconfiguration at a time
+	defer s.rmu.Unlock()
 	s.mu.Lock()
-	old := s.ring.Cap()
+	old, closed := s.ring.Cap(), s.closed
 	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	var buf []byte
 	if st.ram != old {
+		// Charge the budget before allocating: a ring the cap cannot hold
+		// is refused, not allocated.
+		if err := s.ring.charge(old, st.ram); err != nil {
+			return fmt.Errorf("stream %s: %w", s.name, err)
+		}
 		buf = make([]byte, st.ram) // outside the lock: writers go on meanwhile
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		s.ring.charge(st.ram, old) // give it back
 		return ErrClosed
 	}
-	if buf != nil && int64(len(buf)) != s.ring.Cap() {
-		if err := s.ring.resize(buf, s.trimLive); err != nil {
-			return fmt.Errorf("stream %s: %w", s.name, err)
-		}
+	if buf != nil {
+		s.ring.resize(buf, s.trimLive)
 	}
 	rotChanged := st.rot != s.rot
 	s.apply(st)

@@ -230,23 +230,27 @@ func (r *Ring) slices(from, to uint64) ([]byte, []byte) {
 	return r.buf[s:], r.buf[:e]
 }
 
-// resize moves the ring's contents into buf, a new buffer of another size,
-// keeping absolute positions (so that readers' positions stay valid) and
-// the newest segments that fit. When the live segment alone does not fit,
-// trim says where to cut it (at a record boundary) and how many records
-// go. The budget is charged or refunded the difference; on error nothing
-// changes.
-func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, records uint64)) error {
+// charge moves the ring's reservation in the budget from old bytes to
+// size: growing reserves the difference (or fails, reserving nothing),
+// shrinking releases it.
+func (r *Ring) charge(old, size int64) error {
+	if r.budget == nil || size == old {
+		return nil
+	}
+	if size > old {
+		return r.budget.Reserve(size - old)
+	}
+	r.budget.Release(old - size)
+	return nil
+}
+
+// resize moves the ring's contents into buf, a new buffer of another size
+// already charged to the budget, keeping absolute positions (so that
+// readers' positions stay valid) and the newest segments that fit. When
+// the live segment alone does not fit, trim says where to cut it (at a
+// record boundary) and how many records go.
+func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, records uint64)) {
 	size := uint64(len(buf))
-	if size == 0 {
-		return fmt.Errorf("%w: ring size 0", ErrSize)
-	}
-	old := uint64(len(r.buf))
-	if size > old && r.budget != nil {
-		if err := r.budget.Reserve(int64(size - old)); err != nil {
-			return err
-		}
-	}
 	for r.Len() > int64(size) && r.EvictOldest() {
 	}
 	if r.Len() > int64(size) {
@@ -262,8 +266,4 @@ func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, reco
 	nr.put(a)
 	nr.put(b)
 	r.buf = buf
-	if size < old && r.budget != nil {
-		r.budget.Release(int64(old - size))
-	}
-	return nil
 }

@@ -1,0 +1,40 @@
+package persist
+
+import (
+	"os"
+	"syscall"
+)
+
+// Filesystem magic numbers of statfs(2) for filesystems held in RAM.
+const (
+	tmpfsMagic = 0x01021994
+	ramfsMagic = 0x858458f6
+)
+
+// stRDOnly is ST_RDONLY of statfs(2)'s f_flags.
+const stRDOnly = 0x1
+
+// fsKind names the RAM filesystem dir is on ("" for any other) and tells
+// whether it is mounted read-only.
+func fsKind(dir string) (ram string, readOnly bool, err error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return "", false, err
+	}
+	switch uint32(st.Type) {
+	case tmpfsMagic:
+		ram = "tmpfs"
+	case ramfsMagic:
+		ram = "ramfs"
+	}
+	return ram, uint64(st.Flags)&stRDOnly != 0, nil
+}
+
+// allocated returns the bytes fi's file takes on disk: its allocated
+// blocks, which for bbolt's sparse growth is less than its size.
+func allocated(fi os.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int64(st.Blocks) * 512
+	}
+	return fi.Size()
+}

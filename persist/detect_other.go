@@ -1,0 +1,12 @@
+//go:build !linux
+
+package persist
+
+import "os"
+
+// fsKind cannot tell RAM filesystems apart here: every directory counts as
+// a disk.
+func fsKind(dir string) (ram string, readOnly bool, err error) { return "", false, nil }
+
+// allocated returns fi's size.
+func allocated(fi os.FileInfo) int64 { return fi.Size() }

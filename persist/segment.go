@@ -1,0 +1,83 @@
+package persist
+
+import (
+	"time"
+)
+
+// Segment is what the store keeps: one sealed ring segment (or the live
+// segment's tail) of a stream, written as a single value. The store
+// copies Data; the caller keeps ownership.
+type Segment struct {
+	// Stream names the stream: "debug", "access", … or "events" for the
+	// event log's record segments. 1 to 255 bytes.
+	Stream string
+	// ID numbers the segment within its stream; keys are in ID order. A
+	// runtime that outlives restarts numbers its segments from
+	// Store.NextID(stream), so that IDs keep increasing.
+	ID uint64
+	// Name is the segment's file name as readers show it (debug.log.3,
+	// access.log.2026-11-21). Stored as given.
+	Name string
+	// First and Last are the times of the first and last record; zero
+	// when unknown.
+	First, Last time.Time
+	// Records counts the lines, or the event records.
+	Records uint64
+	// Events marks a segment of CRC-framed event records
+	// (docs/format.md); the store reads their Seq to give Info.FirstSeq,
+	// Info.LastSeq and Store.LastSeq.
+	Events bool
+	// Tail marks the live segment's contents so far (the flush timer's
+	// write): it replaces the tail written before under the same ID, and
+	// is replaced by the sealed segment of that ID, which it never
+	// replaces in turn.
+	Tail bool
+	// Data is the segment's bytes: lines, or event frames.
+	Data []byte
+}
+
+// Info describes a stored segment without its data.
+type Info struct {
+	Stream   string    `json:"stream"`
+	ID       uint64    `json:"id"`
+	Name     string    `json:"name"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+	Records  uint64    `json:"records"`
+	Size     int64     `json:"size"` // bytes of data
+	Events   bool      `json:"events,omitempty"`
+	Tail     bool      `json:"tail,omitempty"`      // the live segment's tail at its last flush
+	FirstSeq uint64    `json:"first_seq,omitempty"` // events: Seq of the first valid record
+	LastSeq  uint64    `json:"last_seq,omitempty"`  // events: Seq of the last valid record
+	File     string    `json:"file"`                // the store file holding it
+}
+
+func (in *Info) flags() byte {
+	var f byte
+	if in.Events {
+		f |= flagEvents
+	}
+	if in.Tail {
+		f |= flagTail
+	}
+	return f
+}
+
+// info describes seg as it will be stored.
+func (seg *Segment) info() Info {
+	in := Info{
+		Stream: seg.Stream, ID: seg.ID, Name: seg.Name,
+		First: seg.First.UTC(), Last: seg.Last.UTC(), Records: seg.Records,
+		Size: int64(len(seg.Data)), Events: seg.Events, Tail: seg.Tail,
+	}
+	if seg.First.IsZero() {
+		in.First = time.Time{}
+	}
+	if seg.Last.IsZero() {
+		in.Last = time.Time{}
+	}
+	if seg.Events {
+		in.FirstSeq, in.LastSeq, _ = eventSeqs(seg.Data)
+	}
+	return in
+}

@@ -1,0 +1,70 @@
+package persist
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// Stats are a store's counters, since Open.
+type Stats struct {
+	Files     int   `json:"files"`      // store files in the directory
+	DiskBytes int64 `json:"disk_bytes"` // blocks they take on disk, in bytes
+	Cap       int64 `json:"cap"`        // the disk budget
+	Segments  int   `json:"segments"`   // segments held (past keep or not)
+
+	Puts      uint64 `json:"puts"`       // segments written
+	DataBytes uint64 `json:"data_bytes"` // bytes of their data
+	Commits   uint64 `json:"commits"`    // write transactions committed
+	// Syncs counts the fsyncs of those commits as bbolt makes them: two
+	// per commit (the pages, then the meta page) and one per growth of
+	// the file.
+	Syncs     uint64 `json:"syncs"`
+	Failures  uint64 `json:"failures"`  // writes that failed (ErrUnavailable)
+	Corrupt   uint64 `json:"corrupt"`   // values read that failed their checksum
+	Deleted   uint64 `json:"deleted"`   // files deleted by retention
+	Recovered uint64 `json:"recovered"` // files renamed aside as corrupt
+
+	// ProcessWriteBytes is what the whole process had the kernel write to
+	// storage since Open: write_bytes of /proc/self/io, which counts every
+	// file the process writes, not only the store's (0 where there is no
+	// /proc). WriteAmp is ProcessWriteBytes / DataBytes: the bytes written
+	// to flash per byte of log data, 0 until both are known.
+	ProcessWriteBytes uint64  `json:"process_write_bytes"`
+	WriteAmp          float64 `json:"write_amp"`
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Files, st.DiskBytes, st.Cap = len(s.files), s.diskBytes(), s.o.Cap
+	for _, m := range s.index {
+		st.Segments += len(m)
+	}
+	if s.ioOK {
+		if n, ok := processWriteBytes(); ok && n >= s.ioBase {
+			st.ProcessWriteBytes = n - s.ioBase
+		}
+	}
+	if st.DataBytes > 0 && st.ProcessWriteBytes > 0 {
+		st.WriteAmp = float64(st.ProcessWriteBytes) / float64(st.DataBytes)
+	}
+	return st
+}
+
+// processWriteBytes reads write_bytes from /proc/self/io.
+func processWriteBytes() (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	for line := range bytes.Lines(b) {
+		if rest, ok := bytes.CutPrefix(line, []byte("write_bytes:")); ok {
+			n, err := strconv.ParseUint(string(bytes.TrimSpace(rest)), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
