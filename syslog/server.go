@@ -66,7 +66,9 @@ func Listen(o ServerOptions) (*Server, error) {
 			s.Close()
 			return nil, fmt.Errorf("syslog: %w", err)
 		}
-		_ = os.Chmod(o.Unix, 0o666) // every local process may log
+		// The owner and its group may log; add processes to the group, or
+		// chmod the socket, to let others.
+		_ = os.Chmod(o.Unix, 0o660)
 		s.conns = append(s.conns, c)
 	}
 	for _, c := range s.conns {

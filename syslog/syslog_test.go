@@ -3,6 +3,7 @@ package syslog
 import (
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -179,4 +180,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q → %q: %v", b, out, err)
 		}
 	})
+}
+
+func TestSocketMode(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "log.sock")
+	s, err := Listen(ServerOptions{Unix: sock, Handle: func(*Message, []byte, error) {}})
+	require.NoError(t, err)
+	defer s.Close()
+	fi, err := os.Stat(sock)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o660), fi.Mode().Perm())
 }
