@@ -11,6 +11,12 @@ import (
 
 //msgp:tuple Event Attr
 //msgp:ignore Value Kind
+//msgp:limit arrays:1000 maps:1000 marshal:true
+
+// MaxAttrs is the most attrs an event may have: a longer array is refused
+// when written and when read, so that a damaged count cannot make a reader
+// allocate gigabytes.
+const MaxAttrs = 1000
 
 // Event is one typed record of the gateway: a temperature reading, a
 // button press, a request's outcome. Events are kept as msgpack (see

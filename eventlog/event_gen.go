@@ -6,6 +6,12 @@ import (
 	"github.com/tinylib/msgp/msgp"
 )
 
+// Size limits for msgp deserialization
+const (
+	zd9e37b5dlimitArrays = 1000
+	zd9e37b5dlimitMaps   = 1000
+)
+
 // MarshalMsg implements msgp.Marshaler
 func (z *Attr) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
@@ -63,6 +69,9 @@ func (z *Event) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.AppendString(o, z.Source)
 	o = msgp.AppendString(o, z.Token)
 	o = msgp.AppendArrayHeader(o, uint32(len(z.Attrs)))
+	if uint32(len(z.Attrs)) > zd9e37b5dlimitArrays {
+		return nil, msgp.ErrLimitExceeded
+	}
 	for za0001 := range z.Attrs {
 		// array header, size 2
 		o = append(o, 0x92)
@@ -117,6 +126,10 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 	zb0002, bts, err = msgp.ReadArrayHeaderBytes(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Attrs")
+		return
+	}
+	if zb0002 > zd9e37b5dlimitArrays {
+		err = msgp.ErrLimitExceeded
 		return
 	}
 	if cap(z.Attrs) >= int(zb0002) {

@@ -190,7 +190,9 @@ func (l *Log) Write(ev Event) uint64 {
 	ev.Seq = l.seq
 	payload, err := ev.MarshalMsg(l.buf[:0])
 	if err != nil {
-		return 0 // cannot happen: every field encodes
+		l.seq--
+		l.dropped.Add(1) // more than MaxAttrs attrs
+		return 0
 	}
 	l.buf = payload
 	if lg != nil {

@@ -342,3 +342,14 @@ func TestScan(t *testing.T) {
 	l.Scan(func([]byte) bool { n++; return n < 3 })
 	assert.Equal(t, 3, n, "false stops it")
 }
+
+func TestTooManyAttrs(t *testing.T) {
+	l, _ := newLog(t, Options{})
+	attrs := make([]Attr, MaxAttrs+1)
+	for i := range attrs {
+		attrs[i] = IntAttr("k", int64(i))
+	}
+	assert.Zero(t, l.Write(Event{Type: "x", Attrs: attrs}), "refused")
+	assert.Equal(t, uint64(1), l.Write(Event{Type: "x", Attrs: attrs[:MaxAttrs]}), "Seq goes on")
+	assert.Equal(t, uint64(1), l.Stats().Dropped)
+}
