@@ -29,34 +29,22 @@ func (c *Config) WriteTo(w io.Writer) (int64, error) {
 	}
 	b = append(b, '\n')
 
-	b = appendSection(b, c, kindRuntime, &c.Runtime, runtimeKeys)
-	for i := range c.Streams {
-		b = appendSection(b, c, kindStream+"."+c.Streams[i].Name, &c.Streams[i], streamKeys)
-	}
-	for i := range c.Loggers {
-		b = appendSection(b, c, kindLogger+"."+c.Loggers[i].Name, &c.Loggers[i], loggerKeys)
-	}
-	for i := range c.Forwards {
-		b = appendSection(b, c, kindForward+"."+c.Forwards[i].Name, &c.Forwards[i], forwardKeys)
+	section := ""
+	for _, st := range c.Settings() {
+		id, key, _ := strings.Cut(st.Key, "/")
+		if id != section {
+			b = append(append(append(b, "\n["...), id...), "]\n"...)
+			section = id
+		}
+		b = append(b, key...)
+		b = append(b, " = "...)
+		b = append(b, st.Value...)
+		b = append(b, "  ; "...)
+		b = append(b, printable(st.Origin.String())...)
+		b = append(b, '\n')
 	}
 	n, err := w.Write(b)
 	return int64(n), err
-}
-
-// appendSection appends "[id]" and a line per key of ss.
-func appendSection[T any](b []byte, c *Config, id string, v *T, ss specs[T]) []byte {
-	b = append(b, "\n["...)
-	b = append(b, id...)
-	b = append(b, "]\n"...)
-	for _, s := range ss {
-		b = append(b, s.key...)
-		b = append(b, " = "...)
-		b = append(b, s.get(v)...)
-		b = append(b, "  ; "...)
-		b = append(b, printable(c.Origins[id+"/"+s.key].String())...)
-		b = append(b, '\n')
-	}
-	return b
 }
 
 // printable replaces control characters, so that a file name cannot break
