@@ -39,7 +39,8 @@ func TestForwardFromConfig(t *testing.T) {
 	assert.Equal(t, 3, got.Severity, "err, from the line")
 	assert.Equal(t, "error", got.MsgID)
 	assert.True(t, strings.HasSuffix(got.Msg, "valve stuck zone='3'"), got.Msg)
-	assert.Positive(t, rt.Stats().Forwards["central"].Sent)
+	require.Eventually(t, func() bool { return rt.Stats().Forwards["central"].Sent > 0 }, 5*time.Second, time.Millisecond,
+		"counted once the write returns, which may be after the collector has it")
 
 	rewrite(t, prodCfg, "[forward.central]\nto = tcp://nowhere:1\nstreams = nope\n")
 	err = rt.Reload()
