@@ -272,6 +272,9 @@ func (rt *Runtime) Stats() Stats {
 	return st
 }
 
+// StatsJSON returns Stats for the read-back API's GET /stats.
+func (rt *Runtime) StatsJSON() any { return rt.Stats() }
+
 // Close stops watching the config files, detaches every logger and closes
 // the streams: later records are dropped, followers end, temporary levels
 // are cancelled, and the rings' RAM goes back to the budget. Readers keep

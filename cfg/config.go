@@ -55,6 +55,10 @@ type Runtime struct {
 	Flush    time.Duration // flush: longest a line waits before spilling
 	Reload   time.Duration // reload: how often config files are re-read
 	MaxLine  int           // max_line: longest line, bytes
+	// HTTPToken is http_token: the bearer token every request to the
+	// read-back HTTP API must carry; "" (none) leaves a loopback API
+	// open and keeps gwlogd off other addresses. It is a secret.
+	HTTPToken string
 }
 
 // Stream is a [stream.NAME] section.

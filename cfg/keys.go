@@ -1,6 +1,7 @@
 package cfg
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -221,6 +222,52 @@ var runtimeKeys = specs[Runtime]{
 			return nil
 		},
 		func(r *Runtime) string { return formatSize(int64(r.MaxLine)) }},
+	{"http_token",
+		func(r *Runtime, v string) error {
+			if strings.EqualFold(v, "none") {
+				r.HTTPToken = ""
+				return nil
+			}
+			if err := CheckHTTPToken(v); err != nil {
+				// Not want(…, v): the value is a secret, even a mistyped one.
+				return errors.New("want none or " + tokenWant + ", got something else (not shown: it is a secret)")
+			}
+			r.HTTPToken = v
+			return nil
+		},
+		func(r *Runtime) string {
+			if r.HTTPToken == "" {
+				return "none"
+			}
+			return r.HTTPToken
+		}},
+}
+
+// The bounds of an HTTP bearer token.
+const (
+	MinHTTPToken = 16
+	MaxHTTPToken = 512
+)
+
+// tokenWant describes a valid token in error messages.
+var tokenWant = fmt.Sprintf("a token of %d to %d characters from A-Z a-z 0-9 - . _ ~ + / (then = padding)", MinHTTPToken, MaxHTTPToken)
+
+// CheckHTTPToken reports whether tok can be the HTTP API's bearer token,
+// [runtime] http_token: MinHTTPToken to MaxHTTPToken characters of the
+// RFC 6750 token68 alphabet (letters, digits, - . _ ~ + /), optionally
+// ending in = padding, so that it fits an Authorization header as it is.
+// The error says what is wanted without repeating tok, which is a secret.
+func CheckHTTPToken(tok string) error {
+	body := strings.TrimRight(tok, "=")
+	ok := len(tok) >= MinHTTPToken && len(tok) <= MaxHTTPToken && body != ""
+	for i := 0; ok && i < len(body); i++ {
+		c := body[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0
+	}
+	if !ok {
+		return fmt.Errorf("%w: http_token: want %s", ErrValue, tokenWant)
+	}
+	return nil
 }
 
 // setDisk reads "none", "PATH" or "PATH force".

@@ -1,6 +1,7 @@
 package cfg
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,10 @@ func TestKeys(t *testing.T) {
 			"63", `want a size from 64B to 1MiB, got "63"`},
 		{"max_line top", "runtime", "max_line", "1MiB", "", func(c *Config) any { return c.Runtime.MaxLine }, 1 << 20,
 			"2MiB", `want a size from 64B to 1MiB, got "2MiB"`},
+		{"http_token", "runtime", "http_token", "s3cr3t-Token_0123~+/==", "", func(c *Config) any { return c.Runtime.HTTPToken }, "s3cr3t-Token_0123~+/==",
+			"short", tokenErr},
+		{"http_token none", "runtime", "http_token", "NONE", "", func(c *Config) any { return c.Runtime.HTTPToken }, "",
+			"0123456789abcdef;x", tokenErr},
 
 		// [stream.NAME]
 		{"rotate", "stream.debug", "rotate", "both 10m,2MiB", "", func(c *Config) any { return stream(c).Rotate },
@@ -136,6 +141,52 @@ func TestKeys(t *testing.T) {
 			assert.Equal(t, "log.cfg:2: ["+tt.section+"] "+tt.key+": "+tt.err, err)
 		})
 	}
+}
+
+// tokenErr is the error of a bad http_token, which does not repeat it.
+const tokenErr = "want none or a token of 16 to 512 characters from A-Z a-z 0-9 - . _ ~ + / (then = padding), got something else (not shown: it is a secret)"
+
+func TestCheckHTTPToken(t *testing.T) {
+	tests := []struct {
+		name string
+		tok  string
+		ok   bool
+	}{
+		{"sixteen", "0123456789abcdef", true},
+		{"alphabet", "AZaz09-._~+/xxxxxxx", true},
+		{"padded", "c2VjcmV0LXNlY3JldC0x==", true},
+		{"longest", strings.Repeat("a", MaxHTTPToken), true},
+		{"empty", "", false},
+		{"fifteen", "0123456789abcde", false},
+		{"too long", strings.Repeat("a", MaxHTTPToken+1), false},
+		{"only padding", strings.Repeat("=", 20), false},
+		{"padding inside", "0123456789=abcdef", false},
+		{"space", "0123456789 abcdef", false},
+		{"comma", "0123456789,abcdef", false},
+		{"quote", `0123456789"abcdef`, false},
+		{"non-ASCII", "0123456789abcdéf", false},
+		{"control", "0123456789abcdef\x00", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckHTTPToken(tt.tok)
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrValue)
+			if tt.tok != "" {
+				assert.NotContains(t, err.Error(), tt.tok, "the token is a secret")
+			}
+		})
+	}
+}
+
+func TestHTTPTokenNotEchoed(t *testing.T) {
+	secret := "almost-a-good-token but for the space"
+	err := parseErr(t, src("prod.cfg", "[runtime]\nhttp_token = "+secret+"\n"))
+	assert.Equal(t, "prod.cfg:2: [runtime] http_token: "+tokenErr, err)
+	assert.NotContains(t, err, "almost")
 }
 
 // TestDefaults checks the values of keys nobody sets.

@@ -19,6 +19,7 @@ disk_cap = 1000000
 flush = 90s
 reload = 0
 max_line = 1000
+http_token = tok-0123456789abcdef==
 
 [stream.debug]
 rotate = both 10,1.25MiB
@@ -65,12 +66,13 @@ func TestWriteTo(t *testing.T) {
 		"flush = 1m30s  ; log.cfg:6\n",
 		"reload = 0s  ; log.cfg:7\n",
 		"max_line = 1000B  ; log.cfg:8\n",
-		"rotate = both 10m,1280KiB  ; log.cfg:11\n",
-		"ram = 3000KiB  ; log.cfg:13\n",
-		"disk_keep = 36h  ; log.cfg:14\n",
-		"level = Level 15  ; log.cfg:16\n",
-		"compress = gzip  ; log.cfg:17\n",
-		"console = yes  ; log.cfg:18\n",
+		"http_token = tok-0123456789abcdef==  ; log.cfg:9\n",
+		"rotate = both 10m,1280KiB  ; log.cfg:12\n",
+		"ram = 3000KiB  ; log.cfg:14\n",
+		"disk_keep = 36h  ; log.cfg:15\n",
+		"level = Level 15  ; log.cfg:17\n",
+		"compress = gzip  ; log.cfg:18\n",
+		"console = yes  ; log.cfg:19\n",
 		"[stream.access]\nrotate = time midnight  ; default\n",
 		"disk_keep = 14d  ; default\n",
 		"[stream.zigbee]\nrotate = time 90m  ; prod.cfg:7\nkeep = 5  ; default\n",

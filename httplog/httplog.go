@@ -34,9 +34,16 @@ const MaxTail = 1_000_000
 //	                               with Accept: application/msgpack
 //	GET /series?type=P&source=S&attr=A&since=T&until=T&step=D
 //	                               one attribute bucketed over time, as JSON
+//	GET /stats                     the source's counters, as JSON: what
+//	                               StatsJSON returns when src is a
+//	                               StatsSource, else a SourceStats
+//	GET /                          a page (loading page/app.js, page/style.css)
+//	                               with a live tail of a chosen stream and
+//	                               a graph of a chosen event series
 //
 // Bad parameters answer 400 and unknown streams 404, with a JSON
-// {"error": "..."} body.
+// {"error": "..."} body. The handler has no authentication of its own:
+// wrap it with RequireToken to serve it beyond loopback.
 func NewHandler(src Source) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /streams", func(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +93,9 @@ func NewHandler(src Source) http.Handler {
 	})
 	mux.HandleFunc("GET /events", handleEvents(src))
 	mux.HandleFunc("GET /series", handleSeries(src))
+	mux.HandleFunc("GET /stats", handleStats(src))
+	mux.HandleFunc("GET /{$}", servePage)
+	mux.HandleFunc("GET /page/{file}", servePage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

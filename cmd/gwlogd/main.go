@@ -2,7 +2,9 @@
 // read-back HTTP API on loopback and, with -demo, a simulated gateway.
 // -config log.cfg -config prod.cfg? selects config files (the embedded
 // minimal profile without); they are re-read every reload interval and on
-// SIGHUP. SIGINT and SIGTERM flush and exit 0.
+// SIGHUP. SIGINT and SIGTERM flush and exit 0. The API may listen beyond
+// loopback (-http 0.0.0.0:8514) only with a bearer token: -http-token,
+// $GWLOG_HTTP_TOKEN or [runtime] http_token.
 package main
 
 import (
@@ -24,7 +26,9 @@ func main() {
 	fs := flag.NewFlagSet("gwlogd", flag.ContinueOnError)
 	fs.Func("config", "config file, repeatable: later ones override earlier ones; a name ending in ? may be missing",
 		func(v string) error { c.Options.Configs = append(c.Options.Configs, v); return nil })
-	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address (loopback only), or none")
+	fs.StringVar(&c.HTTP, "http", daemon.DefaultHTTP, "read-back API address, or none; beyond loopback it needs a token")
+	fs.StringVar(&c.HTTPToken, "http-token", "", "bearer token the API requires (default $GWLOG_HTTP_TOKEN, else [runtime] http_token);\n"+
+		"visible to other local users in the process list: prefer the variable or the config")
 	fs.StringVar(&c.Syslog, "syslog", "", "UDP address of the local syslog ingest (loopback only), e.g. 127.0.0.1:5514")
 	fs.StringVar(&c.SyslogSocket, "syslog-socket", "", "unix datagram socket of the syslog ingest, e.g. /dev/log")
 	fs.BoolVar(&c.Demo, "demo", false, "simulate a gateway: HTTP requests, temperature events, debug chatter")
@@ -46,6 +50,9 @@ func main() {
 	})
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
+	}
+	if c.HTTPToken == "" {
+		c.HTTPToken = os.Getenv("GWLOG_HTTP_TOKEN")
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "gwlogd: unexpected argument %q\n", fs.Arg(0))

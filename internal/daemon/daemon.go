@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,8 +15,9 @@ import (
 	"time"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/demo"
-	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/syslog"
 )
 
@@ -30,8 +30,13 @@ var ErrUsage = errors.New("usage")
 // Config is what gwlogd's flags set. The zero value means the defaults.
 type Config struct {
 	// HTTP is the read-back API's address; "" means DefaultHTTP, "none"
-	// turns it off. Only loopback addresses are accepted.
+	// turns it off. An address beyond loopback needs a token.
 	HTTP string
+	// HTTPToken is the bearer token every request to the API must carry
+	// (httplog.RequireToken); empty means the config's [runtime]
+	// http_token. Without either, the API is served on loopback only,
+	// open to local users.
+	HTTPToken string
 	// Demo runs the simulated gateway.
 	Demo bool
 	// Demo configures it.
@@ -61,6 +66,20 @@ func Run(ctx context.Context, c Config) error {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	defer rt.Close()
+	addr, token := c.HTTP, ""
+	if addr == "" {
+		addr = DefaultHTTP
+	}
+	if addr != "none" {
+		// Refused before anything is logged, so that the error is the
+		// one line the user sees.
+		if token, err = httpToken(c, rt.Config()); err == nil {
+			err = exposed(addr, token)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	limitMemory(rt)
 	screen := rt.Logger(gwlog.ScreenLogger)
 	screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
@@ -68,14 +87,10 @@ func Run(ctx context.Context, c Config) error {
 
 	var wg sync.WaitGroup
 	stop := func() {}
-	if c.HTTP != "none" {
-		addr := c.HTTP
-		if addr == "" {
-			addr = DefaultHTTP
-		}
-		if err := loopback(addr); err != nil {
-			screen.Error("gwlogd cannot start", "err", err)
-			return err
+	if addr != "none" {
+		handler := rt.HTTPHandler()
+		if token != "" {
+			handler = httplog.RequireToken(handler, token)
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -86,7 +101,7 @@ func Run(ctx context.Context, c Config) error {
 		// instead of waiting for them.
 		base, cancelBase := context.WithCancel(context.Background())
 		srv := &http.Server{
-			Handler:           rt.HTTPHandler(),
+			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return base },
 		}
@@ -97,13 +112,13 @@ func Run(ctx context.Context, c Config) error {
 			defer cancel()
 			_ = srv.Shutdown(sctx)
 		}
-		screen.Info("serving the read-back API", "addr", "http://"+ln.Addr().String())
+		screen.Info("serving the read-back API", "addr", "http://"+ln.Addr().String(), "token", token != "")
 		if c.Ready != nil {
 			c.Ready(ln.Addr().String())
 		}
 	}
 	if c.Syslog != "" || c.SyslogSocket != "" {
-		srv, err := syslog.Listen(syslog.ServerOptions{UDP: c.Syslog, Unix: c.SyslogSocket, Handle: ingest(rt)})
+		srv, err := syslog.Listen(syslog.ServerOptions{UDP: c.Syslog, Unix: c.SyslogSocket, Handle: rt.SyslogHandler()})
 		if err != nil {
 			screen.Error("gwlogd cannot start", "err", err)
 			stop()
@@ -136,6 +151,9 @@ func Run(ctx context.Context, c Config) error {
 			} else {
 				limitMemory(rt)
 				screen.Info("config reloaded", "files", len(c.Options.Configs))
+				if c.HTTPToken == "" && addr != "none" && rt.Config().Runtime.HTTPToken != token {
+					screen.Warn("http_token changed: the API keeps the old one until gwlogd restarts")
+				}
 			}
 		}
 	}
@@ -166,53 +184,42 @@ func limitMemory(rt *gwlog.Runtime) {
 	debug.SetMemoryLimit(rt.Stats().RAMUsed + memoryHeadroom)
 }
 
-// ingest logs syslog packets into the tree: app name → logger
-// syslog.<app>, severity → level, host, pid and msgid as attrs. A
-// malformed or oversized packet is kept as a raw line on the logger
-// "syslog", at WARNING.
-func ingest(rt *gwlog.Runtime) func(*syslog.Message, []byte, error) {
-	raw := rt.Logger("syslog")
-	return func(m *syslog.Message, b []byte, err error) {
-		if err != nil {
-			raw.LogAttrs(nil, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
-			return
-		}
-		app := m.AppName
-		if app == "" {
-			app = "unknown"
-		}
-		l := rt.Tree().GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
-		lv := syslog.Level(m.Severity)
-		if !l.Enabled(nil, lv) {
-			return
-		}
-		var attrs [4]slog.Attr
-		a := attrs[:0]
-		if m.Hostname != "" {
-			a = append(a, slog.String("host", m.Hostname))
-		}
-		if m.ProcID != "" {
-			a = append(a, slog.String("pid", m.ProcID))
-		}
-		if m.MsgID != "" {
-			a = append(a, slog.String("msgid", m.MsgID))
-		}
-		l.LogAttrs(nil, lv, m.Msg, a...)
+// httpToken returns the API's token: Config.HTTPToken (the -http-token
+// flag or GWLOG_HTTP_TOKEN), else the config's http_token, else "". A
+// malformed token is a usage error that does not repeat it.
+func httpToken(c Config, conf *cfg.Config) (string, error) {
+	if c.HTTPToken == "" {
+		return conf.Runtime.HTTPToken, nil // validated by cfg
 	}
+	if err := cfg.CheckHTTPToken(c.HTTPToken); err != nil {
+		return "", fmt.Errorf("%w: -http-token: want %s", ErrUsage, strings.TrimPrefix(err.Error(), cfg.ErrValue.Error()+": http_token: want "))
+	}
+	return c.HTTPToken, nil
 }
 
-// loopback refuses addresses that would expose the unauthenticated API
-// beyond this machine.
-func loopback(addr string) error {
+// exposed refuses to serve the API beyond this machine without a token.
+func exposed(addr, token string) error {
+	ok, err := loopback(addr)
+	switch {
+	case err != nil:
+		return err
+	case !ok && token == "":
+		return fmt.Errorf("%w: -http %q is not a loopback address: set an API token first ([runtime] http_token, -http-token or GWLOG_HTTP_TOKEN)", ErrUsage, addr)
+	}
+	return nil
+}
+
+// loopback reports whether addr (HOST:PORT) listens on this machine only:
+// localhost or a loopback IP address. An empty host (":8514") means every
+// interface.
+func loopback(addr string) (bool, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%w: -http %q: %w", ErrUsage, addr, err)
+		return false, fmt.Errorf("%w: -http %q: %w", ErrUsage, addr, err)
 	}
 	if host == "localhost" {
-		return nil
+		return true, nil
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("%w: -http %q: only loopback addresses are served (the read-back API has no authentication)", ErrUsage, addr)
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -124,14 +125,184 @@ func TestSyslogIngest(t *testing.T) {
 	assert.NoFileExists(t, sock)
 }
 
-func TestRunRefusesNonLoopback(t *testing.T) {
-	for _, addr := range []string{"0.0.0.0:8514", ":8514", "192.0.2.1:80", "nonsense"} {
-		err := Run(context.Background(), Config{HTTP: addr, Options: gwlog.Options{Screen: io.Discard}})
-		require.ErrorIs(t, err, ErrUsage, addr)
+// apiToken is a valid http_token for the tests.
+const apiToken = "gw-test-token_0123456789"
+
+// notLoopback is the start of the error for an exposed API without a token.
+const notLoopback = `is not a loopback address: set an API token first ([runtime] http_token, -http-token or GWLOG_HTTP_TOKEN)`
+
+func TestLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		ok   bool
+		err  bool
+	}{
+		{"127.0.0.1:0", true, false},
+		{"127.1.2.3:8514", true, false},
+		{"[::1]:0", true, false},
+		{"localhost:0", true, false},
+		{"0.0.0.0:8514", false, false},
+		{":8514", false, false},
+		{"[::]:8514", false, false},
+		{"192.0.2.1:80", false, false},
+		{"gateway.local:80", false, false},
+		{"nonsense", false, true},
 	}
-	for _, addr := range []string{"127.0.0.1:0", "[::1]:0", "localhost:0"} {
-		assert.NoError(t, loopback(addr), addr)
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			ok, err := loopback(tt.addr)
+			assert.Equal(t, tt.ok, ok)
+			if tt.err {
+				assert.ErrorIs(t, err, ErrUsage)
+			} else {
+				assert.NoError(t, err)
+			}
+		})
 	}
+}
+
+// TestRunHTTPToken starts the daemon on loopback and on every interface,
+// with and without a token from the flag or the config, and checks what
+// is refused at start-up and which requests are served.
+func TestRunHTTPToken(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	conf := filepath.Join(t.TempDir(), "prod.cfg")
+	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nhttp_token = "+apiToken+"\n"), 0o644))
+	tests := []struct {
+		name, addr, flag string
+		configs          []string
+		err              string // the refusal at start-up
+		open             bool   // served without a token
+	}{
+		{name: "every interface without a token", addr: "0.0.0.0:0", err: `usage: -http "0.0.0.0:0" ` + notLoopback},
+		{name: "empty host without a token", addr: ":8514", err: `usage: -http ":8514" ` + notLoopback},
+		{name: "another host without a token", addr: "192.0.2.1:80", err: `usage: -http "192.0.2.1:80" ` + notLoopback},
+		{name: "no port", addr: "nonsense", err: `usage: -http "nonsense": address nonsense: missing port in address`},
+		{name: "malformed flag token", addr: "127.0.0.1:0", flag: "secret value",
+			err: "usage: -http-token: want a token of 16 to 512 characters from A-Z a-z 0-9 - . _ ~ + / (then = padding)"},
+		{name: "loopback without a token", addr: "127.0.0.1:0", open: true},
+		{name: "loopback with a flag token", addr: "127.0.0.1:0", flag: apiToken},
+		{name: "every interface with a flag token", addr: "0.0.0.0:0", flag: apiToken},
+		{name: "every interface with a config token", addr: "0.0.0.0:0", configs: []string{conf}},
+		{name: "the flag wins over the config", addr: "127.0.0.1:0", flag: "other-token-0123456789", configs: []string{conf}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			ready := make(chan string, 1)
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(ctx, Config{
+					HTTP: tt.addr, HTTPToken: tt.flag,
+					Options: gwlog.Options{Screen: io.Discard, Configs: tt.configs},
+					Ready:   func(addr string) { ready <- addr },
+				})
+			}()
+			if tt.err != "" {
+				err := <-done
+				require.ErrorIs(t, err, ErrUsage)
+				assert.Equal(t, tt.err, err.Error())
+				assert.NotContains(t, err.Error(), "secret", "a token is never repeated")
+				return
+			}
+			var addr string
+			select {
+			case addr = <-ready:
+			case err := <-done:
+				t.Fatalf("Run: %v", err)
+			}
+			_, port, err := net.SplitHostPort(addr)
+			require.NoError(t, err)
+			url := "http://127.0.0.1:" + port + "/streams"
+			token := cmp.Or(tt.flag, apiToken)
+
+			code, body := getAuth(t, url, "")
+			if tt.open {
+				assert.Equal(t, http.StatusOK, code, body)
+			} else {
+				assert.Equal(t, http.StatusUnauthorized, code)
+				assert.JSONEq(t, `{"error":"unauthorized: want an Authorization: Bearer header with the API's token"}`, body)
+			}
+			code, _ = getAuth(t, url, "Bearer "+token)
+			assert.Equal(t, http.StatusOK, code)
+			if !tt.open {
+				code, body = getAuth(t, url, "Bearer "+token+"x")
+				assert.Equal(t, http.StatusUnauthorized, code)
+				assert.JSONEq(t, `{"error":"unauthorized: wrong token"}`, body)
+			}
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+}
+
+// getAuth gets url with an Authorization header, unless empty.
+func getAuth(t *testing.T, url, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// TestDaemonRefusesExposedAPI runs the real binary: an API on every
+// interface without a token exits 2 with one line on stderr; with
+// GWLOG_HTTP_TOKEN it starts and wants the token.
+func TestDaemonRefusesExposedAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "gwlogd")
+	build := exec.Command("go", "build", "-o", bin, "github.com/gwlog/gwlog/cmd/gwlogd")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	cmd := exec.Command(bin, "-http", "0.0.0.0:0")
+	cmd.Env = append(os.Environ(), "GWLOG_HTTP_TOKEN=")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 2, exit.ExitCode())
+	assert.Equal(t, `gwlogd: usage: -http "0.0.0.0:0" `+notLoopback+"\n", stderr.String())
+
+	cmd = exec.Command(bin, "-http", "0.0.0.0:0")
+	cmd.Env = append(os.Environ(), "GWLOG_HTTP_TOKEN="+apiToken)
+	out, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	ports := make(chan string, 1)
+	go func() {
+		addrRE := regexp.MustCompile(`addr='http://[^']*:(\d+)' token='true'`)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
+				ports <- m[1]
+			}
+		}
+	}()
+	var port string
+	select {
+	case port = <-ports:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the screen stream does not name the API address")
+	}
+	code, _ := getAuth(t, "http://127.0.0.1:"+port+"/stats", "")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	code, _ = getAuth(t, "http://127.0.0.1:"+port+"/stats", "bearer "+apiToken)
+	assert.Equal(t, http.StatusOK, code)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "exit status 0")
 }
 
 // TestDaemonProcess runs the real binary on config files: it reads the

@@ -1,0 +1,477 @@
+// The gwlog page: a live tail of one stream and a graph of one event
+// series, from the read-back API of the server that serves the page.
+//
+// Rule: whatever comes from the logs (lines, types, sources, attribute
+// names, error texts) enters the page as text — textContent, option
+// values, attribute values — never as markup. The server's
+// Content-Security-Policy backs this up: no inline script, no other host.
+//
+// The page exposes its progress as data attributes for tests and
+// monitoring: #tail[data-state, data-lines, data-stream] and
+// #chart[data-state, data-buckets, data-draws].
+"use strict";
+
+(() => {
+  const TAIL_BACK = 50;          // lines of history a new tail starts with
+  const TAIL_KEEP = 1000;        // lines kept on screen
+  const RETRY_MS = 3000;         // wait before reconnecting a dropped tail
+  const GRAPH_MS = 5000;         // graph redraw interval
+  const STATS_MS = 5000;         // counters refresh interval
+  const SUGGEST_MS = 30000;      // picker suggestions refresh interval
+  const BUCKETS = 60;            // about this many buckets per graph
+  const SVGNS = "http://www.w3.org/2000/svg";
+
+  const $ = (id) => document.getElementById(id);
+
+  // api returns the URL of an endpoint, relative to the page so that a
+  // handler mounted under a prefix works, and without the user:password@
+  // a page opened with credentials has: fetch refuses URLs with them, and
+  // the browser sends the credentials it has for the page anyway.
+  function api(path) {
+    const u = new URL(path, location.href);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  }
+
+  // getJSON fetches a JSON answer; a non-2xx answer throws its error text.
+  async function getJSON(path) {
+    const r = await fetch(api(path), { cache: "no-store" });
+    const text = await r.text();
+    let body = null;
+    try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+    if (!r.ok) throw new Error(body && body.error ? body.error : `${r.status} ${r.statusText}`);
+    return body;
+  }
+
+  function bytes(n) {
+    const units = ["B", "KiB", "MiB", "GiB"];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
+  }
+
+  // The page's choices live in the URL's fragment, so that a view can be
+  // bookmarked: #stream=debug&type=webbrick/CT&source=…&attr=val&range=1h.
+  function readHash() { return new URLSearchParams(location.hash.slice(1)); }
+  function writeHash() {
+    const h = new URLSearchParams();
+    if (tail.stream) h.set("stream", tail.stream);
+    for (const k of ["type", "source", "attr", "range"]) {
+      if ($(k).value) h.set(k, $(k).value);
+    }
+    history.replaceState(null, "", "#" + h.toString());
+  }
+
+  // ---- Live tail ----------------------------------------------------
+
+  const tail = {
+    es: null,
+    stream: "",
+    retry: 0,
+    held: [],       // lines that arrived while paused
+    text: "",       // what the status says, pause aside
+    box: $("tail"),
+
+    state(s, text) {
+      this.box.dataset.state = s;
+      this.text = text;
+      this.status();
+    },
+
+    status() {
+      const held = $("pause").checked ? `; paused, ${this.held.length} new` : "";
+      $("tail-status").textContent = this.text + held;
+    },
+
+    open(name) {
+      this.close();
+      if (name !== this.stream) this.clear();
+      this.stream = name;
+      this.box.dataset.stream = name;
+      this.state("connecting", "connecting…");
+      const es = new EventSource(api(`streams/${encodeURIComponent(name)}?follow=1&n=${TAIL_BACK}`));
+      es.onopen = () => {
+        // A reconnected tail starts again from its history.
+        this.clear();
+        this.state("open", "live");
+      };
+      es.onmessage = (ev) => this.add(ev.data);
+      es.onerror = () => {
+        // EventSource would reconnect by itself and replay the history;
+        // start afresh instead, after a pause.
+        es.close();
+        if (this.es !== es) return;
+        this.es = null;
+        this.state("closed", `disconnected; retrying in ${RETRY_MS / 1000} s`);
+        this.retry = setTimeout(() => this.open(name), RETRY_MS);
+      };
+      this.es = es;
+    },
+
+    close() {
+      clearTimeout(this.retry);
+      if (this.es) this.es.close();
+      this.es = null;
+    },
+
+    clear() {
+      this.box.replaceChildren();
+      this.held = [];
+      this.box.dataset.lines = "0";
+      this.status();
+    },
+
+    add(line) {
+      if ($("pause").checked) {
+        this.held.push(line);
+        if (this.held.length > TAIL_KEEP) this.held.shift();
+        this.status();
+        return;
+      }
+      this.append([line]);
+    },
+
+    append(lines) {
+      const box = this.box;
+      const atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+      const frag = document.createDocumentFragment();
+      for (const line of lines) {
+        const div = document.createElement("div");
+        div.className = "line " + lineClass(line);
+        div.textContent = line;
+        frag.append(div);
+      }
+      box.append(frag);
+      while (box.childElementCount > TAIL_KEEP) box.firstElementChild.remove();
+      box.dataset.lines = String(box.childElementCount);
+      if (atEnd) box.scrollTop = box.scrollHeight;
+    },
+
+    resume() {
+      const lines = this.held;
+      this.held = [];
+      this.append(lines);
+      this.status();
+    },
+  };
+
+  // lineClass picks a colour by the level the line names, or marks the
+  // server's "… N lines missed" note.
+  function lineClass(line) {
+    if (line.startsWith("… ")) return "note";
+    const m = /\b(CRITICAL|ERROR|WARNING|DEBUG)\b/.exec(line.slice(0, 120));
+    return m ? m[1].toLowerCase() : "";
+  }
+
+  async function loadStreams() {
+    const sel = $("stream");
+    let list;
+    try {
+      list = await getJSON("streams");
+    } catch (e) {
+      tail.state("error", "cannot list streams: " + e.message);
+      return;
+    }
+    sel.replaceChildren();
+    for (const s of list) sel.append(new Option(s.name, s.name));
+    const want = readHash().get("stream");
+    const names = list.map((s) => s.name);
+    sel.value = names.includes(want) ? want : names.includes("debug") ? "debug" : names[0] || "";
+    if (sel.value) tail.open(sel.value);
+    else tail.state("closed", "no streams");
+  }
+
+  // ---- Counters -----------------------------------------------------
+
+  async function loadStats() {
+    const p = $("stats");
+    try {
+      const st = await getJSON("stats");
+      const streams = st.streams || [];
+      const drops = streams.reduce((n, s) => n + (s.drops || 0), 0);
+      const held = streams.reduce((n, s) => n + (s.bytes || 0), 0);
+      const parts = [];
+      if (st.ram_cap) parts.push(`RAM ${bytes(st.ram_used || 0)} of ${bytes(st.ram_cap)}`);
+      parts.push(`${streams.length} streams hold ${bytes(held)}`);
+      parts.push(`${drops} lines dropped`);
+      if (st.events) parts.push(`${st.events.held} events (${st.events.evicted} evicted)`);
+      const fw = Object.entries(st.forwards || {});
+      if (fw.length) parts.push(`${fw.length} forwards`);
+      p.textContent = parts.join(" · ");
+    } catch (e) {
+      p.textContent = "counters unavailable: " + e.message;
+    }
+  }
+
+  // ---- Picker suggestions -------------------------------------------
+
+  // seen maps type → source → set of attributes with numeric values,
+  // from the latest events.
+  let seen = new Map();
+
+  async function loadSuggestions() {
+    let text;
+    try {
+      const r = await fetch(api("events?limit=500&reverse=1"), { cache: "no-store" });
+      if (!r.ok) return;
+      text = await r.text();
+    } catch (e) {
+      return;
+    }
+    const m = new Map();
+    let first = null;
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      let ev;
+      try { ev = JSON.parse(line); } catch (e) { continue; }
+      if (!ev || typeof ev.type !== "string" || !ev.attrs) continue; // the trailing error line
+      const numeric = Object.keys(ev.attrs).filter((k) => typeof ev.attrs[k] === "number");
+      if (!numeric.length) continue;
+      if (!m.has(ev.type)) m.set(ev.type, new Map());
+      const bySource = m.get(ev.type);
+      if (!bySource.has(ev.source)) bySource.set(ev.source, new Set());
+      for (const k of numeric) bySource.get(ev.source).add(k);
+      if (!first) first = { type: ev.type, source: ev.source, attr: numeric[0] };
+    }
+    seen = m;
+    fillLists();
+    return first;
+  }
+
+  function fillList(id, values) {
+    const list = $(id);
+    list.replaceChildren();
+    for (const v of [...values].sort()) list.append(new Option(v));
+  }
+
+  // fillLists offers the types seen, the sources of the chosen type and
+  // the attributes of the chosen type and source.
+  function fillLists() {
+    const type = $("type").value, source = $("source").value;
+    const sources = new Set(), attrs = new Set();
+    for (const [t, bySource] of seen) {
+      if (type && !t.startsWith(type)) continue;
+      for (const [s, keys] of bySource) {
+        sources.add(s);
+        if (!source || s === source) keys.forEach((k) => attrs.add(k));
+      }
+    }
+    fillList("types", seen.keys());
+    fillList("sources", sources);
+    fillList("attrs", attrs);
+  }
+
+  // ---- Graph --------------------------------------------------------
+
+  const RANGES = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800 };
+  // Round spacings in seconds, for buckets and time ticks.
+  const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+    21600, 43200, 86400, 172800, 604800];
+
+  // niceStep returns the first round spacing of at least s seconds.
+  function niceStep(s) { return STEPS.find((x) => x >= s) || STEPS[STEPS.length - 1]; }
+
+  let drawing = false;
+
+  async function drawGraph() {
+    const fig = $("chart");
+    const attr = $("attr").value.trim();
+    if (!attr) {
+      fig.dataset.state = "empty";
+      $("chart-svg").replaceChildren();
+      $("chart-caption").textContent = "Choose an event type and a numeric attribute.";
+      return;
+    }
+    if (drawing) return;
+    drawing = true;
+    try {
+      const span = RANGES[$("range").value] || 3600;
+      const step = niceStep(span / BUCKETS);
+      const q = new URLSearchParams({ attr, since: `-${span}s`, step: `${step}s` });
+      const type = $("type").value.trim(), source = $("source").value.trim();
+      if (type) q.set("type", type);
+      if (source) q.set("source", source);
+      const s = await getJSON("series?" + q.toString());
+      const title = [type || "all types", source || "all sources", attr].join(" · ");
+      render(s, step, title);
+    } catch (e) {
+      fig.dataset.state = "error";
+      $("chart-caption").textContent = "Cannot draw the graph: " + e.message;
+    } finally {
+      drawing = false;
+    }
+  }
+
+  // el makes an SVG element with attributes (plain values, set as such).
+  function el(name, attrs, text) {
+    const e = document.createElementNS(SVGNS, name);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  const r1 = (v) => Math.round(v * 10) / 10;
+
+  // niceRange widens [lo, hi] to multiples of a round step (1, 2 or 5
+  // times a power of ten) giving at most about n intervals.
+  function niceRange(lo, hi, n) {
+    const raw = (hi - lo) / n;
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    let step = 10 * mag;
+    for (const m of [1, 2, 5]) if (m * mag >= raw) { step = m * mag; break; }
+    return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step, step];
+  }
+
+  const pad2 = (n) => String(n).padStart(2, "0");
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // timeTicks are round local times, about one per 90 pixels.
+  function timeTicks(t0, t1, width) {
+    const most = Math.max(2, Math.floor(width / 90));
+    const d = niceStep((t1 - t0) / 1000 / most) * 1000;
+    const day = new Date(t0);
+    day.setHours(0, 0, 0, 0);
+    const out = [];
+    let at = day.getTime() + Math.ceil((t0 - day.getTime()) / d) * d;
+    if (d >= 86400000) at = day.getTime() + (day.getTime() < t0 ? 86400000 : 0);
+    for (; at <= t1 && out.length < 100; at += d) {
+      const t = new Date(at);
+      const midnight = t.getHours() === 0 && t.getMinutes() === 0 && t.getSeconds() === 0;
+      let label = `${pad2(t.getHours())}:${pad2(t.getMinutes())}`;
+      if (d < 60000) label += `:${pad2(t.getSeconds())}`;
+      if (d >= 86400000 || midnight) label = `${MONTHS[t.getMonth()]} ${t.getDate()}`;
+      out.push({ at, label, major: midnight && d < 86400000 });
+    }
+    return out;
+  }
+
+  // render draws a series like gwlog plot: the min–max band, the average
+  // line with gaps for empty buckets, axes and a legend.
+  function render(s, step, title) {
+    const svg = $("chart-svg"), fig = $("chart");
+    const W = 900, H = 340, top = 36, right = 24, bottom = 40;
+    const buckets = (s.buckets || []).map((b) => ({ ...b, t: Date.parse(b.start) }));
+    const full = buckets.filter((b) => b.count > 0);
+    const stepMs = step * 1000;
+    const t0 = buckets.length ? buckets[0].t : Date.now() - 3600000;
+    const t1 = buckets.length ? buckets[buckets.length - 1].t + stepMs : Date.now();
+
+    let lo = Infinity, hi = -Infinity;
+    for (const b of full) { lo = Math.min(lo, b.min, b.avg); hi = Math.max(hi, b.max, b.avg); }
+    if (lo > hi) { lo = 0; hi = 1; }
+    if (lo === hi) { const p = Math.abs(lo) * 0.1 || 1; lo -= p; hi += p; }
+    const [v0, v1, vstep] = niceRange(lo, hi, Math.max(2, Math.floor((H - top - bottom) / 48)));
+    const dec = Math.max(0, -Math.floor(Math.log10(vstep) + 1e-9));
+    const vticks = [];
+    for (let v = v0; v <= v1 + vstep / 2; v += vstep) vticks.push(v);
+    const label = (v) => { const t = v.toFixed(dec); return Number(t) === 0 ? (0).toFixed(dec) : t; };
+    const left = Math.max(44, Math.max(...vticks.map((v) => label(v).length)) * 7 + 18);
+
+    const x = (t) => left + (t - t0) / (t1 - t0) * (W - right - left);
+    const y = (v) => H - bottom - (v - v0) / (v1 - v0) * (H - bottom - top);
+    const mid = (b) => x(b.t + stepMs / 2);
+
+    const parts = [el("rect", { class: "bg", x: 0, y: 0, width: W, height: H })];
+    const grid = el("g", { class: "grid" });
+    const xt = timeTicks(t0, t1, W - right - left);
+    for (const v of vticks) grid.append(el("line", { x1: left, x2: W - right, y1: r1(y(v)), y2: r1(y(v)) }));
+    for (const t of xt) grid.append(el("line", { x1: r1(x(t.at)), x2: r1(x(t.at)), y1: top, y2: H - bottom }));
+    parts.push(grid);
+
+    // Runs of consecutive buckets with values; gaps stay gaps.
+    const runs = [];
+    let run = null;
+    for (const b of buckets) {
+      if (b.count > 0) { if (!run) runs.push(run = []); run.push(b); } else run = null;
+    }
+    let band = "", line = "";
+    for (const r of runs) {
+      if (r.length === 1) {
+        const b = r[0], cx = mid(b);
+        band += `M${r1(cx - 3)},${r1(y(b.max))}H${r1(cx + 3)}V${r1(y(b.min))}H${r1(cx - 3)}Z`;
+        line += `M${r1(cx)},${r1(y(b.avg))}h0`;
+        parts.push(el("circle", { class: "point", r: 3, cx: r1(cx), cy: r1(y(b.avg)) }));
+        continue;
+      }
+      band += r.map((b, i) => `${i ? "L" : "M"}${r1(mid(b))},${r1(y(b.max))}`).join("");
+      band += r.slice().reverse().map((b) => `L${r1(mid(b))},${r1(y(b.min))}`).join("") + "Z";
+      line += r.map((b, i) => `${i ? "L" : "M"}${r1(mid(b))},${r1(y(b.avg))}`).join("");
+    }
+    if (band) parts.push(el("path", { class: "band", d: band }));
+    if (line) parts.push(el("path", { class: "line", d: line }));
+    if (!runs.length) {
+      parts.push(el("text", { class: "nodata", x: (left + W - right) / 2, y: (top + H - bottom) / 2 }, "no data"));
+    }
+
+    const axes = el("g", { class: "axis" });
+    axes.append(el("line", { x1: left, x2: W - right, y1: H - bottom, y2: H - bottom }));
+    axes.append(el("line", { x1: left, x2: left, y1: top, y2: H - bottom }));
+    for (const t of xt) {
+      axes.append(el("line", { x1: r1(x(t.at)), x2: r1(x(t.at)), y1: H - bottom, y2: H - bottom + 5 }));
+      axes.append(el("text", { class: t.major ? "tick major" : "tick", x: r1(x(t.at)), y: H - bottom + 19, "text-anchor": "middle" }, t.label));
+    }
+    for (const v of vticks) {
+      axes.append(el("line", { x1: left - 5, x2: left, y1: r1(y(v)), y2: r1(y(v)) }));
+      axes.append(el("text", { class: "tick", x: left - 8, y: r1(y(v) + 4), "text-anchor": "end" }, label(v)));
+    }
+    parts.push(axes);
+
+    const legend = el("g", { class: "legend" });
+    legend.append(el("text", { class: "title", x: left, y: 22 }, title));
+    const lx = W - right - 190;
+    legend.append(el("rect", { class: "band", x: lx, y: 12, width: 22, height: 12 }));
+    legend.append(el("text", { x: lx + 28, y: 22 }, "min–max"));
+    legend.append(el("line", { class: "line", x1: lx + 100, x2: lx + 122, y1: 18, y2: 18 }));
+    legend.append(el("text", { x: lx + 128, y: 22 }, "average"));
+    parts.push(legend);
+    svg.replaceChildren(...parts);
+
+    const values = full.reduce((n, b) => n + b.count, 0);
+    const when = (t) => { const d = new Date(t); return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`; };
+    let caption = `${title}: ${values} values in ${full.length} of ${buckets.length} buckets of ${step} s, ${when(t0)}–${when(t1)}`;
+    if (s.skipped) caption += `, ${s.skipped} not numeric`;
+    if (s.error) caption += ` (${s.error})`;
+    $("chart-caption").textContent = caption;
+    fig.dataset.state = runs.length ? "drawn" : "nodata";
+    fig.dataset.buckets = String(full.length);
+    fig.dataset.draws = String(Number(fig.dataset.draws) + 1);
+  }
+
+  // ---- Wiring -------------------------------------------------------
+
+  async function start() {
+    const h = readHash();
+    for (const k of ["type", "source", "attr", "range"]) {
+      if (h.has(k)) $(k).value = h.get(k);
+    }
+    $("stream").addEventListener("change", () => { tail.open($("stream").value); writeHash(); });
+    $("pause").addEventListener("change", () => { if ($("pause").checked) tail.status(); else tail.resume(); });
+    $("clear").addEventListener("click", () => tail.clear());
+    $("type").addEventListener("change", fillLists);
+    $("source").addEventListener("change", fillLists);
+    $("range").addEventListener("change", () => { writeHash(); drawGraph(); });
+    $("series-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      writeHash();
+      drawGraph();
+    });
+
+    loadStreams();
+    loadStats();
+    setInterval(loadStats, STATS_MS);
+    const first = await loadSuggestions();
+    // With no series chosen, graph the latest numeric one.
+    if (first && !$("attr").value) {
+      $("type").value = first.type;
+      $("source").value = first.source;
+      $("attr").value = first.attr;
+      fillLists();
+    }
+    drawGraph();
+    setInterval(drawGraph, GRAPH_MS);
+    setInterval(loadSuggestions, SUGGEST_MS);
+  }
+
+  start();
+})();

@@ -1,0 +1,46 @@
+package gwlog
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/syslog"
+)
+
+// SyslogHandler returns the handler of the local syslog ingest
+// (syslog.ServerOptions.Handle): a packet is logged on the logger
+// syslog.<app> at the level of its severity, with host, pid and msgid as
+// attrs; a malformed or oversized one is kept as a raw line on the logger
+// "syslog", at WARNING. App names are untrusted: they create loggers only
+// up to levels.MaxNamedByRecords. Safe for concurrent use.
+func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
+	raw := rt.Logger("syslog")
+	return func(m *syslog.Message, b []byte, err error) {
+		if err != nil {
+			raw.LogAttrs(nil, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
+			return
+		}
+		app := m.AppName
+		if app == "" {
+			app = "unknown"
+		}
+		l := rt.tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		lv := syslog.Level(m.Severity)
+		if !l.Enabled(nil, lv) {
+			return
+		}
+		var attrs [3]slog.Attr
+		a := attrs[:0]
+		if m.Hostname != "" {
+			a = append(a, slog.String("host", m.Hostname))
+		}
+		if m.ProcID != "" {
+			a = append(a, slog.String("pid", m.ProcID))
+		}
+		if m.MsgID != "" {
+			a = append(a, slog.String("msgid", m.MsgID))
+		}
+		l.LogAttrs(nil, lv, m.Msg, a...)
+	}
+}
