@@ -3,7 +3,6 @@ package httplog_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -24,54 +23,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	chromium "github.com/gwlog/gwlog/internal/browser"
+
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
-
-// chromium returns the path of a headless-capable Chromium, installing
-// Debian's package when it is missing and the test runs as root, as
-// internal/plot's test does. It skips the test, saying why, when there is
-// none to be had.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return chromiumPath
-	}
-	if testing.Short() {
-		t.Skip("no " + chromiumPath + " and -short: not installing it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("no " + chromiumPath + " and not root: cannot apt-get install chromium")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("no " + chromiumPath + " and no apt-get to install it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "chromium"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("no %s, and apt-get %s failed: %v\n%s", chromiumPath, args[0], err, lastBytes(out, 2000))
-		}
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("apt-get installed chromium but %s is missing: %v", chromiumPath, err)
-	}
-	return chromiumPath
-}
-
-// lastBytes returns the last n bytes of b, for error messages.
-func lastBytes(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
-}
 
 // pageServer is a runtime with lines on the debug stream, one of them
 // with markup in it, and an hour of temperature readings from two sources,
@@ -144,7 +101,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 func (l *lockedBuffer) last(n int) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return string(lastBytes(l.buf, n))
+	return string(chromium.LastBytes(l.buf, n))
 }
 
 // openBrowser starts Chromium with a blank page of width×height pixels
@@ -265,7 +222,7 @@ func (b *browser) close() {
 // the graph of the latest series is drawn and redrawn. With
 // GWLOG_SAVE_SCREENSHOT=1 it keeps a screenshot as testdata/page.png.
 func TestPageInChromium(t *testing.T) {
-	path := chromium(t)
+	path := chromium.Chromium(t)
 	rt, srv := pageServer(t)
 	b := openBrowser(t, path, 1200, 900)
 	b.call("Page.navigate", map[string]any{"url": srv.URL + "/"}, nil)
@@ -339,7 +296,7 @@ func inkCount(img image.Image) (ink, blue int) {
 // user would type it at the browser's prompt) with every request of the
 // page, its live tail's included.
 func TestPageInChromiumWithToken(t *testing.T) {
-	path := chromium(t)
+	path := chromium.Chromium(t)
 	const token = "gw-0123456789abcdef"
 	rt, srv := pageServer(t, func(h http.Handler) http.Handler { return httplog.RequireToken(h, token) })
 	b := openBrowser(t, path, 1200, 900)

@@ -14,50 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	chromium "github.com/gwlog/gwlog/internal/browser"
 )
-
-// chromiumPath is where Debian's chromium package puts the browser.
-const chromiumPath = "/usr/bin/chromium"
-
-// chromium returns the path of a headless-capable Chromium, installing
-// Debian's package when it is missing and the test runs as root. It
-// skips the test, saying why, when there is none to be had.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return chromiumPath
-	}
-	if testing.Short() {
-		t.Skip("no " + chromiumPath + " and -short: not installing it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("no " + chromiumPath + " and not root: cannot apt-get install chromium")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("no " + chromiumPath + " and no apt-get to install it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "chromium"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("no %s, and apt-get %s failed: %v\n%s", chromiumPath, args[0], err, tail(out, 2000))
-		}
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("apt-get installed chromium but %s is missing: %v", chromiumPath, err)
-	}
-	return chromiumPath
-}
-
-// tail returns the last n bytes of b, for error messages.
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
-}
 
 // screenshot renders the SVG file at svg with headless Chromium into a
 // PNG of 900×500 and decodes it.
@@ -76,11 +35,11 @@ func screenshot(t *testing.T, browser, svg string) image.Image {
 	cmd.Env = append(os.Environ(), "HOME="+dir)
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatalf("chromium took more than 60s:\n%s", tail(out, 4000))
+		t.Fatalf("chromium took more than 60s:\n%s", chromium.LastBytes(out, 4000))
 	}
-	require.NoError(t, err, "chromium:\n%s", tail(out, 4000))
+	require.NoError(t, err, "chromium:\n%s", chromium.LastBytes(out, 4000))
 	f, err := os.Open(shot)
-	require.NoError(t, err, "chromium wrote no screenshot:\n%s", tail(out, 4000))
+	require.NoError(t, err, "chromium wrote no screenshot:\n%s", chromium.LastBytes(out, 4000))
 	defer f.Close()
 	img, err := png.Decode(f)
 	require.NoError(t, err)
@@ -115,7 +74,7 @@ func inkCount(img image.Image) (ink, blue int) {
 }
 
 func TestChromiumScreenshot(t *testing.T) {
-	browser := chromium(t)
+	browser := chromium.Chromium(t)
 	tests := []struct {
 		name  string
 		hours int
