@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,7 +33,7 @@ const (
 	ExitUsage   = 2
 )
 
-const usage = `usage: gwlog [-addr HOST:PORT] COMMAND
+const usage = `usage: gwlog [-addr HOST:PORT] [-token T] COMMAND
 commands:
   tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
   stats                     bytes, segments, lines and drops per stream
@@ -80,10 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gwlog", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", DefaultAddr, "gwlogd's API address")
+	token := fs.String("token", os.Getenv("GWLOG_HTTP_TOKEN"), "the API token, when gwlogd requires one (default $GWLOG_HTTP_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	c := &client{base: "http://" + *addr}
+	c := &client{base: "http://" + *addr, token: *token}
 	switch cmd, rest := fs.Arg(0), fs.Args(); cmd {
 	case "tail":
 		return c.tail(ctx, rest[1:], stdout)
@@ -142,31 +144,13 @@ func check(files []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-type client struct{ base string }
+// client talks to gwlogd's API; token, when set, goes as a Bearer
+// credential (an API on a non-loopback address requires one).
+type client struct{ base, token string }
 
+// get is fetch for the default content type.
 func (c *client) get(ctx context.Context, path string, q url.Values) (*http.Response, error) {
-	u := c.base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach gwlogd at %s: %w", c.base, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		var e struct{ Error string }
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		if json.Unmarshal(b, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(b))
-		}
-		return nil, fmt.Errorf("gwlogd: %s (%s)", e.Error, resp.Status)
-	}
-	return resp, nil
+	return c.fetch(ctx, path, q, "")
 }
 
 func (c *client) tail(ctx context.Context, args []string, stdout io.Writer) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/httplog"
 )
 
 func daemon(t *testing.T) (*gwlog.Runtime, string) {
@@ -135,4 +136,23 @@ func TestCheck(t *testing.T) {
 	code, _, errs = run2("check", dir+"/absent.cfg")
 	assert.Equal(t, ExitUsage, code)
 	assert.Contains(t, errs, "absent.cfg")
+}
+
+func TestToken(t *testing.T) {
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	const tok = "s3cret-token-of-16+chars"
+	srv := httptest.NewServer(httplog.RequireToken(rt.HTTPHandler(), tok))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	code, _, errs := run2("-addr", addr, "stats")
+	assert.Equal(t, ExitFailure, code)
+	assert.Contains(t, errs, "401")
+	code, out, errs := run2("-addr", addr, "-token", tok, "stats")
+	assert.Equal(t, ExitOK, code, errs)
+	assert.Contains(t, out, "debug")
+	t.Setenv("GWLOG_HTTP_TOKEN", tok)
+	code, _, errs = run2("-addr", addr, "events", "-limit", "1")
+	assert.Equal(t, ExitOK, code, errs)
 }

@@ -39,6 +39,9 @@ func (c *client) fetch(ctx context.Context, path string, q url.Values, accept st
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach gwlogd at %s: %w", c.base, err)
