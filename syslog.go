@@ -3,6 +3,8 @@ package gwlog
 import (
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/syslog"
@@ -16,6 +18,20 @@ import (
 // up to levels.MaxNamedByRecords. Safe for concurrent use.
 func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 	raw := rt.Logger("syslog")
+	var apps sync.Map // app name → *levels.Logger: a packet costs no name building
+	var napps atomic.Int32
+	logger := func(app string) *levels.Logger {
+		if l, ok := apps.Load(app); ok {
+			return l.(*levels.Logger)
+		}
+		l := rt.tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		if napps.Load() < levels.MaxNamedByRecords {
+			if _, loaded := apps.LoadOrStore(strings.Clone(app), l); !loaded {
+				napps.Add(1)
+			}
+		}
+		return l
+	}
 	return func(m *syslog.Message, b []byte, err error) {
 		if err != nil {
 			raw.LogAttrs(nil, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
@@ -25,7 +41,7 @@ func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 		if app == "" {
 			app = "unknown"
 		}
-		l := rt.tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		l := logger(app)
 		lv := syslog.Level(m.Severity)
 		if !l.Enabled(nil, lv) {
 			return

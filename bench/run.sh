@@ -1,14 +1,57 @@
 #!/usr/bin/env bash
-# run.sh runs the logger benchmarks and prints their Markdown table.
+# run.sh runs the logger benchmarks, the syslog ingest benchmark against
+# rsyslogd and the gwlogd load test, and prints their Markdown table.
 # BENCH_COUNT (default 5) and BENCH_TIME (default 200ms) set go test's
-# -count and -benchtime. The raw output goes to out/raw.txt, the table to
-# out/table.md.
+# -count and -benchtime; BENCH_SYSLOG=0 skips the ingest benchmark (about
+# a minute and a half; its own knobs are in ingest_test.go) and BENCH_LOAD=0
+# the load test (DURATION, default 60 s; knobs in load.sh). The raw output
+# goes to out/raw.txt, the ingest's to out/ingest.txt with the CPU profile
+# of gwlog's flood runs in out/cpu-ingest.prof.* and its top functions in
+# out/ingest-profile.txt, the load test's to out/load.txt, the table to
+# out/table.md. A target that misses is reported in the table; the exit
+# status is 1 when a step could not run.
 set -euo pipefail
 cd "$(dirname "$0")"
+GO=${GO:-go}
 mkdir -p out
-go test -run '^$' -bench . -benchmem \
+status=0
+"$GO" test -run '^$' -bench . -benchmem \
 	-count "${BENCH_COUNT:-5}" -benchtime "${BENCH_TIME:-200ms}" | tee out/raw.txt
+
+if [ "${BENCH_SYSLOG:-1}" != 0 ]; then
+	echo
+	rm -f out/cpu-ingest.prof.*
+	# The runs print their results as benchmark lines, added to raw.txt.
+	if BENCH_SYSLOG=1 BENCH_SYSLOG_CPUPROFILE=out/cpu-ingest.prof \
+		"$GO" test -run '^TestSyslogIngest$' -count 1 -v -timeout 20m . | tee out/ingest.txt; then
+		grep '^BenchmarkSyslogIngest/' out/ingest.txt >>out/raw.txt || true
+		if compgen -G 'out/cpu-ingest.prof.*' >/dev/null; then
+			"$GO" tool pprof -top -nodecount 30 out/cpu-ingest.prof.* >out/ingest-profile.txt 2>&1 || true
+			echo
+			echo "Top of the CPU profile of gwlog's flood runs (out/ingest-profile.txt):"
+			sed -n '1,40p' out/ingest-profile.txt
+		fi
+	else
+		echo "run.sh: the syslog ingest benchmark failed: see out/ingest.txt" >&2
+		status=1
+	fi
+fi
+
+if [ "${BENCH_LOAD:-1}" != 0 ]; then
+	echo
+	# load.sh exits 1 for a verdict that fails, which the table reports
+	# as a miss; without its result line it could not run.
+	./load.sh 2>&1 | tee out/load.txt || true
+	if grep '^BenchmarkLoad/' out/load.txt >>out/raw.txt; then
+		:
+	else
+		echo "run.sh: the load test did not run: see out/load.txt" >&2
+		status=1
+	fi
+fi
+
 echo
 # The table is made once the benchmarks are done, so that compiling
 # benchtable does not compete with them for the CPU.
-go run ./cmd/benchtable <out/raw.txt | tee out/table.md
+"$GO" run ./cmd/benchtable <out/raw.txt | tee out/table.md
+exit $status

@@ -18,11 +18,18 @@ type ServerOptions struct {
 	// Unix is the path of a unix datagram socket ("/dev/log" when root);
 	// empty means none. A stale socket file is replaced.
 	Unix string
+	// ReadBuffer is the sockets' receive buffer in bytes: what absorbs a
+	// burst while the reader is busy. Zero means DefaultReadBuffer; the
+	// kernel may cap it (net.core.rmem_max) unless the process is root.
+	ReadBuffer int
 	// Handle receives each packet: parsed, or with the parse error and
 	// Message zero. raw is valid only during the call. Handle is called
 	// from the listeners' goroutines, concurrently.
 	Handle func(m *Message, raw []byte, err error)
 }
+
+// DefaultReadBuffer is the receive buffer of a zero ServerOptions.
+const DefaultReadBuffer = 4 << 20
 
 // Server is the local syslog ingest: it reads datagrams from UDP on
 // loopback and from a unix socket, and hands each to Handle. Malformed
@@ -71,10 +78,25 @@ func Listen(o ServerOptions) (*Server, error) {
 		_ = os.Chmod(o.Unix, 0o660)
 		s.conns = append(s.conns, c)
 	}
+	size := o.ReadBuffer
+	if size <= 0 {
+		size = DefaultReadBuffer
+	}
 	for _, c := range s.conns {
+		growReadBuffer(c, size)
 		s.wg.Go(func() { s.read(c) })
 	}
 	return s, nil
+}
+
+// growReadBuffer sets c's receive buffer; past the kernel's cap it tries
+// SO_RCVBUFFORCE, which root may use, as rsyslog does.
+func growReadBuffer(c net.PacketConn, size int) {
+	type buffered interface{ SetReadBuffer(int) error }
+	if b, ok := c.(buffered); ok {
+		_ = b.SetReadBuffer(size)
+	}
+	forceReadBuffer(c, size)
 }
 
 // UDPAddr returns the UDP listener's address, or nil.

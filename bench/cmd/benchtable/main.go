@@ -7,7 +7,11 @@
 //	go test -run '^$' -bench . -benchmem -count 5 | go run ./cmd/benchtable
 //
 // A benchmark is "Group/sub"; the gwlog ones are those whose sub starts
-// with "gwlog". A target that misses is reported, not an error: the exit
+// with "gwlog". Lines in the same format without ns/op, such as the
+// syslog ingest's (BenchmarkSyslogIngest/gwlog-flood 1 250000 msg/s …)
+// and the load test's (BenchmarkLoad/gwlogd 1 27.4 peak-MiB …), are
+// listed with their medians under "Other measurements" and checked by
+// their targets. A target that misses is reported, not an error: the exit
 // status is 1 only when the input cannot be read or holds no benchmark.
 package main
 
@@ -16,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -140,25 +145,54 @@ type target struct {
 	noSlower []string  // ns/op at most each of these benchmarks'
 	limits   []float64 // the most each ratio may be; none: 1 for all
 	want     string    // the target in words
+	// unit, when set, is compared with noSlower's instead of ns/op, and
+	// higher values are better: each ratio must be at least its limit.
+	unit   string
+	bounds []bound // bounds on the benchmark's own values
+}
+
+// A bound is a limit on one of a benchmark's values.
+type bound struct {
+	unit   string
+	atMost bool    // the value is ≤ the limit; else ≥
+	value  float64 // the limit, unless ref is set
+	ref    string  // the limit is the benchmark's own value in this unit
 }
 
 // targets are gwlog's performance goals.
 var targets = []target{
-	{"a", "Enabled/gwlog-ring", true, []string{"Enabled/zerolog-discard"}, nil,
-		"0 allocs/op and a ratio ≤ 1"},
-	{"b", "Disabled/gwlog", true, []string{"Disabled/zerolog"}, nil,
-		"0 allocs/op and a ratio ≤ 1"},
-	{"c", "Parallel/gwlog-ring", false, []string{"Enabled/gwlog-ring", "Parallel/zerolog-discard"}, nil,
-		"both ratios ≤ 1"},
-	{"d", "Events/gwlog-write", true, []string{"Enabled/zerolog-discard"}, []float64{1.5},
-		"0 allocs/op and a ratio ≤ 1.5 (an event is a msgpack record and a text line)"},
-	{"e", "EventQuery/gwlog-window", false, []string{"EventQuery/gwlog-fullscan"}, []float64{0.1},
-		"a 1-hour window of 24 h ≤ 0.1 × the full scan"},
-	{"f", "EventQuery/gwlog-fullscan", false, []string{"EventQuery/msgp-decode-loop"}, []float64{1.2},
-		"a full scan ≤ 1.2 × decoding every record"},
-	{"g", "EventQuery/gwlog-series", false, []string{"EventQuery/msgp-decode-loop"}, []float64{1.5},
-		"a 288-bucket series ≤ 1.5 × decoding every record"},
+	{id: "a", bench: "Enabled/gwlog-ring", noAllocs: true, noSlower: []string{"Enabled/zerolog-discard"},
+		want: "0 allocs/op and a ratio ≤ 1"},
+	{id: "b", bench: "Disabled/gwlog", noAllocs: true, noSlower: []string{"Disabled/zerolog"},
+		want: "0 allocs/op and a ratio ≤ 1"},
+	{id: "c", bench: "Parallel/gwlog-ring", noSlower: []string{"Enabled/gwlog-ring", "Parallel/zerolog-discard"},
+		want: "both ratios ≤ 1"},
+	{id: "d", bench: "Events/gwlog-write", noAllocs: true, noSlower: []string{"Enabled/zerolog-discard"}, limits: []float64{1.5},
+		want: "0 allocs/op and a ratio ≤ 1.5 (an event is a msgpack record and a text line)"},
+	{id: "e", bench: "EventQuery/gwlog-window", noSlower: []string{"EventQuery/gwlog-fullscan"}, limits: []float64{0.1},
+		want: "a 1-hour window of 24 h ≤ 0.1 × the full scan"},
+	{id: "f", bench: "EventQuery/gwlog-fullscan", noSlower: []string{"EventQuery/msgp-decode-loop"}, limits: []float64{1.2},
+		want: "a full scan ≤ 1.2 × decoding every record"},
+	{id: "g", bench: "EventQuery/gwlog-series", noSlower: []string{"EventQuery/msgp-decode-loop"}, limits: []float64{1.5},
+		want: "a 288-bucket series ≤ 1.5 × decoding every record"},
+	{id: "h", bench: "Attached/gwlog-follower-forwarder", noSlower: []string{"Attached/gwlog-plain"}, limits: []float64{1.1},
+		want: "≤ 1.1× (an SSE follower and a forwarder on the stream raise a line's cost by 10% at most)"},
+	{id: "i", bench: "SyslogIngest/gwlog-flood", unit: unitMsgs, noSlower: []string{"SyslogIngest/rsyslog-flood"},
+		bounds: []bound{{unit: unitMsgs, value: 100_000}},
+		want:   "syslog over loopback UDP into the rings ≥ rsyslog's into a file on tmpfs (a ratio ≥ 1), and ≥ 100000 msg/s"},
+	{id: "j", bench: "SyslogIngest/gwlog-paced-100k", bounds: []bound{{unit: unitLost, atMost: true, value: 0.1}},
+		want: "at 100000 msg/s offered, ≤ 0.1% lost"},
+	{id: "k", bench: "Load/gwlogd", bounds: []bound{
+		{unit: "peak-MiB", atMost: true, ref: "limit-MiB"},
+		{unit: "other-growth-MiB", atMost: true, value: 2},
+	}, want: "peak RSS ≤ ram_cap + 16 MiB and, after warm-up, memory besides the rings grows ≤ 2 MiB (bench/load.sh)"},
 }
+
+// The units of the throughput targets.
+const (
+	unitMsgs = "msg/s"
+	unitLost = "lost-%"
+)
 
 // report writes the Markdown report of results to w.
 func report(w io.Writer, results []*result) error {
@@ -171,8 +205,21 @@ func report(w io.Writer, results []*result) error {
 	fmt.Fprintln(bw, "| benchmark | runs | ns/op | B/op | allocs/op |")
 	fmt.Fprintln(bw, "|---|--:|--:|--:|--:|")
 	for _, r := range results {
+		if !r.timed() {
+			continue
+		}
 		fmt.Fprintf(bw, "| %s | %d | %s | %s | %s |\n", r.name, r.runs,
 			formatNs(r.median(unitNs)), formatCount(r.median(unitBytes)), formatCount(r.median(unitAllocs)))
+	}
+	if others := otherMetrics(results); len(others) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "Other measurements (medians):")
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "| benchmark | runs | values |")
+		fmt.Fprintln(bw, "|---|--:|---|")
+		for _, o := range others {
+			fmt.Fprintf(bw, "| %s | %d | %s |\n", o.r.name, o.r.runs, o.values)
+		}
 	}
 
 	fmt.Fprintln(bw)
@@ -181,7 +228,7 @@ func report(w io.Writer, results []*result) error {
 	fmt.Fprintln(bw, "| gwlog | against | ratio |")
 	fmt.Fprintln(bw, "|---|---|--:|")
 	for _, g := range results {
-		if !g.isGwlog() {
+		if !g.isGwlog() || !g.timed() {
 			continue
 		}
 		for _, o := range comparisons(g, results, byName) {
@@ -209,7 +256,7 @@ func report(w io.Writer, results []*result) error {
 func comparisons(g *result, results []*result, byName map[string]*result) []*result {
 	var out []*result
 	for _, o := range results {
-		if o.group() == g.group() && !o.isGwlog() {
+		if o.group() == g.group() && !o.isGwlog() && o.timed() {
 			out = append(out, o)
 		}
 	}
@@ -232,6 +279,10 @@ func check(t target, byName map[string]*result) (verdict, detail string) {
 	if !ok {
 		return "SKIP", "not measured"
 	}
+	unit := t.unit
+	if unit == "" {
+		unit = unitNs
+	}
 	pass := true
 	var parts []string
 	if t.noAllocs {
@@ -242,7 +293,13 @@ func check(t target, byName map[string]*result) (verdict, detail string) {
 		pass = pass && a == 0
 		parts = append(parts, formatCount(a)+" allocs/op")
 	}
-	parts = append(parts, formatNs(g.median(unitNs))+" ns/op")
+	if v := g.median(unit); !math.IsNaN(v) {
+		if !slices.ContainsFunc(t.bounds, func(b bound) bool { return b.unit == unit }) {
+			parts = append(parts, formatNs(v)+" "+unit)
+		}
+	} else if t.unit != "" || len(t.bounds) == 0 {
+		return "SKIP", "no " + unit
+	}
 	for i, name := range t.noSlower {
 		o, ok := byName[name]
 		if !ok {
@@ -252,14 +309,65 @@ func check(t target, byName map[string]*result) (verdict, detail string) {
 		if i < len(t.limits) {
 			limit = t.limits[i]
 		}
-		r := ratio(g, o)
-		pass = pass && r <= limit
-		parts = append(parts, fmt.Sprintf("%s× %s (%s ns/op)", formatRatio(r), name, formatNs(o.median(unitNs))))
+		r := g.median(unit) / o.median(unit)
+		if t.unit != "" {
+			pass = pass && r >= limit
+		} else {
+			pass = pass && r <= limit
+		}
+		parts = append(parts, fmt.Sprintf("%s× %s (%s %s)", formatRatio(r), name, formatNs(o.median(unit)), unit))
+	}
+	for _, b := range t.bounds {
+		v, limit := g.median(b.unit), b.value
+		if b.ref != "" {
+			limit = g.median(b.ref)
+		}
+		if math.IsNaN(v) || math.IsNaN(limit) {
+			return "SKIP", "no " + b.unit
+		}
+		op := "≥"
+		if b.atMost {
+			op = "≤"
+			pass = pass && v <= limit
+		} else {
+			pass = pass && v >= limit
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s %s)", formatNs(v), b.unit, op, formatNs(limit)))
 	}
 	if pass {
 		return "PASS", strings.Join(parts, ", ")
 	}
 	return "MISS", strings.Join(parts, ", ")
+}
+
+// timed reports whether the benchmark has ns/op: the results of go test
+// -bench, rather than the lines of the ingest and load runs.
+func (r *result) timed() bool { return len(r.samples[unitNs]) > 0 }
+
+// other is a result's values besides ns/op, B/op and allocs/op.
+type other struct {
+	r      *result
+	values string // "123 msg/s, 0.5 lost-%"
+}
+
+// otherMetrics returns the results with values in other units, each with
+// the medians of those, by unit in alphabetical order.
+func otherMetrics(results []*result) []other {
+	var out []other
+	for _, r := range results {
+		var parts []string
+		for _, u := range slices.Sorted(maps.Keys(r.samples)) {
+			switch u {
+			case unitNs, unitBytes, unitAllocs:
+				continue
+			}
+			parts = append(parts, formatNs(r.median(u))+" "+u)
+		}
+		if len(parts) > 0 {
+			out = append(out, other{r, strings.Join(parts, ", ")})
+		}
+	}
+	return out
 }
 
 // formatNs formats nanoseconds with about three significant digits.

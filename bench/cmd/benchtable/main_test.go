@@ -137,3 +137,50 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// throughput is the ingest benchmark's and the load test's lines, with
+// the Attached benchmarks, in go test's format.
+const throughput = `BenchmarkAttached/gwlog-plain-2     1000000   500.0 ns/op   480.0 proc-cpu-ns/op   0 B/op   0 allocs/op
+BenchmarkAttached/gwlog-follower-forwarder-2   1000000   540.0 ns/op   60.00 followed-%   0.1 forwarded-%   900.0 proc-cpu-ns/op   0 B/op   0 allocs/op
+BenchmarkSyslogIngest/gwlog-flood 	1	250000 msg/s	50.00 lost-%	500000 sent	250000 received
+BenchmarkSyslogIngest/rsyslog-flood 	1	400000 msg/s	20.00 lost-%	500000 sent	400000 received
+BenchmarkSyslogIngest/gwlog-flood 	1	270000 msg/s	46.00 lost-%	500000 sent	270000 received
+BenchmarkSyslogIngest/rsyslog-flood 	1	420000 msg/s	16.00 lost-%	500000 sent	420000 received
+BenchmarkSyslogIngest/gwlog-paced-100k 	1	99990 msg/s	0.00 lost-%	500000 sent	500000 received
+BenchmarkLoad/gwlogd 	1	27.4 peak-MiB	1.6 growth-MiB	0.3 other-growth-MiB	32 limit-MiB	20000 msg/s
+`
+
+func TestReportThroughputTargets(t *testing.T) {
+	results, err := parse(strings.NewReader(throughput))
+	require.NoError(t, err)
+	var out strings.Builder
+	require.NoError(t, report(&out, results))
+	got := out.String()
+	for _, want := range []string{
+		"| Attached/gwlog-follower-forwarder | 1 | 540.0 | 0 | 0 |\n",
+		"| SyslogIngest/gwlog-flood | 2 | 48.0 lost-%, 260000 msg/s, 260000 received, 500000 sent |\n",
+		"| Load/gwlogd | 1 | 1.60 growth-MiB, 32.0 limit-MiB, 20000 msg/s, 0.30 other-growth-MiB, 27.4 peak-MiB |\n",
+		"| Attached/gwlog-follower-forwarder | 1 | 60.0 followed-%, 0.10 forwarded-%, 900.0 proc-cpu-ns/op |\n",
+		"- PASS (h) Attached/gwlog-follower-forwarder: 540.0 ns/op, 1.08× Attached/gwlog-plain (500.0 ns/op); want",
+		"- MISS (i) SyslogIngest/gwlog-flood: 0.63× SyslogIngest/rsyslog-flood (410000 msg/s), 260000 msg/s (≥ 100000); want",
+		"- PASS (j) SyslogIngest/gwlog-paced-100k: 0.00 lost-% (≤ 0.10); want",
+		"- PASS (k) Load/gwlogd: 27.4 peak-MiB (≤ 32.0), 0.30 other-growth-MiB (≤ 2.00); want",
+	} {
+		assert.Contains(t, got, want)
+	}
+	assert.NotContains(t, got, "| SyslogIngest/gwlog-flood | 2 | –", "no ns/op row for the ingest")
+	assert.NotContains(t, got, "| SyslogIngest/gwlog-flood | SyslogIngest/", "no ns/op ratio for the ingest")
+}
+
+func TestReportThroughputBounds(t *testing.T) {
+	results, err := parse(strings.NewReader(
+		"BenchmarkSyslogIngest/gwlog-flood 1 90000 msg/s 0 lost-%\nBenchmarkSyslogIngest/rsyslog-flood 1 80000 msg/s 0 lost-%\n" +
+			"BenchmarkLoad/gwlogd 1 40 peak-MiB 0 other-growth-MiB 32 limit-MiB\n"))
+	require.NoError(t, err)
+	var out strings.Builder
+	require.NoError(t, report(&out, results))
+	assert.Contains(t, out.String(), "- MISS (i) SyslogIngest/gwlog-flood: 1.12× SyslogIngest/rsyslog-flood (80000 msg/s), 90000 msg/s (≥ 100000); want",
+		"faster than rsyslog but under the floor")
+	assert.Contains(t, out.String(), "- MISS (k) Load/gwlogd: 40.0 peak-MiB (≤ 32.0)")
+	assert.Contains(t, out.String(), "- SKIP (j) SyslogIngest/gwlog-paced-100k: not measured")
+}
