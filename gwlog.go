@@ -185,6 +185,7 @@ func Open(o Options) (*Runtime, error) {
 	if len(o.Configs) > 0 {
 		rt.watching.Go(rt.watch)
 	}
+	rt.watching.Go(rt.monitor)
 	return rt, nil
 }
 

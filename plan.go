@@ -46,6 +46,9 @@ func makePlan(c *cfg.Config, o Options) *plan {
 		}
 		p.streams = append(p.streams, streamPlan{Stream: s, sizedByUser: byUser})
 	}
+	if c.Runtime.Monitor > 0 && !slices.ContainsFunc(p.streams, func(sp streamPlan) bool { return sp.Name == Monitor }) {
+		p.streams = append(p.streams, streamPlan{Stream: monitorStream()})
+	}
 	for _, so := range o.Streams {
 		i := slices.IndexFunc(p.streams, func(sp streamPlan) bool { return sp.Name == so.Name })
 		if i < 0 {

@@ -54,6 +54,7 @@ type Runtime struct {
 	DiskCap  int64         // disk_cap: store budget, bytes
 	Flush    time.Duration // flush: longest a line waits before spilling
 	Reload   time.Duration // reload: how often config files are re-read
+	Monitor  time.Duration // monitor: how often a JSON line of counters goes to the monitor stream; 0: never
 	MaxLine  int           // max_line: longest line, bytes
 	// HTTPToken is http_token: the bearer token every request to the
 	// read-back HTTP API must carry; "" (none) leaves a loopback API

@@ -212,6 +212,19 @@ var runtimeKeys = specs[Runtime]{
 			return nil
 		},
 		func(r *Runtime) string { return formatDuration(r.Reload) }},
+	{"monitor",
+		func(r *Runtime, v string) error {
+			d, ok := parseDuration(v)
+			switch {
+			case !ok:
+				return want("a duration such as 5m, or 0 to disable", v)
+			case d != 0 && d < time.Second:
+				return want("0 (disabled) or a duration of at least 1s", v)
+			}
+			r.Monitor = d
+			return nil
+		},
+		func(r *Runtime) string { return formatDuration(r.Monitor) }},
 	{"max_line",
 		func(r *Runtime, v string) error {
 			n, err := units.ParseSize(v)

@@ -55,6 +55,9 @@ type Stats struct {
 	Skipped    uint64 `json:"skipped"`    // lines below Level
 	Failures   uint64 `json:"failures"`   // failed connects and writes
 	Reconnects uint64 `json:"reconnects"` // connections made after the first
+	// Lag is the lines written to the followed streams since Start that
+	// are not handled yet (sent, skipped or lost): the queue's depth.
+	Lag uint64 `json:"lag"`
 }
 
 // Forwarder sends streams' lines to one syslog collector. Each stream is
@@ -76,6 +79,9 @@ type Forwarder struct {
 	connects int
 
 	sent, lost, skipped, failures, reconnects atomic.Uint64
+
+	base    uint64 // lines written to the streams when Start was called
+	handled atomic.Uint64
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -121,7 +127,9 @@ func Start(o Options) (*Forwarder, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	for _, s := range o.Streams {
-		f.wg.Go(func() { f.follow(ctx, s) })
+		m := s.Mark() // from now on, whenever the follower gets going
+		f.base += m.Written
+		f.wg.Go(func() { f.follow(ctx, s, m) })
 	}
 	return f, nil
 }
@@ -142,25 +150,35 @@ func (f *Forwarder) Close() error {
 
 // Stats returns the destination's counters.
 func (f *Forwarder) Stats() Stats {
-	return Stats{Sent: f.sent.Load(), Lost: f.lost.Load(), Skipped: f.skipped.Load(),
+	st := Stats{Sent: f.sent.Load(), Lost: f.lost.Load(), Skipped: f.skipped.Load(),
 		Failures: f.failures.Load(), Reconnects: f.reconnects.Load()}
+	var written uint64
+	for _, s := range f.o.Streams {
+		written += s.Stats().Written
+	}
+	if done := f.base + f.handled.Load(); written > done {
+		st.Lag = written - done
+	}
+	return st
 }
 
 var missedPrefix = []byte("… ")
 
 // follow forwards one stream until ctx ends.
-func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream) {
+func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Mark) {
 	interval := time.Second / time.Duration(f.o.ReplayRate)
 	next := time.Now()
-	for line := range s.Follow(ctx) {
+	for line := range s.FollowFrom(ctx, from) {
 		line = bytes.TrimSuffix(line, []byte{'\n'})
 		if n, ok := missed(line); ok {
 			f.lost.Add(n)
+			f.handled.Add(n)
 			continue
 		}
 		lv, known := sniffLevel(line)
 		if known && lv < f.o.Level {
 			f.skipped.Add(1)
+			f.handled.Add(1)
 			continue
 		}
 		if wait := time.Until(next); wait > 0 {
@@ -181,6 +199,7 @@ func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream) {
 		if !f.send(ctx, s.Name(), sev, line) {
 			return
 		}
+		f.handled.Add(1)
 	}
 }
 

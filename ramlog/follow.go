@@ -64,20 +64,50 @@ func (s *Stream) removeFollower(f *follower) {
 // until the loop body returns.
 func (s *Stream) Follow(ctx context.Context) iter.Seq[[]byte] { return s.FollowTail(ctx, 0) }
 
+// Mark is a place in a stream: the line written next when it was taken.
+type Mark struct {
+	pos, rec uint64
+	// Written is the stream's Written count at the mark.
+	Written uint64
+}
+
+// Mark returns the stream's place now, for FollowFrom.
+func (s *Stream) Mark() Mark {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Mark{pos: s.ring.Tail(), rec: s.ring.TailRec(), Written: s.written}
+}
+
+// FollowFrom is Follow starting at m, taken earlier: the lines written
+// since then come first (or a "… N lines missed" line for those the ring
+// dropped meanwhile).
+func (s *Stream) FollowFrom(ctx context.Context, m Mark) iter.Seq[[]byte] {
+	return s.follow(ctx, func() (uint64, uint64) { return m.pos, m.rec })
+}
+
 // FollowTail is Follow starting n lines back, as tail -f does: no line is
 // missed or repeated between the two.
 func (s *Stream) FollowTail(ctx context.Context, n int) iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		f := &follower{wake: make(chan struct{}, 1)}
-		s.addFollower(f)
-		defer s.removeFollower(f)
-		s.mu.Lock()
+	return s.follow(ctx, func() (uint64, uint64) {
 		pos, rec := s.ring.Tail(), s.ring.TailRec()
 		if n > 0 {
 			a, b := s.ring.slices(s.ring.Head(), pos)
 			start, found := lastLines(a, b, n)
 			pos, rec = s.ring.Head()+uint64(start), rec-uint64(found)
 		}
+		return pos, rec
+	})
+}
+
+// follow runs a follower from the place start gives (called with s.mu
+// held).
+func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64)) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		f := &follower{wake: make(chan struct{}, 1)}
+		s.addFollower(f)
+		defer s.removeFollower(f)
+		s.mu.Lock()
+		pos, rec := start()
 		s.mu.Unlock()
 		var buf []byte
 		for {

@@ -148,3 +148,29 @@ func TestFollowTailStartsBackWithoutGapOrRepeat(t *testing.T) {
 	l, _ = all()
 	assert.Equal(t, string(line(0)), l, "n beyond what is held starts at the oldest line")
 }
+
+func TestFollowFromAMark(t *testing.T) {
+	s, err := New("x", Options{Rotate: Rotation{Kind: RotateSize, Size: 100}, Keep: 1})
+	require.NoError(t, err)
+	s.WriteLine(1, line(0))
+	m := s.Mark()
+	assert.Equal(t, uint64(1), m.Written)
+	s.WriteLine(1, line(1))
+	s.WriteLine(1, line(2))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next, stop := pull(s.FollowFrom(ctx, m))
+	l, _ := next()
+	assert.Equal(t, string(line(1)), l, "the lines since the mark come first")
+	l, _ = next()
+	assert.Equal(t, string(line(2)), l)
+	stop()
+
+	for i := 3; i < 40; i++ {
+		s.WriteLine(1, line(i)) // laps the 200-byte ring
+	}
+	next, stop = pull(s.FollowFrom(ctx, m))
+	defer stop()
+	l, _ = next()
+	assert.Regexp(t, `^… \d+ lines missed\n$`, l, "what the ring dropped since the mark is told")
+}
