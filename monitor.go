@@ -44,7 +44,8 @@ type MonitorStream struct {
 func (rt *Runtime) monitor() {
 	written := make(map[string]uint64)
 	last := time.Now()
-	t := time.NewTimer(rt.monitorEvery())
+	d, _ := rt.interval(monitorEvery)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
 		select {
@@ -52,31 +53,17 @@ func (rt *Runtime) monitor() {
 			return
 		case <-t.C:
 		}
-		if rt.monitorOn() {
+		var on bool
+		if d, on = rt.interval(monitorEvery); on {
 			now := time.Now()
 			rt.writeMonitor(written, now.Sub(last))
 			last = now
 		}
-		t.Reset(rt.monitorEvery())
+		t.Reset(d)
 	}
 }
 
-func (rt *Runtime) monitorOn() bool {
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	return rt.plan.conf.Runtime.Monitor > 0
-}
-
-// monitorEvery is the interval; with monitoring off the loop still wakes
-// now and then, to notice a config that turns it on.
-func (rt *Runtime) monitorEvery() time.Duration {
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	if d := rt.plan.conf.Runtime.Monitor; d > 0 {
-		return d
-	}
-	return time.Hour
-}
+func monitorEvery(r cfg.Runtime) time.Duration { return r.Monitor }
 
 // writeMonitor puts one line of counters on the monitor stream; written
 // keeps each stream's total from the last line, for the rates.

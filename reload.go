@@ -98,7 +98,8 @@ func changed(old []source) bool {
 
 // watch re-reads the config files every reload interval until Close.
 func (rt *Runtime) watch() {
-	t := time.NewTimer(rt.reloadEvery())
+	d, _ := rt.interval(reloadEvery)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
 		select {
@@ -109,29 +110,27 @@ func (rt *Runtime) watch() {
 		rt.mu.RLock()
 		old := rt.hashes
 		rt.mu.RUnlock()
-		if rt.reloadEnabled() && changed(old) {
+		if _, on := rt.interval(reloadEvery); on && changed(old) {
 			_ = rt.Reload() // a failure is reported on the error stream
 		}
-		t.Reset(rt.reloadEvery())
+		d, _ = rt.interval(reloadEvery)
+		t.Reset(d)
 	}
 }
 
-func (rt *Runtime) reloadEnabled() bool {
+// interval returns a periodic job's interval from the config in force,
+// and whether the job is on; when it is off the job still wakes hourly,
+// to notice a config that turns it on.
+func (rt *Runtime) interval(of func(cfg.Runtime) time.Duration) (time.Duration, bool) {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
-	return rt.plan.conf.Runtime.Reload > 0
+	if d := of(rt.plan.conf.Runtime); d > 0 {
+		return d, true
+	}
+	return time.Hour, false
 }
 
-// reloadEvery is the watch interval; with reloading off the watcher still
-// wakes now and then, to notice a config that turns it back on.
-func (rt *Runtime) reloadEvery() time.Duration {
-	rt.mu.RLock()
-	defer rt.mu.RUnlock()
-	if d := rt.plan.conf.Runtime.Reload; d > 0 {
-		return d
-	}
-	return time.Hour
-}
+func reloadEvery(r cfg.Runtime) time.Duration { return r.Reload }
 
 // Reload re-reads the config files and applies them atomically: logger
 // levels, stream formats, levels and sizes (shrinking a ring keeps its
