@@ -179,7 +179,11 @@ func diff(old, cur *cfg.Config) string {
 	var out []string
 	for _, s := range cur.Settings() {
 		if v, ok := was[s.Key]; !ok || v != s.Value {
-			out = append(out, fmt.Sprintf("%s=%s (%s)", s.Key, s.Value, s.Origin))
+			value := s.Value
+			if s.Secret {
+				value = "(not shown)"
+			}
+			out = append(out, fmt.Sprintf("%s=%s (%s)", s.Key, value, s.Origin))
 		}
 		delete(was, s.Key)
 	}

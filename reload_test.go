@@ -211,3 +211,13 @@ func TestKeepZeroInConfigKeepsNoHistory(t *testing.T) {
 	assert.Equal(t, 0, rt.Stream("debug").Keep())
 	assert.Equal(t, int64(64<<10), rt.Stream("debug").Stats().Cap)
 }
+
+func TestReloadNoteHidesTheToken(t *testing.T) {
+	logCfg, prodCfg := configs(t, baseCfg, "")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	rewrite(t, prodCfg, "[runtime]\nhttp_token = s3cret-token-of-16+chars\n")
+	require.NoError(t, rt.Reload())
+	debug := strings.Join(rt.Stream("debug").Tail(10), "\n")
+	assert.Contains(t, debug, "runtime/http_token=(not shown)")
+	assert.NotContains(t, debug, "s3cret")
+}

@@ -58,6 +58,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("WriteTo's output does not parse: %v\n%s", err, out.String())
 		}
+		c.Runtime.HTTPToken = "" // a secret reads back as none
 		if got, want := values(back), values(c); !reflect.DeepEqual(got, want) {
 			t.Fatalf("round trip changed the config\nwant %+v\ngot  %+v\ntext:\n%s", want, got, out.String())
 		}

@@ -5,7 +5,13 @@ type Setting struct {
 	Key    string // "section/key": "runtime/ram_cap", "stream.debug/rotate"
 	Value  string // as written in a config file
 	Origin Origin
+	// Secret marks a value that must not be shown (http_token): printers
+	// say that it is set, not what it is.
+	Secret bool
 }
+
+// secretKeys are the keys whose values are secrets.
+var secretKeys = map[string]bool{"runtime/http_token": true}
 
 // Settings lists every key of every section, in WriteTo's order.
 func (c *Config) Settings() []Setting {
@@ -26,7 +32,8 @@ func (c *Config) Settings() []Setting {
 func appendSettings[T any](out []Setting, c *Config, id string, v *T, ss specs[T]) []Setting {
 	for _, s := range ss {
 		key := id + "/" + s.key
-		out = append(out, Setting{Key: key, Value: s.get(v), Origin: c.Origins[key]})
+		val := s.get(v)
+		out = append(out, Setting{Key: key, Value: val, Origin: c.Origins[key], Secret: secretKeys[key] && val != "none"})
 	}
 	return out
 }

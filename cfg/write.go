@@ -8,8 +8,9 @@ import (
 )
 
 // WriteTo writes the effective configuration as INI that Parse reads back
-// to an equal Config (apart from Origins and Files): every key of every
-// section, each followed by where its value came from,
+// to an equal Config (apart from Origins and Files, and secrets, which
+// read back as none): every key of every section, each followed by where
+// its value came from,
 //
 //	ram_cap = 100MiB  ; default
 //	level = DEBUG for 15m  ; prod.cfg:12
@@ -38,9 +39,16 @@ func (c *Config) WriteTo(w io.Writer) (int64, error) {
 		}
 		b = append(b, key...)
 		b = append(b, " = "...)
-		b = append(b, st.Value...)
+		value, note := st.Value, ""
+		if st.Secret {
+			// Never printed: it reads back as none, and the comment says
+			// one is set where.
+			value, note = "none", " (a token is set there; not shown)"
+		}
+		b = append(b, value...)
 		b = append(b, "  ; "...)
 		b = append(b, printable(st.Origin.String())...)
+		b = append(b, note...)
 		b = append(b, '\n')
 	}
 	n, err := w.Write(b)

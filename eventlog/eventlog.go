@@ -72,7 +72,8 @@ type Log struct {
 
 	loggers map[string]*levels.Logger // by type, guarded by mu
 
-	dropped atomic.Uint64 // refused by BeforeWrite or an OFF logger
+	dropped atomic.Uint64 // refused by BeforeWrite or an OFF logger, or after Close
+	closed  atomic.Bool
 }
 
 // New makes an event log.
@@ -108,12 +109,12 @@ func New(o Options) (*Log, error) {
 }
 
 // Close gives the ring's RAM back to its budget. Reads keep working;
-// writes after Close are dropped.
+// writes after Close are dropped and counted.
 func (l *Log) Close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed.Store(true)
 	l.ring.Release()
-	l.before = func(*Event) bool { return false }
 }
 
 // evicted keeps the index in step with the ring; l.mu is held.
@@ -164,6 +165,10 @@ func (l *Log) logger(typ string) *levels.Logger {
 // was dropped by BeforeWrite or by its logger's level. The event's
 // strings and Attrs are not kept: Write copies what it needs.
 func (l *Log) Write(ev Event) uint64 {
+	if l.closed.Load() {
+		l.dropped.Add(1)
+		return 0
+	}
 	if ev.Time == 0 {
 		ev.Time = l.now().UnixNano()
 	}

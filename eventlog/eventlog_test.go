@@ -353,3 +353,20 @@ func TestTooManyAttrs(t *testing.T) {
 	assert.Equal(t, uint64(1), l.Write(Event{Type: "x", Attrs: attrs[:MaxAttrs]}), "Seq goes on")
 	assert.Equal(t, uint64(1), l.Stats().Dropped)
 }
+
+func TestWriteAfterClose(t *testing.T) {
+	l, _ := newLog(t, Options{BeforeWrite: func(*Event) bool { return true }})
+	require.Equal(t, uint64(1), l.Write(Event{Type: "x"}))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 100 {
+			l.Write(Event{Type: "x"}) // racing Close: -race checks the hand-over
+		}
+	})
+	l.Close()
+	wg.Wait()
+	assert.Zero(t, l.Write(Event{Type: "x"}))
+	st := l.Stats()
+	assert.Equal(t, uint64(102), st.Written+st.Dropped, "every write is kept or counted")
+	assert.Len(t, collect(t, l, Filter{}), int(st.Written), "reads keep working")
+}

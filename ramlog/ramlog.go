@@ -89,7 +89,6 @@ type Stream struct {
 	loc         *time.Location
 	now         func() time.Time
 	chunk       int64 // largest segment
-	maxRec      int   // longest line, newline included
 	ring        *Ring
 	periodStart int64 // Unix ns; time rotation only
 	periodEnd   int64
@@ -194,7 +193,7 @@ func settle(name string, o Options) (settings, error) {
 // apply installs st; s.mu is held (or s is new).
 func (s *Stream) apply(st settings) {
 	s.rot, s.keep, s.loc, s.now = st.rot, st.keep, st.loc, st.now
-	s.chunk, s.maxRec = st.chunk, int(st.chunk)
+	s.chunk = st.chunk
 }
 
 // Reconfigure applies new rotation, keep and ring size to a live stream
@@ -369,13 +368,13 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 	if when == 0 {
 		when = s.now().UnixNano()
 	}
-	cut := len(line)+len(tail) > s.maxRec
-	if cut {
+	// A line may fill a segment, newline included, and no more.
+	if maxRec := int(s.chunk); len(line)+len(tail) > maxRec {
 		tail = truncMarkBytes
-		if s.maxRec < 2*len(truncMark) {
+		if maxRec < 2*len(truncMark) {
 			tail = newline // a toy ring: no room for the marker
 		}
-		n := s.maxRec - len(tail)
+		n := maxRec - len(tail)
 		for n > 0 && line[n]&0xC0 == 0x80 {
 			n--
 		}
