@@ -375,8 +375,8 @@ func TestDaemonProcess(t *testing.T) {
 	}
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	<-screenDone // read to the end before Wait, which closes the pipe
 	require.NoError(t, cmd.Wait(), "exit status 0")
-	<-screenDone
 	all := strings.Join(screen, "\n")
 	assert.Contains(t, all, "INFO config reloaded")
 	assert.Contains(t, all, "INFO gwlogd stopping")
