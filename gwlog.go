@@ -115,6 +115,7 @@ type Runtime struct {
 	fsys   *ramlog.FS
 	screen *console
 	events *eventlog.Log
+	spill  *spiller // the disk path; nil when no disk is configured
 
 	mu         sync.RWMutex // guards the fields below; held to apply a config
 	streams    map[string]*ramlog.Stream
@@ -170,8 +171,10 @@ func Open(o Options) (*Runtime, error) {
 	rt.hashes = srcs
 	rt.mu.Unlock()
 	if err == nil {
+		rt.spill = newSpiller(rt, p)
 		rt.events, err = eventlog.New(eventlog.Options{
 			RAM: p.eventRAM, Budget: budget, Tree: rt.tree, BeforeWrite: o.BeforeWrite, Now: o.Now,
+			NextSeq: rt.spill.nextSeq(),
 		})
 		if err != nil {
 			err = fmt.Errorf("%w: event_ram: %w", ErrConfig, err)
@@ -180,8 +183,11 @@ func Open(o Options) (*Runtime, error) {
 	if err != nil {
 		rt.tree.Configure(nil)
 		rt.closeStreams()
+		rt.spill.close()
 		return nil, err
 	}
+	rt.spill.sync()
+	rt.spill.start(p.conf.Runtime.Flush)
 	if len(o.Configs) > 0 {
 		rt.watching.Go(rt.watch)
 	}
@@ -248,11 +254,14 @@ type Stats struct {
 	Events   eventlog.Stats                  `json:"events"`
 	Forwards map[string]forward.Stats        `json:"forwards,omitempty"` // by destination
 	Webhooks map[string]forward.WebhookStats `json:"webhooks,omitempty"`
+	// Disk is the disk path's counters, with the store's (bytes written,
+	// fsyncs, write amplification); nil when no disk is configured.
+	Disk *SpillStats `json:"disk,omitempty"`
 }
 
 // Stats returns the runtime's counters.
 func (rt *Runtime) Stats() Stats {
-	st := Stats{RAMCap: rt.budget.Limit(), RAMUsed: rt.budget.Used(), Events: rt.events.Stats()}
+	st := Stats{RAMCap: rt.budget.Limit(), RAMUsed: rt.budget.Used(), Events: rt.events.Stats(), Disk: rt.spill.Stats()}
 	rt.mu.RLock()
 	for _, f := range rt.forwards {
 		if st.Forwards == nil {
@@ -292,11 +301,13 @@ func (rt *Runtime) Close() error {
 		tmp.stop()
 	}
 	rt.tree.Configure(nil)
+	rt.closeDedups() // the repeat counts held, before the streams close
 	rt.stopForwards()
 	rt.mu.Unlock()
 	rt.watching.Wait()
 	rt.closeStreams()
 	rt.events.Close()
+	rt.spill.close()
 	return nil
 }
 

@@ -97,9 +97,13 @@ func changed(old []source) bool {
 }
 
 // watch re-reads the config files every reload interval until Close.
+// In between it wakes every dedup window, when a stream has one, to write
+// the repeat counts of streams that have gone quiet. (Only a config file
+// can set dedup, so a runtime with dedup always has this watcher.)
 func (rt *Runtime) watch() {
 	d, _ := rt.interval(reloadEvery)
-	t := time.NewTimer(d)
+	next := time.Now().Add(d)
+	t := time.NewTimer(min(d, rt.dedupEvery()))
 	defer t.Stop()
 	for {
 		select {
@@ -107,14 +111,91 @@ func (rt *Runtime) watch() {
 			return
 		case <-t.C:
 		}
-		rt.mu.RLock()
-		old := rt.hashes
-		rt.mu.RUnlock()
-		if _, on := rt.interval(reloadEvery); on && changed(old) {
-			_ = rt.Reload() // a failure is reported on the error stream
+		rt.expireRepeats()
+		if !time.Now().Before(next) {
+			rt.mu.RLock()
+			old := rt.hashes
+			rt.mu.RUnlock()
+			if _, on := rt.interval(reloadEvery); on && changed(old) {
+				_ = rt.Reload() // a failure is reported on the error stream
+			}
+			d, _ = rt.interval(reloadEvery)
+			next = time.Now().Add(d)
 		}
-		d, _ = rt.interval(reloadEvery)
-		t.Reset(d)
+		t.Reset(min(time.Until(next), rt.dedupEvery()))
+	}
+}
+
+// dedupEvery is how often the watcher writes the repeat counts of quiet
+// streams: every shortest dedup window in force, or hourly when no stream
+// has one. A count is so written at most one window after its own ended.
+func (rt *Runtime) dedupEvery() time.Duration {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	every := time.Hour
+	for _, sp := range rt.plan.streams {
+		if sp.Dedup > 0 {
+			every = min(every, sp.Dedup)
+		}
+	}
+	return every
+}
+
+// expireRepeats writes the repeat counts whose dedup window has passed.
+func (rt *Runtime) expireRepeats() {
+	now := time.Now
+	if rt.opts.Now != nil {
+		now = rt.opts.Now
+	}
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	t := now()
+	for _, tg := range rt.targets {
+		if d, ok := tg.Sink.(*levels.Dedup); ok {
+			d.Expire(t)
+		}
+	}
+}
+
+// closeDedups writes the repeat counts held and makes the streams' Dedups
+// pass lines through; rt.mu is held. Close calls it once no logger
+// reaches the streams any more.
+func (rt *Runtime) closeDedups() {
+	for _, tg := range rt.targets {
+		if d, ok := tg.Sink.(*levels.Dedup); ok {
+			d.Close()
+		}
+	}
+}
+
+// withDedup wraps sink, a stream's, in a Dedup when the stream has a
+// dedup window. It keeps the Dedup of the target it replaces (was) when
+// that wraps the same sink, with the new window, so that a reload neither
+// loses nor cuts short a count under way.
+func withDedup(was, sink levels.Sink, window time.Duration) levels.Sink {
+	if window <= 0 {
+		return sink
+	}
+	if d, ok := was.(*levels.Dedup); ok && d.Sink() == sink {
+		d.SetWindow(window)
+		return d
+	}
+	return levels.NewDedup(sink, window)
+}
+
+// retireDedups closes the Dedups of the targets in old that cur no longer
+// uses, so that their counts are written; a record that was on its way
+// to one of them still gets through.
+func retireDedups(old, cur map[string]levels.Target) {
+	for name, tg := range old {
+		d, ok := tg.Sink.(*levels.Dedup)
+		if !ok {
+			continue
+		}
+		if now, ok := cur[name].Sink.(*levels.Dedup); ok && now == d {
+			continue
+		}
+		d.Close()
 	}
 }
 
@@ -258,17 +339,20 @@ func (rt *Runtime) apply(p *plan) error {
 	if err := rt.reshape(p); err != nil {
 		return err
 	}
+	old := rt.targets
 	rt.targets = make(map[string]levels.Target, len(p.streams))
 	for _, sp := range p.streams {
 		var sink levels.Sink = rt.screen
 		if !sp.Console {
 			sink = rt.streams[sp.Name]
 		}
-		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format], Sink: sink,
+		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format],
+			Sink:       withDedup(old[sp.Name].Sink, sink, sp.Dedup),
 			EventsOnly: sp.Name == EventLog} // nothing but events writes to it
 	}
 	rt.plan = p
 	rt.tree.Configure(rt.loggerConfigs())
+	retireDedups(old, rt.targets)
 	return rt.startForwards(p)
 }
 

@@ -73,6 +73,9 @@ type Stream struct {
 	Level    levels.Level    // level: least level the stream takes
 	Compress string          // compress: "" or "gzip"
 	Console  bool            // console: yes sends the stream to the screen
+	// Dedup is dedup: the window of repeated-message suppression, as
+	// syslogd's "last message repeated N times"; 0 (off) keeps every line.
+	Dedup time.Duration
 }
 
 // Logger is a [logger.NAME] section; NAME is dotted, "root" for the root.

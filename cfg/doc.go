@@ -17,6 +17,7 @@
 //
 //	[stream.debug]              ; stream.NAME, logger.NAME, forward.NAME
 //	rotate = size 1MiB
+//	dedup = 30s                 ; repeats become "last message repeated N times"
 //
 //	[logger.WebBrickGateway.Heating]
 //	level = DEBUG for 15m       ; back to the configured level after 15m
@@ -28,6 +29,15 @@
 // the same 1024-based units); durations take Go syntax plus d for days;
 // booleans yes/no, true/false or on/off. Lists of streams are separated by
 // commas, and "none" is the empty list.
+//
+// A stream's dedup key turns on repeated-message suppression, as syslogd's
+// and rsyslog's RepeatedMsgReduction do: when a line is identical to the
+// one before it in the stream but for its time stamp, it is counted rather
+// than written, and one line "last message repeated N times" (or the line
+// itself, when it came only twice) is written when a different line
+// arrives, when the window (from the first repeat) has passed, and when
+// the runtime closes. "dedup = off" (or 0, or none), the default, keeps
+// every line; a window runs from 1s to 1h. See levels.Dedup.
 //
 // Every problem in every file is reported, not just the first, as Errors:
 // one *Error per problem, each naming the file, line, section and key, such
@@ -59,7 +69,8 @@
 // A bad value is reported even when a later file overrides it. Keys that a
 // profile leaves unset, and the keys of sections added by files, take the
 // defaults of their type: a stream rotates at 1MiB, keeps 5 segments in
-// RAM and 14d on disk, with levels.DefaultPattern; a logger propagates; a
-// forward is syslog over RFC 5424 with priority user.notice, a 4MiB queue,
-// a replay rate of 1000 lines/s and level NOTSET (WARNING for a webhook).
+// RAM and 14d on disk, with levels.DefaultPattern and dedup off; a logger
+// propagates; a forward is syslog over RFC 5424 with priority user.notice,
+// a 4MiB queue, a replay rate of 1000 lines/s and level NOTSET (WARNING
+// for a webhook).
 package cfg

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,6 +63,11 @@ func TestEtc(t *testing.T) {
 		assert.Equal(t, "WebBrickGateway.Heating", heating.Name)
 		assert.Equal(t, "DEBUG for 15m", loggerKeys[0].get(&heating))
 		assert.Equal(t, 10, c.Streams[3].Keep)
+	})
+	t.Run("the samples in log.cfg parse", func(t *testing.T) {
+		c := mustParse(t, Source{Name: "log.cfg", Data: uncomment(logCfg.Data)})
+		assert.Equal(t, "debug", c.Streams[3].Name)
+		assert.Equal(t, 30*time.Second, c.Streams[3].Dedup)
 	})
 	t.Run("log.cfg with the disk profile is the disk profile", func(t *testing.T) {
 		c := mustParse(t, logCfg, src("prod.cfg", "[runtime]\nprofile = disk\n"))

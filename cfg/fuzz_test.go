@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(busy[0].Data, busy[1].Data)
 	f.Add([]byte("[runtime]\nprofile = disk\nram_cap = 1.5MiB"), []byte("[runtime]\nprofile =\n[logger.root]\nstreams = none ; x\n"))
 	f.Add([]byte("[stream.x]\nformat = %(message)s #c\n[logger.a..b]\nlevel = debug for 1d\nstreams = x"), []byte("[forward.f]\ntype=webhook\nto=https://h/p?q=1;2\nstreams=x,error"))
+	f.Add([]byte("[stream.debug]\ndedup = 30s\n[stream.x]\ndedup = OFF"), []byte("[stream.x]\ndedup = 1h\n[stream.debug]\ndedup = 0"))
 
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		sources := []Source{{Name: "a.cfg", Data: a}}

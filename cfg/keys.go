@@ -400,6 +400,41 @@ var streamKeys = specs[Stream]{
 			return nil
 		},
 		func(s *Stream) string { return formatBool(s.Console) }},
+	{"dedup",
+		func(s *Stream, v string) error {
+			if isOff(v) {
+				s.Dedup = 0
+				return nil
+			}
+			d, ok := parseDuration(v)
+			switch {
+			case !ok:
+				return want("off or a duration such as 30s", v)
+			case d != 0 && (d < minDedup || d > maxDedup):
+				return want("off or a duration from "+formatDuration(minDedup)+" to "+formatDuration(maxDedup), v)
+			}
+			s.Dedup = d
+			return nil
+		},
+		func(s *Stream) string {
+			if s.Dedup == 0 {
+				return "off"
+			}
+			return formatDuration(s.Dedup)
+		}},
+}
+
+// The bounds of a stream's dedup window: a shorter one would wake the
+// runtime too often to write the counts of quiet streams, and a longer one
+// would hold a count back for longer than anyone reads a log for.
+const (
+	minDedup = time.Second
+	maxDedup = time.Hour
+)
+
+// isOff reports whether v turns a duration key off: 0, off or none.
+func isOff(v string) bool {
+	return v == "0" || strings.EqualFold(v, "off") || strings.EqualFold(v, "none")
 }
 
 var loggerKeys = specs[Logger]{

@@ -91,6 +91,18 @@ func TestKeys(t *testing.T) {
 			"zip", `want none or gzip, got "zip"`},
 		{"console", "stream.debug", "console", "on", "", func(c *Config) any { return stream(c).Console }, true,
 			"maybe", `want yes or no (true/false, on/off), got "maybe"`},
+		{"dedup", "stream.debug", "dedup", "30s", "", func(c *Config) any { return stream(c).Dedup }, 30 * time.Second,
+			"-1s", `want off or a duration such as 30s, got "-1s"`},
+		{"dedup off", "stream.debug", "dedup", "OFF", "", func(c *Config) any { return stream(c).Dedup }, time.Duration(0),
+			"2h", `want off or a duration from 1s to 1h, got "2h"`},
+		{"dedup none", "stream.debug", "dedup", "None", "", func(c *Config) any { return stream(c).Dedup }, time.Duration(0),
+			"500ms", `want off or a duration from 1s to 1h, got "500ms"`},
+		{"dedup zero", "stream.debug", "dedup", "0", "", func(c *Config) any { return stream(c).Dedup }, time.Duration(0),
+			"30", `want off or a duration such as 30s, got "30"`},
+		{"dedup bounds", "stream.debug", "dedup", "1h", "", func(c *Config) any { return stream(c).Dedup }, time.Hour,
+			"1d", `want off or a duration from 1s to 1h, got "1d"`},
+		{"dedup least", "stream.debug", "dedup", "1s", "", func(c *Config) any { return stream(c).Dedup }, time.Second,
+			"100000d", `want off or a duration from 1s to 1h, got "100000d"`},
 
 		// [logger.NAME]
 		{"logger level", "logger.WebBrickGateway.Heating", "level", "DEBUG for 15m", "", func(c *Config) any { return [2]any{logger(c).Level, logger(c).For} }, [2]any{levels.DEBUG, 15 * time.Minute},

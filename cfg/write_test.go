@@ -30,6 +30,7 @@ format = %(asctime)s %(levelno)03d %(message)r;%(attrs)s
 level = Level 15
 compress = GZIP
 console = TRUE
+dedup = 90s
 `),
 	src("prod.cfg", `[logger...Zigbee..radio]
 level = critical for 1d1ns
@@ -72,7 +73,8 @@ func TestWriteTo(t *testing.T) {
 		"disk_keep = 36h  ; log.cfg:15\n",
 		"level = Level 15  ; log.cfg:17\n",
 		"compress = gzip  ; log.cfg:18\n",
-		"console = yes  ; log.cfg:19\n",
+		"console = yes  ; log.cfg:19\ndedup = 1m30s  ; log.cfg:20\n",
+		"level = ERROR  ; default\ncompress = none  ; default\nconsole = no  ; default\ndedup = off  ; default\n",
 		"[stream.access]\nrotate = time midnight  ; default\n",
 		"disk_keep = 14d  ; default\n",
 		"[stream.zigbee]\nrotate = time 90m  ; prod.cfg:7\nkeep = 5  ; default\n",
@@ -99,7 +101,8 @@ func TestWriteToRoundTrip(t *testing.T) {
 		{"minimal", nil},
 		{"disk", []Source{src("a.cfg", "[runtime]\nprofile = disk\n")}},
 		{"busy", busy},
-		{"odd sizes and durations", []Source{src("a.cfg", "[stream.debug]\nrotate = size 1000001\nram = 0.3KiB\ndisk_keep = 3d\n[runtime]\nflush = 1.5s\nreload = 100000d\n")}},
+		{"odd sizes and durations", []Source{src("a.cfg", "[stream.debug]\nrotate = size 1000001\nram = 0.3KiB\ndisk_keep = 3d\ndedup = 0.5m\n[runtime]\nflush = 1.5s\nreload = 100000d\n")}},
+		{"dedup", []Source{src("a.cfg", "[stream.debug]\ndedup = 3600s\n[stream.error]\ndedup = 1m1s\n[stream.access]\ndedup = none\n")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,6 +71,8 @@ type Log struct {
 	written uint64
 
 	loggers map[string]*levels.Logger // by type, guarded by mu
+	archive Archive                   // older segments kept elsewhere, guarded by mu
+	spill   func(*ramlog.Spill)       // sees segments the ring gives up, guarded by mu
 
 	dropped atomic.Uint64 // refused by BeforeWrite or an OFF logger, or after Close
 	closed  atomic.Bool
@@ -119,6 +121,10 @@ func (l *Log) Close() {
 
 // evicted keeps the index in step with the ring; l.mu is held.
 func (l *Log) evicted(_ *ramlog.Ring, g *ramlog.Segment) {
+	if l.spill != nil {
+		p := l.spillOf(g, false)
+		l.spill(&p)
+	}
 	if len(l.index) > 0 && l.index[0].id == g.ID {
 		l.index = l.index[1:]
 	}

@@ -71,6 +71,11 @@ func nextFrame(b []byte) (payload []byte, size int, err error) {
 // returning false stops the walk. The ring must not be written meanwhile.
 func frames(r *ramlog.Ring, start, end uint64, fn func(off int64, payload []byte, err error) bool) {
 	a, b := r.Slices(start, end)
+	framesIn(a, b, fn)
+}
+
+// framesIn walks the frames of a+b as frames does.
+func framesIn(a, b []byte, fn func(off int64, payload []byte, err error) bool) {
 	total := len(a) + len(b)
 	var scratch []byte
 	// view returns bytes [pos, pos+n) of a+b, copying only a run that

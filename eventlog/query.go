@@ -330,7 +330,9 @@ func compare(a, b Value) (int, bool) {
 // entries let it skip segments that cannot match; it holds the log's read
 // lock one segment at a time, so writers go on between segments. A corrupt
 // record yields a *CorruptionError and the query goes on; a segment evicted
-// before the query reached it yields ErrEvicted. Memory is O(results).
+// before the query reached it yields ErrEvicted. With an archive (see
+// SetArchive), the archived events before the ring's oldest come first.
+// Memory is O(results).
 func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		q, err := compile(&f)
@@ -338,20 +340,25 @@ func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 			yield(Event{}, err)
 			return
 		}
-		ids := l.candidates(q)
+		segs := l.candidates(q)
 		if f.Reverse {
-			slices.Reverse(ids)
+			slices.Reverse(segs)
 		}
 		n := 0
 		var batch []Event
 		var errs []error
+		var data []byte
 		d := &decoder{strs: make(map[string]string)}
-		for _, id := range ids {
+		for _, c := range segs {
 			max := 0 // a reverse query needs the newest of each segment
 			if f.Limit > 0 && !f.Reverse {
 				max = f.Limit - n
 			}
-			batch, errs = l.scan(id, q, batch[:0], errs[:0], max, d)
+			if c.archive != nil {
+				data, batch, errs = c.scanArchived(data, q, batch[:0], errs[:0], max, d)
+			} else {
+				batch, errs = l.scan(c.id, q, batch[:0], errs[:0], max, d)
+			}
 			if f.Reverse {
 				slices.Reverse(batch)
 			}
@@ -372,19 +379,43 @@ func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 	}
 }
 
+// candidate is a segment that may hold matches: an archived one (archive
+// set), or the ring's segment id.
+type candidate struct {
+	id      uint64
+	archive Archive
+	seg     ArchivedSegment
+	maxSeq  uint64 // archived: the last Seq to read, before the ring's
+}
+
 // candidates fixes the query's snapshot and lists the segments that may
-// hold matches.
-func (l *Log) candidates(q *query) []uint64 {
+// hold matches, archived ones first.
+func (l *Log) candidates(q *query) []candidate {
 	l.mu.RLock()
-	defer l.mu.RUnlock()
 	q.lastSeq = l.seq
-	var ids []uint64
+	first := l.seq + 1 // the ring's oldest Seq
+	if len(l.index) > 0 && l.index[0].count > 0 {
+		first = l.index[0].firstSeq
+	}
+	var out []candidate
 	for i := range l.index {
 		if l.index[i].mayMatch(q) {
-			ids = append(ids, l.index[i].id)
+			out = append(out, candidate{id: l.index[i].id})
 		}
 	}
-	return ids
+	a := l.archive
+	l.mu.RUnlock()
+	if a == nil {
+		return out
+	}
+	var arch []candidate
+	for _, g := range a.ArchivedEvents() {
+		x := segIndex{count: 1, minTime: g.First, maxTime: g.Last, firstSeq: g.FirstSeq, allTypes: true, sources: ^uint64(0)}
+		if g.FirstSeq < first && x.mayMatch(q) {
+			arch = append(arch, candidate{archive: a, seg: g, maxSeq: min(first-1, q.lastSeq)})
+		}
+	}
+	return append(arch, out...)
 }
 
 // scan appends the matches of segment id to batch, at most max of them
@@ -400,7 +431,24 @@ func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d 
 	if max == 0 && cap(batch) < int(g.Records) {
 		batch = make([]Event, 0, g.Records)
 	}
-	frames(l.ring, g.Start, g.End, func(off int64, payload []byte, err error) bool {
+	a, b := l.ring.Slices(g.Start, g.End)
+	return collectMatches(a, b, id, q.lastSeq, q, batch, errs, max, d)
+}
+
+// scanArchived is scan for an archived segment, read into data.
+func (c *candidate) scanArchived(data []byte, q *query, batch []Event, errs []error, max int, d *decoder) ([]byte, []Event, []error) {
+	data, err := c.archive.AppendArchived(data[:0], c.seg.Key)
+	if err != nil {
+		return data, batch, append(errs, err)
+	}
+	batch, errs = collectMatches(data, nil, c.seg.Key, c.maxSeq, q, batch, errs, max, d)
+	return data, batch, errs
+}
+
+// collectMatches appends the matches among the frames of a+b (segment id) up to
+// Seq maxSeq to batch, at most max of them (0: all).
+func collectMatches(a, b []byte, id, maxSeq uint64, q *query, batch []Event, errs []error, max int, d *decoder) ([]Event, []error) {
+	framesIn(a, b, func(off int64, payload []byte, err error) bool {
 		var h header
 		if err == nil {
 			h, err = peek(payload)
@@ -409,7 +457,7 @@ func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d 
 		if ok && !q.all {
 			ok, err = q.match(&h)
 		}
-		if ok && h.seq <= q.lastSeq {
+		if ok && h.seq <= maxSeq {
 			var ev Event
 			if err = d.decode(&ev, &h); err == nil {
 				batch = append(batch, ev)
@@ -509,22 +557,40 @@ func unsafeString(b []byte) string {
 }
 
 // Scan calls fn with the msgpack record of every event held, oldest
-// first, skipping corrupt frames; fn returning false stops it. The payload
-// is valid only during the call, and fn must not write to the log: Scan
-// holds the read lock for one segment at a time. It is the raw access
-// that export and tools build on.
+// first (the archive's first), skipping corrupt frames; fn returning false
+// stops it. The payload is valid only during the call, and fn must not
+// write to the log: Scan holds the read lock for one segment at a time. It
+// is the raw access that export and tools build on.
 func (l *Log) Scan(fn func(payload []byte) bool) {
-	l.mu.RLock()
-	ids := make([]uint64, 0, len(l.index))
-	for i := range l.index {
-		ids = append(ids, l.index[i].id)
-	}
-	l.mu.RUnlock()
-	for _, id := range ids {
-		if !l.scanRaw(id, fn) {
+	var data []byte
+	for _, c := range l.candidates(&query{all: true, until: math.MaxInt64, since: math.MinInt64, lastSeq: math.MaxUint64}) {
+		more := true
+		if c.archive != nil {
+			var err error
+			if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err == nil {
+				framesIn(data, nil, func(_ int64, payload []byte, err error) bool {
+					if err == nil && seqOf(payload) <= c.maxSeq {
+						more = fn(payload)
+					}
+					return more
+				})
+			}
+		} else {
+			more = l.scanRaw(c.id, fn)
+		}
+		if !more {
 			return
 		}
 	}
+}
+
+// seqOf returns the Seq of a record, 0 when it does not decode.
+func seqOf(payload []byte) uint64 {
+	h, err := peek(payload)
+	if err != nil {
+		return 0
+	}
+	return h.seq
 }
 
 func (l *Log) scanRaw(id uint64, fn func([]byte) bool) bool {

@@ -72,21 +72,32 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 		s.Buckets[i].Start = q.Since.Add(time.Duration(i) * q.Step)
 	}
 	since, step := q.Since.UnixNano(), int64(q.Step)
-	for _, id := range l.candidates(cq) {
-		s.Errors = l.seriesScan(id, cq, q.Attr, func(t int64, v float64, ok bool) {
-			if !ok {
-				s.Skipped++
-				return
-			}
-			i := (t - since) / step
-			b := &s.Buckets[i]
-			if b.Count == 0 {
-				b.Min, b.Max = v, v
-			}
-			b.Count++
-			b.Min, b.Max, b.Last = math.Min(b.Min, v), math.Max(b.Max, v), v
-			sums[i] += v
-		}, s.Errors)
+	add := func(t int64, v float64, ok bool) {
+		if !ok {
+			s.Skipped++
+			return
+		}
+		i := (t - since) / step
+		b := &s.Buckets[i]
+		if b.Count == 0 {
+			b.Min, b.Max = v, v
+		}
+		b.Count++
+		b.Min, b.Max, b.Last = math.Min(b.Min, v), math.Max(b.Max, v), v
+		sums[i] += v
+	}
+	var data []byte
+	for _, c := range l.candidates(cq) {
+		if c.archive == nil {
+			s.Errors = l.seriesScan(c.id, cq, q.Attr, add, s.Errors)
+			continue
+		}
+		var err error
+		if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err != nil {
+			s.Errors = append(s.Errors, err)
+			continue
+		}
+		s.Errors = seriesCollect(data, nil, c.seg.Key, c.maxSeq, cq, q.Attr, add, s.Errors)
 	}
 	for i := range s.Buckets {
 		if b := &s.Buckets[i]; b.Count > 0 {
@@ -106,7 +117,14 @@ func (l *Log) seriesScan(id uint64, q *query, key string, add func(t int64, v fl
 		return append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
 	}
 	g := segs[id-segs[0].ID]
-	frames(l.ring, g.Start, g.End, func(off int64, payload []byte, err error) bool {
+	a, b := l.ring.Slices(g.Start, g.End)
+	return seriesCollect(a, b, id, math.MaxUint64, q, key, add, errs)
+}
+
+// seriesCollect feeds add from the frames of a+b (segment id) up to Seq
+// maxSeq.
+func seriesCollect(a, b []byte, id, maxSeq uint64, q *query, key string, add func(t int64, v float64, numeric bool), errs []error) []error {
+	framesIn(a, b, func(off int64, payload []byte, err error) bool {
 		var h header
 		if err == nil {
 			h, err = peek(payload)
@@ -124,7 +142,7 @@ func (l *Log) seriesScan(id uint64, q *query, key string, add func(t int64, v fl
 			errs = append(errs, &CorruptionError{Segment: id, Offset: off, Err: err})
 			return true
 		}
-		if ok && found {
+		if ok && found && h.seq <= maxSeq {
 			n, numeric := v.Number()
 			add(h.time, n, numeric)
 		}

@@ -15,6 +15,10 @@
 // Logger's method set mirrors *slog.Logger's; Tree.Handler bridges log/slog
 // into the tree.
 //
+// A Dedup wrapped around a target's sink suppresses repeated lines as
+// syslogd does: identical consecutive lines (time fields aside) become the
+// first one plus "last message repeated N times".
+//
 // # Caveats
 //
 // Go has no thread names: %(threadName)s renders the task label carried by

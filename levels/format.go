@@ -111,6 +111,16 @@ func (f field) numeric() bool {
 	return false
 }
 
+// timed reports whether the field renders the record's time, so that two
+// lines that differ only in such fields count as repeats (see Dedup).
+func (f field) timed() bool {
+	switch f {
+	case fAsctime, fCreated, fMsecs, fRelative:
+		return true
+	}
+	return false
+}
+
 func (f field) caller() bool {
 	switch f {
 	case fModule, fFilename, fPathname, fLineno, fFuncName:
@@ -282,6 +292,12 @@ func (f *Formatter) NeedsContext() bool { return f.needCtx }
 // extended buffer. The line never holds a raw control byte or invalid UTF-8
 // and is at most MaxLine bytes before its newline.
 func (f *Formatter) Append(dst []byte, r *Record) []byte {
+	return f.appendLine(dst, r, nil)
+}
+
+// appendLine is Append that also notes in st, when it is not nil, where
+// the line's time fields are.
+func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 	start := len(dst)
 	var fr *runtime.Frame // resolved on first use
 	for i := range f.ops {
@@ -316,6 +332,9 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 		}
 		if o.width != 0 {
 			dst = pad(dst, fs, o.width)
+		}
+		if st != nil && o.f.timed() {
+			st.add(fs-start, len(dst)-start)
 		}
 	}
 	if len(dst)-start > f.maxLine {

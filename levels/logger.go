@@ -214,14 +214,20 @@ func emit(r *route, rec *Record) {
 		when = rec.Time.UnixNano()
 	}
 	var last *Formatter
+	var st stamps // where buf's time fields are, for Dedup sinks
 	for i := range r.targets {
 		t := &r.targets[i]
 		if rec.Level < t.Level || (t.EventsOnly && !rec.Event) {
 			continue
 		}
 		if t.Format != last {
-			buf = t.Format.Append(buf[:0], rec)
+			st.n = 0
+			buf = t.Format.appendLine(buf[:0], rec, &st)
 			last = t.Format
+		}
+		if d, ok := t.Sink.(*Dedup); ok {
+			d.writeRecord(t.Format, rec, when, buf, &st)
+			continue
 		}
 		t.Sink.WriteLine(when, buf)
 	}

@@ -99,6 +99,7 @@ type Stream struct {
 	scratch     []byte   // for lines that need escaping, guarded by mu
 	header      [][]byte // lines that start every file (W3C's #Fields:)
 	closed      bool
+	archive     Archive // older segments kept elsewhere; nil: none
 
 	followers atomic.Pointer[[]*follower]
 	fmu       sync.Mutex // serializes changes to followers
@@ -556,7 +557,7 @@ func (s *Stream) Stats() Stats {
 		Name:         s.name,
 		Bytes:        s.ring.Len(),
 		Cap:          s.ring.Cap(),
-		Segments:     len(s.files()),
+		Segments:     len(s.files(nil)),
 		Lines:        s.ring.Records(),
 		Written:      s.written,
 		WrittenBytes: s.wbytes,
@@ -588,14 +589,18 @@ func (s *Stream) fileCount() int {
 	return n
 }
 
-// file is a run of ring segments shown as one file.
+// file is a run of segments shown as one file: archived ones, then ring
+// ones.
 type file struct {
 	name     string
-	from, to int // segment indexes, to exclusive
+	from, to int               // ring segment indexes, to exclusive; from < 0: none
+	arch     []ArchivedSegment // archived segments before them, oldest first
 }
 
-// files lists the stream's files, newest first; s.mu is held.
-func (s *Stream) files() []file {
+// files lists the stream's files, newest first: the ring's, then those of
+// arch, which the archive holds before the ring's oldest segment; s.mu is
+// held.
+func (s *Stream) files(arch []ArchivedSegment) []file {
 	segs := s.ring.Segments()
 	var out []file
 	to := len(segs)
@@ -608,7 +613,22 @@ func (s *Stream) files() []file {
 		to = i
 		n++
 	}
-	return out
+	if len(arch) == 0 {
+		return out
+	}
+	if s.ring.Records() == 0 {
+		// An empty ring (a restart, or a reader of the archive alone):
+		// the archive's newest file comes first, named as the live one.
+		more, _ := s.archiveFiles(arch, 0, "")
+		return more
+	}
+	join := ""
+	if s.rot.timed() {
+		join = s.fileName(&segs[out[n-1].from], 0, false)
+	}
+	more, joined := s.archiveFiles(arch, n, join)
+	out[n-1].arch = joined
+	return append(out, more...)
 }
 
 // fileName names the file that starts with g; n counts files from the
@@ -633,33 +653,37 @@ func (s *Stream) fileName(g *Segment, n int, live bool) string {
 // Segments describes the stream's files, newest first: name.log is the
 // live one.
 func (s *Stream) Segments() []SegmentInfo {
-	s.mu.Lock()
+	_, arch := s.snapshot()
 	defer s.mu.Unlock()
-	files := s.files()
+	files := s.files(arch)
 	out := make([]SegmentInfo, 0, len(files))
 	for _, f := range files {
-		out = append(out, s.info(f))
+		out = append(out, s.info(f, len(arch) > 0))
 	}
 	return out
 }
 
-// info describes f; s.mu is held.
-func (s *Stream) info(f file) SegmentInfo {
+// info describes f; s.mu is held. Lines lost before the ring's oldest
+// are shown only when nothing was archived (archived says so): with an
+// archive, what the ring gave up is on it.
+func (s *Stream) info(f file, archived bool) SegmentInfo {
+	si := SegmentInfo{Name: f.name}
+	archivedInfo(&si, f.arch)
+	if f.from < 0 {
+		return si
+	}
 	segs := s.ring.Segments()
 	first, last := &segs[f.from], &segs[f.to-1]
-	si := SegmentInfo{
-		Name:    f.name,
-		Size:    int64(last.End - first.Start),
-		Dropped: first.Dropped,
-		Live:    f.to == len(segs),
-	}
-	if first.Dropped > 0 {
+	si.Size += int64(last.End - first.Start)
+	si.Live = f.to == len(segs)
+	if first.Dropped > 0 && !archived {
+		si.Dropped = first.Dropped
 		si.Size += int64(len(dropMarker(nil, first.Dropped)))
 	}
 	for _, g := range segs[f.from:f.to] {
 		si.Lines += g.Records
 		if g.Records > 0 {
-			if si.First.IsZero() {
+			if si.First.IsZero() || len(f.arch) > 0 && g.First < si.First.UnixNano() {
 				si.First = time.Unix(0, g.First)
 			}
 			si.Last = time.Unix(0, g.Last)
@@ -679,20 +703,39 @@ func dropMarker(dst []byte, n uint64) []byte {
 // to dst: its lines, after a "… N lines dropped" line when lines were lost
 // before it. ok is false when there is no such file.
 func (s *Stream) AppendFile(dst []byte, name string) (_ []byte, info SegmentInfo, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, f := range s.files() {
+	a, arch := s.snapshot()
+	for _, f := range s.files(arch) {
 		if f.name != name {
 			continue
 		}
-		segs := s.ring.Segments()
-		if segs[f.from].Dropped > 0 {
-			dst = dropMarker(dst, segs[f.from].Dropped)
+		info = s.info(f, len(arch) > 0)
+		if len(f.arch) == 0 {
+			dst = s.appendRing(dst, f, info.Dropped)
+			s.mu.Unlock()
+			return dst, info, true
 		}
-		dst = s.ring.AppendRange(dst, segs[f.from].Start, segs[f.to-1].End)
-		return dst, s.info(f), true
+		// The archive is read without the lock, the ring's part copied
+		// with it.
+		var ram []byte
+		if f.from >= 0 {
+			ram = s.appendRing(nil, f, 0)
+		}
+		s.mu.Unlock()
+		dst = appendArchived(dst, a, f.arch)
+		return append(dst, ram...), info, true
 	}
+	s.mu.Unlock()
 	return dst, SegmentInfo{}, false
+}
+
+// appendRing appends the ring's part of f to dst, after a line saying
+// that dropped lines were lost; s.mu is held.
+func (s *Stream) appendRing(dst []byte, f file, dropped uint64) []byte {
+	if dropped > 0 {
+		dst = dropMarker(dst, dropped)
+	}
+	segs := s.ring.Segments()
+	return s.ring.AppendRange(dst, segs[f.from].Start, segs[f.to-1].End)
 }
 
 // AppendTail appends the last n lines held to dst, oldest first. When n
@@ -706,6 +749,19 @@ func (s *Stream) AppendTail(dst []byte, n int) []byte {
 	defer s.mu.Unlock()
 	a, b := s.ring.slices(s.ring.Head(), s.ring.Tail())
 	start, found := lastLines(a, b, n)
+	if found < n && s.archive != nil {
+		// Older lines come from the archive, read without the lock.
+		arch, oldest, lost := s.archive, s.ring.Segments()[0].ID, s.ring.Segments()[0].Dropped
+		ram := append(append([]byte(nil), a[min(start, len(a)):]...), b[max(start-len(a), 0):]...)
+		s.mu.Unlock()
+		if segs := arch.Archived(oldest); len(segs) > 0 {
+			dst = append(dst, archivedTail(arch, segs, n-found)...)
+		} else if lost > 0 {
+			dst = dropMarker(dst, lost)
+		}
+		s.mu.Lock() // for the deferred Unlock
+		return append(dst, ram...)
+	}
 	if found < n {
 		if lost := s.ring.Segments()[0].Dropped; lost > 0 {
 			dst = dropMarker(dst, lost)

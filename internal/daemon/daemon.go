@@ -173,7 +173,8 @@ func Run(ctx context.Context, c Config) error {
 // requests a second, the process stays within its rings plus 11 MiB.
 const memoryHeadroom = 8 << 20
 
-// limitMemory sets the Go memory limit to the rings plus headroom, unless
+// limitMemory sets the Go memory limit to the rings plus headroom (and
+// the spill queue's bound with a disk), unless
 // GOMEMLIMIT says otherwise. The rings are long-lived heap: without a
 // limit the collector lets garbage grow as large as they are before it
 // runs, and a gateway's RAM is small.
@@ -181,7 +182,12 @@ func limitMemory(rt *gwlog.Runtime) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(rt.Stats().RAMUsed + memoryHeadroom)
+	st := rt.Stats()
+	limit := st.RAMUsed + memoryHeadroom
+	if st.Disk != nil {
+		limit += st.Disk.QueueCap // copies on their way to the disk
+	}
+	debug.SetMemoryLimit(limit)
 }
 
 // httpToken returns the API's token: Config.HTTPToken (the -http-token

@@ -1,0 +1,149 @@
+package gwlog
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/persist"
+)
+
+// diskCfg writes a config that spills to dir with small rings, so that a
+// few thousand lines pass through the disk.
+func diskCfg(t *testing.T, dir, extra string) string {
+	t.Helper()
+	c := fmt.Sprintf(`
+[runtime]
+profile = disk
+disk = %s force
+flush = 1s
+reload = 0
+event_ram = 64KiB
+[stream.debug]
+rotate = size 8KiB
+keep = 2
+%s`, dir, extra)
+	path := filepath.Join(t.TempDir(), "log.cfg")
+	require.NoError(t, os.WriteFile(path, []byte(c), 0o644))
+	return path
+}
+
+func TestDiskKeepsLinesAndEventsAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	conf := diskCfg(t, dir, "")
+	screen := &syncBuffer{}
+	rt, err := Open(Options{Configs: []string{conf}, Screen: screen})
+	require.NoError(t, err)
+	assert.Contains(t, screen.String(), "spilling logs to "+dir)
+	log := rt.Logger("Gateway.Heating")
+	const lines, events = 3000, 500
+	for i := range lines {
+		log.Info(fmt.Sprintf("line %05d", i))
+	}
+	for i := range events {
+		seq := rt.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/1", Attrs: []eventlog.Attr{eventlog.IntAttr("i", int64(i))}})
+		require.Equal(t, uint64(i+1), seq)
+	}
+	st := rt.Stats().Disk
+	require.NotNil(t, st)
+	assert.True(t, st.Present)
+	require.NoError(t, rt.Close())
+	st = rt.Stats().Disk
+	assert.NotZero(t, st.Spilled, "Close spilled")
+	assert.Zero(t, st.Lost)
+	require.NotNil(t, st.Store)
+	assert.NotZero(t, st.Store.Commits)
+
+	files, err := filepath.Glob(filepath.Join(dir, "gwlog-*.db"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	fi, err := os.Stat(files[0])
+	require.NoError(t, err)
+	assert.Equal(t, persist.FileMode, fi.Mode().Perm())
+
+	// A new process: the history reads back from the disk.
+	rt2, err := Open(Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	defer rt2.Close()
+	var got []string
+	for _, l := range rt2.Stream("debug").Tail(100000) {
+		if i := strings.Index(l, "line "); i >= 0 && strings.Contains(l, "Gateway.Heating") {
+			got = append(got, l[i:])
+		}
+	}
+	require.Len(t, got, lines, "every line, once")
+	for i, l := range got {
+		require.Equal(t, fmt.Sprintf("line %05d", i), l, "in order")
+	}
+	infos := rt2.Stream("debug").Segments()
+	require.Greater(t, len(infos), 3, "the disk's files are listed after the ring's")
+	for i, si := range infos[1:] {
+		assert.Equal(t, fmt.Sprintf("debug.log.%d", i+1), si.Name)
+	}
+	data, err := fs.ReadFile(rt2.FS(), infos[len(infos)-1].Name)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "line 00000", "the oldest file is on disk and read through the FS")
+
+	var seqs []uint64
+	for ev, err := range rt2.Events().Query(eventlog.Filter{TypePrefix: "webbrick/CT"}) {
+		require.NoError(t, err)
+		seqs = append(seqs, ev.Seq)
+	}
+	require.Len(t, seqs, events)
+	for i, s := range seqs {
+		require.Equal(t, uint64(i+1), s)
+	}
+	assert.Equal(t, uint64(events+1), rt2.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/1"}), "Seq goes on across the restart")
+	s, err := rt2.Events().Series(eventlog.SeriesQuery{TypePrefix: "webbrick/CT", Attr: "i", Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Minute), Step: 2 * time.Hour})
+	require.NoError(t, err)
+	require.Len(t, s.Buckets, 1)
+	assert.Equal(t, events, s.Buckets[0].Count)
+	assert.Equal(t, float64(events-1), s.Buckets[0].Max)
+}
+
+func TestStoreViewReadsWhatADaemonLeft(t *testing.T) {
+	dir := t.TempDir()
+	conf := diskCfg(t, dir, "")
+	rt, err := Open(Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	for i := range 1000 {
+		rt.Logger("Gateway").Warn(fmt.Sprintf("line %04d", i))
+	}
+	for range 10 {
+		rt.Events().Write(eventlog.Event{Type: "t", Source: "s"})
+	}
+
+	_, err = OpenStore(dir)
+	require.ErrorIs(t, err, persist.ErrLocked, "the running runtime holds the store")
+	require.NoError(t, rt.Close())
+
+	v, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer v.Close()
+	debug := v.Stream("debug")
+	require.NotNil(t, debug)
+	tl := debug.Tail(11)
+	require.Len(t, tl, 11)
+	assert.True(t, strings.HasSuffix(tl[0], "line 0999"), tl[0])
+	assert.Contains(t, tl[10], "EventLog.t s seq='10'")
+	infos := debug.Segments()
+	require.NotEmpty(t, infos)
+	assert.Equal(t, "debug.log", infos[0].Name, "the newest stored file takes the live name")
+	n := 0
+	for _, err := range v.Events().Query(eventlog.Filter{}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 10, n)
+	entries, err := fs.ReadDir(v.FS(), ".")
+	require.NoError(t, err)
+	assert.NotEmpty(t, entries)
+}

@@ -1,0 +1,94 @@
+package eventlog
+
+import (
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// SpillName is the name of the event log's segments as a spill path sees
+// them (ramlog.Spill.Name), and the store's stream of event segments.
+const SpillName = "events"
+
+// Archive holds the event log's older segments elsewhere, such as a disk
+// store. Query, Series and Scan read it before the ring, for the events
+// older than the ring's oldest (by Seq), so that the two read as one
+// history without duplicates.
+type Archive interface {
+	// ArchivedEvents lists the archived segments, oldest first.
+	ArchivedEvents() []ArchivedSegment
+	// AppendArchived appends the frames of the segment with key to dst.
+	AppendArchived(dst []byte, key uint64) ([]byte, error)
+}
+
+// ArchivedSegment describes a segment of event frames an Archive holds.
+type ArchivedSegment struct {
+	Key               uint64
+	First, Last       int64 // Unix ns of the oldest and newest event
+	FirstSeq, LastSeq uint64
+}
+
+// SetArchive attaches an archive to the readers; nil detaches it.
+func (l *Log) SetArchive(a Archive) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.archive = a
+}
+
+// SetSpill makes the log call fn with every segment just before the ring
+// gives it up, so that it can be kept elsewhere; nil stops it. fn runs on
+// the writer's goroutine with the log's lock held: it must copy quickly,
+// never block and never call back into the log.
+func (l *Log) SetSpill(fn func(*ramlog.Spill)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.spill = fn
+}
+
+// Walk calls fn with each segment held whose ID is from or more, oldest
+// first, the live one last (marked Live), with the log's lock held: fn
+// must copy quickly and never call back into the log. It returns the ID of
+// the oldest segment held.
+func (l *Log) Walk(from uint64, fn func(*ramlog.Spill)) (oldest uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	segs := l.ring.Segments()
+	for i := range segs {
+		if segs[i].ID >= from {
+			p := l.spillOf(&segs[i], i == len(segs)-1)
+			fn(&p)
+		}
+	}
+	return segs[0].ID
+}
+
+// spillOf describes g; l.mu is held.
+func (l *Log) spillOf(g *ramlog.Segment, live bool) ramlog.Spill {
+	p := ramlog.Spill{ID: g.ID, Name: SpillName, First: g.First, Last: g.Last, Records: g.Records, Live: live}
+	p.A, p.B = l.ring.Slices(g.Start, g.End)
+	return p
+}
+
+// SeqRange returns the Seq of the first and last valid records among the
+// frames of b (0, 0 when none).
+func SeqRange(b []byte) (first, last uint64) {
+	framesIn(b, nil, func(_ int64, payload []byte, err error) bool {
+		if err != nil {
+			return true
+		}
+		if s := seqOf(payload); s > 0 {
+			if first == 0 {
+				first = s
+			}
+			last = s
+		}
+		return true
+	})
+	return first, last
+}
+
+// SkipTo makes the next event's Seq at least seq+1: a disk that appears
+// while the log runs may hold later Seqs than the log has given.
+func (l *Log) SkipTo(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq = max(l.seq, seq)
+}

@@ -1,0 +1,764 @@
+package gwlog
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/persist"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// The disk path. When the configured directory counts as a disk, the
+// spiller keeps what the rings give up in a persist.Store:
+//
+//   - a segment the ring evicts before a flush wrote it is copied into a
+//     bounded queue on the writer's goroutine (never a disk write under
+//     a stream's lock);
+//   - every flush interval, one PutSegments writes the queue, the sealed
+//     segments not yet written, and the live segments' tails that grew;
+//   - a failing disk (gone, full, read-only) sends the runtime back to RAM
+//     only, with one line on the error stream and a counter, and the disk
+//     is tried again with backoff; a missing disk is looked for every
+//     detectEvery.
+//
+// Store segment IDs are ring IDs plus a per-source offset, chosen so that
+// they go on from the store's NextID: IDs keep increasing across restarts
+// and disks. Readers see the store (and the queue) through ramlog.Archive
+// and eventlog.Archive, for what the rings no longer hold.
+
+// detectEvery is how often a missing disk is looked for (a variable for
+// the tests).
+var detectEvery = 30 * time.Second
+
+// maxBackoff bounds the wait before a failed disk is tried again.
+const maxBackoff = 5 * time.Minute
+
+// retainEvery is how often retention runs besides the store's own.
+const retainEvery = time.Hour
+
+// spillSource is what the spiller reads: a ring stream or the event log.
+type spillSource interface {
+	SetSpill(func(*ramlog.Spill))
+	Walk(from uint64, fn func(*ramlog.Spill)) uint64
+}
+
+// source is the spiller's state of one ring.
+type sourceState struct {
+	src    spillSource
+	name   string // the store's stream name
+	events bool
+	off    uint64 // store ID = ring ID + off
+	done   uint64 // ring IDs below were handed to the disk path
+	placed bool   // off was chosen for the open store
+	// The tail last written, so that an unchanged one is not rewritten.
+	tailID, tailRecords uint64
+}
+
+// pending is a copy on its way to the store.
+type pending struct {
+	st  *sourceState
+	seg persist.Segment
+}
+
+// SpillStats are the disk path's counters, with the store's.
+type SpillStats struct {
+	Dir       string         `json:"dir"`
+	Present   bool           `json:"present"`          // the store is open and writable
+	Reason    string         `json:"reason,omitempty"` // why not, when not
+	Flushes   uint64         `json:"flushes"`          // PutSegments calls that committed
+	Spilled   uint64         `json:"spilled_bytes"`    // bytes of segments committed
+	Queued    int64          `json:"queued_bytes"`     // bytes of copies waiting
+	QueueCap  int64          `json:"queue_cap"`        // the most the copies may hold
+	Lost      uint64         `json:"lost_segments"`    // segments given up unspilled: queue full or disk gone
+	LostLines uint64         `json:"lost_lines"`
+	Failures  uint64         `json:"failures"` // writes that failed, and disks lost
+	Store     *persist.Stats `json:"store,omitempty"`
+}
+
+type spiller struct {
+	rt       *Runtime
+	dir      string
+	force    bool
+	cap      int64
+	keep     map[string]time.Duration
+	maxQueue int64
+	now      func() time.Time
+
+	flush chan time.Duration // a new flush interval
+	kick  chan struct{}      // flush now: the queue fills
+	stop  chan struct{}
+	done  sync.WaitGroup
+
+	fmu sync.Mutex // one flush at a time
+
+	mu       sync.Mutex // guards what follows; taken inside a ring's lock
+	store    *persist.Store
+	sources  map[spillSource]*sourceState
+	queue    []pending // evicted before a flush took them
+	inflight []pending // being written
+	held     int64     // bytes of queue and inflight
+	stats    SpillStats
+	closed   bool
+}
+
+// newSpiller opens the store when c's disk is present. It returns nil
+// when no disk is configured.
+func newSpiller(rt *Runtime, p *plan) *spiller {
+	r := p.conf.Runtime
+	if r.Disk == "" {
+		return nil
+	}
+	sp := &spiller{
+		rt: rt, dir: r.Disk, force: r.Force, cap: r.DiskCap, keep: diskKeep(p),
+		maxQueue: min(max(p.ramCap/4, 2<<20), 32<<20),
+		now:      time.Now,
+		flush:    make(chan time.Duration, 1),
+		kick:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		sources:  make(map[spillSource]*sourceState),
+	}
+	if rt.opts.Now != nil {
+		sp.now = rt.opts.Now
+	}
+	sp.stats.Dir = r.Disk
+	sp.open()
+	return sp
+}
+
+// diskKeep maps the streams to their disk_keep.
+func diskKeep(p *plan) map[string]time.Duration {
+	keep := make(map[string]time.Duration)
+	for _, s := range p.conf.Streams {
+		if s.DiskKeep > 0 {
+			keep[s.Name] = s.DiskKeep
+		}
+	}
+	return keep
+}
+
+// open opens the store when the disk is there, and reports whether it
+// is. A disk that is not there is said once, on the screen and debug
+// streams; a store that was recovered says so on the error stream.
+func (sp *spiller) open() bool {
+	st, err := persist.Open(persist.Options{Dir: sp.dir, Force: sp.force, Cap: sp.cap, Keep: sp.keep, Now: sp.now})
+	sp.mu.Lock()
+	if err != nil {
+		reason := err.Error()
+		said := reason == sp.stats.Reason
+		sp.stats.Reason = reason
+		sp.mu.Unlock()
+		if !said {
+			sp.rt.Logger(ScreenLogger).Info("gwlog: keeping logs in RAM only: " + reason)
+		}
+		return false
+	}
+	sp.store = st
+	sp.stats.Present, sp.stats.Reason = true, ""
+	for _, s := range sp.sources {
+		s.placed = false
+	}
+	sp.mu.Unlock()
+	sp.rt.Logger(ScreenLogger).Info("gwlog: spilling logs to " + sp.dir)
+	sp.report(st)
+	return true
+}
+
+// report puts what the store recovered on the error stream. Lines are
+// logged without sp.mu: a ring that takes them may evict into the
+// spiller.
+func (sp *spiller) report(st *persist.Store) {
+	if st == nil {
+		return
+	}
+	for _, err := range st.Recovered() {
+		sp.rt.Logger("gwlog").Error("gwlog: store: " + err.Error())
+	}
+}
+
+// nextSeq is the Seq the event log starts from: one past the store's.
+func (sp *spiller) nextSeq() uint64 {
+	if sp == nil {
+		return 0
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.store == nil {
+		return 0
+	}
+	return sp.store.LastSeq() + 1
+}
+
+// attach makes the spiller follow src, stored as name; it is idempotent.
+func (sp *spiller) attach(src spillSource, name string) {
+	if sp == nil {
+		return
+	}
+	sp.mu.Lock()
+	st, ok := sp.sources[src]
+	if !ok {
+		_, events := src.(*eventlog.Log)
+		st = &sourceState{src: src, name: name, events: events}
+		sp.sources[src] = st
+	}
+	present := sp.store != nil
+	sp.mu.Unlock()
+	if ok {
+		return
+	}
+	src.SetSpill(func(p *ramlog.Spill) { sp.evicted(st, p) })
+	if present {
+		sp.setArchive(st, true)
+	}
+}
+
+// sync follows the runtime's streams and event log as they are now:
+// streams a reload made are attached, and those it closed forgotten; the
+// sources are placed on the open store.
+func (sp *spiller) sync() {
+	if sp == nil {
+		return
+	}
+	streams := sp.rt.Streams()
+	live := make(map[spillSource]bool, len(streams)+1)
+	for _, s := range streams {
+		sp.attach(s, s.Name())
+		live[s] = true
+	}
+	if ev := sp.rt.events; ev != nil {
+		sp.attach(ev, eventlog.SpillName)
+		live[ev] = true
+	}
+	sp.mu.Lock()
+	for src := range sp.sources {
+		if !live[src] {
+			delete(sp.sources, src) // closed: its ring is given back
+		}
+	}
+	sp.mu.Unlock()
+	sp.placeAll()
+}
+
+// setArchive attaches (or detaches) the store to st's readers.
+func (sp *spiller) setArchive(st *sourceState, on bool) {
+	switch src := st.src.(type) {
+	case *ramlog.Stream:
+		if on {
+			src.SetArchive(&lineArchive{sp: sp, st: st})
+		} else {
+			src.SetArchive(nil)
+		}
+	case *eventlog.Log:
+		if on {
+			src.SetArchive(&eventArchive{sp: sp, st: st})
+		} else {
+			src.SetArchive(nil)
+		}
+	}
+}
+
+// evicted copies a segment the ring gives up into the queue, unless a
+// flush took it already; it runs under the ring's lock.
+func (sp *spiller) evicted(st *sourceState, p *ramlog.Spill) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.store == nil || sp.closed || p.ID < st.done || p.Records == 0 {
+		return
+	}
+	st.done = p.ID + 1
+	n := int64(p.Len())
+	if sp.held+n > sp.maxQueue {
+		sp.stats.Lost++
+		sp.stats.LostLines += p.Records
+		sp.wake()
+		return
+	}
+	sp.queue = append(sp.queue, pending{st: st, seg: sp.segment(st, p)})
+	sp.held += n
+	if sp.held >= sp.maxQueue*3/4 {
+		sp.wake()
+	}
+}
+
+// segment copies p for the store; sp.mu is held.
+func (sp *spiller) segment(st *sourceState, p *ramlog.Spill) persist.Segment {
+	return persist.Segment{
+		Stream: st.name, ID: p.ID + st.off, Name: p.Name,
+		First: unixTime(p.First), Last: unixTime(p.Last), Records: p.Records,
+		Events: st.events, Tail: p.Live, Data: p.AppendTo(make([]byte, 0, p.Len())),
+	}
+}
+
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// wake asks the flusher for a flush now.
+func (sp *spiller) wake() {
+	select {
+	case sp.kick <- struct{}{}:
+	default:
+	}
+}
+
+// placeAll places the sources not placed for the open store.
+func (sp *spiller) placeAll() {
+	sp.mu.Lock()
+	var todo []*sourceState
+	for _, st := range sp.sources {
+		if !st.placed {
+			todo = append(todo, st)
+		}
+	}
+	sp.mu.Unlock()
+	for _, st := range todo {
+		oldest := st.src.Walk(math.MaxUint64, func(*ramlog.Spill) {})
+		sp.mu.Lock()
+		if sp.store != nil && !st.placed {
+			from := max(oldest, st.done)
+			for _, q := range sp.queue {
+				if q.st == st {
+					from = min(from, q.seg.ID-st.off)
+				}
+			}
+			sp.place(st, from)
+		}
+		sp.mu.Unlock()
+	}
+}
+
+// place chooses st's offset for the open store, so that its IDs go on
+// from the store's: from is the lowest ring ID still to be written;
+// sp.mu is held.
+func (sp *spiller) place(st *sourceState, from uint64) {
+	st.placed = true
+	next := sp.store.NextID(st.name)
+	if from+st.off >= next {
+		return
+	}
+	shift := next - (from + st.off)
+	st.off += shift
+	for i := range sp.queue {
+		if sp.queue[i].st == st {
+			sp.queue[i].seg.ID += shift
+		}
+	}
+	st.tailRecords = 0 // the tail goes again, under its new ID
+}
+
+// flushOnce writes the queue, the sealed segments not yet written and the
+// live tails that grew in one transaction. more says that segments were
+// left for another: the copies would have passed the queue's bound.
+func (sp *spiller) flushOnce() (more bool, err error) {
+	sp.fmu.Lock()
+	defer sp.fmu.Unlock()
+	sp.sync()
+	sp.mu.Lock()
+	store := sp.store
+	if store == nil {
+		sp.mu.Unlock()
+		return false, nil
+	}
+	batch := sp.queue
+	sp.queue = nil
+	srcs := make([]*sourceState, 0, len(sp.sources))
+	for _, st := range sp.sources {
+		srcs = append(srcs, st)
+	}
+	sp.mu.Unlock()
+	full := false
+	for _, st := range srcs {
+		st.src.Walk(0, func(p *ramlog.Spill) {
+			sp.mu.Lock()
+			defer sp.mu.Unlock()
+			switch {
+			case p.ID < st.done || p.Records == 0:
+			case p.Live:
+				if st.tailID == p.ID && st.tailRecords == p.Records {
+					return // unchanged since the last flush
+				}
+				batch = append(batch, pending{st: st, seg: sp.segment(st, p)})
+				sp.held += int64(p.Len())
+			case sp.held+int64(p.Len()) > sp.maxQueue:
+				full = true // the next flush takes it
+			default:
+				batch = append(batch, pending{st: st, seg: sp.segment(st, p)})
+				sp.held += int64(p.Len())
+				st.done = p.ID + 1
+			}
+		})
+	}
+	sp.mu.Lock()
+	sp.inflight = batch
+	sp.mu.Unlock()
+	segs := make([]persist.Segment, len(batch))
+	for i := range batch {
+		segs[i] = batch[i].seg
+	}
+	if len(segs) > 0 {
+		err = store.PutSegments(segs)
+	}
+	defer sp.report(store)
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.inflight = nil
+	for _, b := range batch {
+		sp.held -= int64(len(b.seg.Data))
+	}
+	if err != nil {
+		sp.stats.Failures++
+		// The sealed copies wait for the disk (tails are taken afresh).
+		var keep []pending
+		for _, b := range batch {
+			if !b.seg.Tail {
+				keep = append(keep, b)
+				sp.held += int64(len(b.seg.Data))
+			}
+		}
+		sp.queue = append(keep, sp.queue...)
+		return false, err
+	}
+	if len(segs) > 0 {
+		sp.stats.Flushes++
+	}
+	for _, b := range batch {
+		sp.stats.Spilled += uint64(len(b.seg.Data))
+		if b.seg.Tail {
+			b.st.tailID, b.st.tailRecords = b.seg.ID-b.st.off, b.seg.Records
+		}
+	}
+	if full {
+		sp.wake()
+	}
+	return full, nil
+}
+
+// lose closes a store that failed: the runtime goes on in RAM only, and
+// the queue waits (bounded) for the disk to come back.
+func (sp *spiller) lose(err error) {
+	sp.mu.Lock()
+	store := sp.store
+	sp.store = nil
+	sp.stats.Present, sp.stats.Reason = false, err.Error()
+	srcs := make([]*sourceState, 0, len(sp.sources))
+	for _, st := range sp.sources {
+		srcs = append(srcs, st)
+	}
+	sp.mu.Unlock()
+	for _, st := range srcs {
+		sp.setArchive(st, false)
+	}
+	if store != nil {
+		store.Close()
+	}
+	sp.rt.Logger("gwlog").Error(fmt.Sprintf("gwlog: disk %s failed, keeping logs in RAM only until it is back: %v", sp.dir, err))
+}
+
+// start runs the flusher.
+func (sp *spiller) start(flush time.Duration) {
+	if sp == nil {
+		return
+	}
+	sp.done.Go(func() { sp.run(flush) })
+}
+
+// setFlush changes the flush interval (a reload).
+func (sp *spiller) setFlush(d time.Duration) {
+	if sp == nil {
+		return
+	}
+	select {
+	case <-sp.flush:
+	default:
+	}
+	sp.flush <- d
+}
+
+func (sp *spiller) run(flush time.Duration) {
+	if flush <= 0 {
+		flush = 30 * time.Second
+	}
+	tick := time.NewTicker(flush)
+	defer tick.Stop()
+	retain := time.NewTicker(retainEvery)
+	defer retain.Stop()
+	var retry *time.Timer // the disk is looked for again when it fires
+	var retryC <-chan time.Time
+	backoff := detectEvery
+	arm := func(d time.Duration) {
+		if retry != nil {
+			retry.Stop()
+		}
+		retry = time.NewTimer(d)
+		retryC = retry.C
+	}
+	if !sp.present() {
+		arm(detectEvery)
+	} else {
+		sp.flushOrLose() // what the rings hold at start
+	}
+	for {
+		select {
+		case <-sp.stop:
+			if retry != nil {
+				retry.Stop()
+			}
+			return
+		case d := <-sp.flush:
+			if d > 0 && d != flush {
+				flush = d
+				tick.Reset(d)
+			}
+		case <-tick.C:
+			if sp.present() && !sp.flushOrLose() {
+				backoff = detectEvery
+				arm(backoff)
+			}
+		case <-sp.kick:
+			if sp.present() && !sp.flushOrLose() {
+				backoff = detectEvery
+				arm(backoff)
+			}
+		case <-retain.C:
+			sp.mu.Lock()
+			store := sp.store
+			sp.mu.Unlock()
+			if store != nil {
+				_ = store.Retain() // a failure shows on the next write
+				sp.report(store)
+			}
+		case <-retryC:
+			retryC = nil
+			if sp.open() {
+				backoff = detectEvery
+				sp.attachArchives()
+				if n := sp.nextSeq(); n > 0 && sp.rt.events != nil {
+					sp.rt.events.SkipTo(n - 1) // new events go on after the disk's
+				}
+				// What the rings hold now goes first.
+				if !sp.flushOrLose() {
+					arm(backoff)
+				}
+				continue
+			}
+			if sp.Stats().Failures > 0 {
+				backoff = min(2*backoff, maxBackoff)
+			}
+			arm(backoff)
+		}
+	}
+}
+
+// flushOrLose flushes, and on a failing disk goes back to RAM only. It
+// reports whether the disk took the flush.
+func (sp *spiller) flushOrLose() bool {
+	_, err := sp.flushOnce()
+	if err == nil {
+		return true
+	}
+	if errors.Is(err, persist.ErrUnavailable) || errors.Is(err, persist.ErrClosed) {
+		sp.lose(err)
+		return false
+	}
+	// A refused segment (ErrInvalid) cannot happen with ring segments;
+	// said all the same, and the disk stays.
+	sp.rt.Logger("gwlog").Error("gwlog: spill: " + err.Error())
+	return true
+}
+
+func (sp *spiller) present() bool {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.store != nil
+}
+
+// attachArchives attaches the store to every source's readers.
+func (sp *spiller) attachArchives() {
+	sp.mu.Lock()
+	srcs := make([]*sourceState, 0, len(sp.sources))
+	for _, st := range sp.sources {
+		srcs = append(srcs, st)
+	}
+	sp.mu.Unlock()
+	for _, st := range srcs {
+		sp.setArchive(st, true)
+	}
+}
+
+// close stops the flusher, spills everything and closes the store.
+func (sp *spiller) close() {
+	if sp == nil {
+		return
+	}
+	close(sp.stop)
+	sp.done.Wait()
+	for range 64 { // a bound, should the rings outgrow the queue many times
+		more, err := sp.flushOnce()
+		if err != nil {
+			// The loggers are detached by now: the console is left.
+			sp.rt.screen.WriteLine(0, []byte("gwlog: final spill to "+sp.dir+": "+err.Error()+"\n"))
+		}
+		if !more || err != nil {
+			break
+		}
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.closed = true
+	if sp.store != nil {
+		st := sp.store.Stats()
+		sp.stats.Store = &st
+		sp.store.Close()
+		sp.store = nil
+	}
+	if n := len(sp.queue); n > 0 {
+		sp.stats.Lost += uint64(n)
+		for _, q := range sp.queue {
+			sp.stats.LostLines += q.seg.Records
+		}
+		sp.queue, sp.held = nil, 0
+	}
+}
+
+// Stats returns the disk path's counters.
+func (sp *spiller) Stats() *SpillStats {
+	if sp == nil {
+		return nil
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	out := sp.stats
+	out.Queued, out.QueueCap = sp.held, sp.maxQueue
+	if sp.store != nil {
+		st := sp.store.Stats()
+		out.Store = &st
+	}
+	return &out
+}
+
+// pendingOf lists the copies of st not yet committed, by store ID;
+// sp.mu is held.
+func (sp *spiller) pendingOf(st *sourceState) []persist.Segment {
+	var out []persist.Segment
+	for _, list := range [][]pending{sp.inflight, sp.queue} {
+		for _, p := range list {
+			if p.st == st && !p.seg.Tail {
+				out = append(out, p.seg)
+			}
+		}
+	}
+	return out
+}
+
+// archived lists what the store and the queue hold of st before the ring's
+// segment before (a ring ID; math.MaxUint64 for all), oldest first, with
+// each pending copy's data.
+func (sp *spiller) archived(st *sourceState, before uint64, all bool) ([]persist.Info, map[uint64][]byte) {
+	sp.mu.Lock()
+	store, limit := sp.store, before+st.off
+	pend := sp.pendingOf(st)
+	sp.mu.Unlock()
+	if store == nil {
+		return nil, nil
+	}
+	infos, _ := store.Segments(st.name) // corrupt infos are left out, and counted
+	data := make(map[uint64][]byte, len(pend))
+	for _, g := range pend {
+		data[g.ID] = g.Data
+		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: int64(len(g.Data))})
+	}
+	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmpUint(a.ID, b.ID) })
+	infos = slices.CompactFunc(infos, func(a, b persist.Info) bool { return a.ID == b.ID })
+	if !all {
+		i, _ := slices.BinarySearchFunc(infos, limit, func(a persist.Info, id uint64) int { return cmpUint(a.ID, id) })
+		infos = infos[:i]
+	}
+	return infos, data
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// read returns a segment's data from the queue or the store.
+func (sp *spiller) read(st *sourceState, dst []byte, key uint64) ([]byte, error) {
+	sp.mu.Lock()
+	store := sp.store
+	for _, g := range sp.pendingOf(st) {
+		if g.ID == key {
+			dst = append(dst, g.Data...)
+			sp.mu.Unlock()
+			return dst, nil
+		}
+	}
+	sp.mu.Unlock()
+	if store == nil {
+		return dst, persist.ErrClosed
+	}
+	return store.AppendSegment(dst, st.name, key)
+}
+
+// lineArchive shows a stream the store's segments of it.
+type lineArchive struct {
+	sp *spiller
+	st *sourceState
+}
+
+func (a *lineArchive) Archived(before uint64) []ramlog.ArchivedSegment {
+	infos, _ := a.sp.archived(a.st, before, false)
+	out := make([]ramlog.ArchivedSegment, 0, len(infos))
+	for _, g := range infos {
+		out = append(out, ramlog.ArchivedSegment{Key: g.ID, Name: g.Name, First: unixNano(g.First), Last: unixNano(g.Last), Records: g.Records, Size: g.Size})
+	}
+	return out
+}
+
+func (a *lineArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
+	return a.sp.read(a.st, dst, key)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// eventArchive shows the event log the store's event segments.
+type eventArchive struct {
+	sp *spiller
+	st *sourceState
+}
+
+func (a *eventArchive) ArchivedEvents() []eventlog.ArchivedSegment {
+	infos, data := a.sp.archived(a.st, 0, true)
+	out := make([]eventlog.ArchivedSegment, 0, len(infos))
+	for _, g := range infos {
+		first, last := g.FirstSeq, g.LastSeq
+		if b, ok := data[g.ID]; ok {
+			first, last = eventlog.SeqRange(b)
+		}
+		if first == 0 {
+			continue // no valid record
+		}
+		out = append(out, eventlog.ArchivedSegment{Key: g.ID, First: unixNano(g.First), Last: unixNano(g.Last), FirstSeq: first, LastSeq: last})
+	}
+	return out
+}
+
+func (a *eventArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
+	return a.sp.read(a.st, dst, key)
+}
