@@ -147,3 +147,16 @@ func TestStoreViewReadsWhatADaemonLeft(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, entries)
 }
+
+func TestDiskReloadSaysWhatWaitsForARestart(t *testing.T) {
+	dir := t.TempDir()
+	conf := diskCfg(t, dir, "")
+	rt := open(t, Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	body, err := os.ReadFile(conf)
+	require.NoError(t, err)
+	rewrite(t, conf, strings.Replace(string(body), "flush = 1s", "flush = 2s\ndisk_cap = 2GiB", 1))
+	require.NoError(t, rt.Reload())
+	assert.Contains(t, tail(rt, "debug"), "disk, disk_cap and disk_keep changes apply at the next start")
+	assert.Contains(t, tail(rt, "debug"), "flush=2s")
+	assert.True(t, rt.Stats().Disk.Present, "the store stays open")
+}

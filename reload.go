@@ -239,6 +239,7 @@ func (rt *Runtime) Reload() error {
 		if err = rt.apply(p); err == nil {
 			rt.hashes = srcs
 			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
+			rt.reloadDisk(old, c)
 			return nil
 		}
 	}
@@ -468,4 +469,30 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 		configs[name] = c
 	}
 	return configs
+}
+
+// reloadDisk applies a new config to the disk path: the flush interval
+// at once, and the streams a reload made or closed; the disk, its budget
+// and its keeps at the next start (the store is open), as a note says;
+// rt.mu is held.
+func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
+	if rt.spill != nil {
+		streams := make([]*ramlog.Stream, 0, len(rt.order))
+		for _, n := range rt.order {
+			streams = append(streams, rt.streams[n])
+		}
+		rt.spill.syncStreams(streams)
+		rt.spill.setFlush(c.Runtime.Flush)
+	}
+	was, now := old.Runtime, c.Runtime
+	keeps := func(c *cfg.Config) string {
+		var b strings.Builder
+		for _, s := range c.Streams {
+			fmt.Fprintf(&b, "%s=%s ", s.Name, s.DiskKeep)
+		}
+		return b.String()
+	}
+	if was.Disk != now.Disk || was.Force != now.Force || was.DiskCap != now.DiskCap || keeps(old) != keeps(c) {
+		rt.note(Debug, levels.WARNING, "disk, disk_cap and disk_keep changes apply at the next start")
+	}
 }

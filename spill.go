@@ -220,10 +220,16 @@ func (sp *spiller) attach(src spillSource, name string) {
 // streams a reload made are attached, and those it closed forgotten; the
 // sources are placed on the open store.
 func (sp *spiller) sync() {
+	if sp != nil {
+		sp.syncStreams(sp.rt.Streams())
+	}
+}
+
+// syncStreams is sync with the runtime's streams in hand (rt.mu held).
+func (sp *spiller) syncStreams(streams []*ramlog.Stream) {
 	if sp == nil {
 		return
 	}
-	streams := sp.rt.Streams()
 	live := make(map[spillSource]bool, len(streams)+1)
 	for _, s := range streams {
 		sp.attach(s, s.Name())
