@@ -238,8 +238,8 @@ func (rt *Runtime) Reload() error {
 		}
 		if err = rt.apply(p); err == nil {
 			rt.hashes = srcs
-			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
 			rt.reloadDisk(old, c)
+			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
 			return nil
 		}
 	}
@@ -485,14 +485,10 @@ func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
 		rt.spill.setFlush(c.Runtime.Flush)
 	}
 	was, now := old.Runtime, c.Runtime
-	keeps := func(c *cfg.Config) string {
-		var b strings.Builder
-		for _, s := range c.Streams {
-			fmt.Fprintf(&b, "%s=%s ", s.Name, s.DiskKeep)
-		}
-		return b.String()
+	if rt.spill == nil && now.Disk == "" {
+		return
 	}
-	if was.Disk != now.Disk || was.Force != now.Force || was.DiskCap != now.DiskCap || keeps(old) != keeps(c) {
+	if was.Disk != now.Disk || was.Force != now.Force || was.DiskCap != now.DiskCap || rt.spill.keepChanged(c) {
 		rt.note(Debug, levels.WARNING, "disk, disk_cap and disk_keep changes apply at the next start")
 	}
 }

@@ -3,11 +3,13 @@ package gwlog
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/persist"
 	"github.com/gwlog/gwlog/ramlog"
@@ -67,17 +69,19 @@ type pending struct {
 
 // SpillStats are the disk path's counters, with the store's.
 type SpillStats struct {
-	Dir       string         `json:"dir"`
-	Present   bool           `json:"present"`          // the store is open and writable
-	Reason    string         `json:"reason,omitempty"` // why not, when not
-	Flushes   uint64         `json:"flushes"`          // PutSegments calls that committed
-	Spilled   uint64         `json:"spilled_bytes"`    // bytes of segments committed
-	Queued    int64          `json:"queued_bytes"`     // bytes of copies waiting
-	QueueCap  int64          `json:"queue_cap"`        // the most the copies may hold
-	Lost      uint64         `json:"lost_segments"`    // segments given up unspilled: queue full or disk gone
-	LostLines uint64         `json:"lost_lines"`
-	Failures  uint64         `json:"failures"` // writes that failed, and disks lost
-	Store     *persist.Stats `json:"store,omitempty"`
+	Dir       string `json:"dir"`
+	Present   bool   `json:"present"`          // the store is open and writable
+	Reason    string `json:"reason,omitempty"` // why not, when not
+	Flushes   uint64 `json:"flushes"`          // PutSegments calls that committed
+	Spilled   uint64 `json:"spilled_bytes"`    // bytes of segments committed
+	Queued    int64  `json:"queued_bytes"`     // bytes of copies waiting
+	QueueCap  int64  `json:"queue_cap"`        // the most the copies may hold
+	Lost      uint64 `json:"lost_segments"`    // segments given up unspilled: queue full or disk gone
+	LostLines uint64 `json:"lost_lines"`       // lines (event records) in them
+	// LostBy counts the lost lines by stream ("events": event records).
+	LostBy   map[string]uint64 `json:"lost_by,omitempty"`
+	Failures uint64            `json:"failures"` // writes that failed, and disks lost
+	Store    *persist.Stats    `json:"store,omitempty"`
 }
 
 type spiller struct {
@@ -128,6 +132,21 @@ func newSpiller(rt *Runtime, p *plan) *spiller {
 	sp.stats.Dir = r.Disk
 	sp.open()
 	return sp
+}
+
+// keepChanged reports whether c keeps a stream on disk for another time
+// than the store was opened with.
+func (sp *spiller) keepChanged(c *cfg.Config) bool {
+	if sp == nil {
+		return false
+	}
+	o := persist.Options{Keep: sp.keep}
+	for _, s := range c.Streams {
+		if s.DiskKeep > 0 && s.DiskKeep != o.KeepFor(s.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // diskKeep maps the streams to their disk_keep.
@@ -278,8 +297,7 @@ func (sp *spiller) evicted(st *sourceState, p *ramlog.Spill) {
 	st.done = p.ID + 1
 	n := int64(p.Len())
 	if sp.held+n > sp.maxQueue {
-		sp.stats.Lost++
-		sp.stats.LostLines += p.Records
+		sp.lostLocked(st.name, p.Records)
 		sp.wake()
 		return
 	}
@@ -624,13 +642,21 @@ func (sp *spiller) close() {
 		sp.store.Close()
 		sp.store = nil
 	}
-	if n := len(sp.queue); n > 0 {
-		sp.stats.Lost += uint64(n)
-		for _, q := range sp.queue {
-			sp.stats.LostLines += q.seg.Records
-		}
-		sp.queue, sp.held = nil, 0
+	for _, q := range sp.queue {
+		sp.lostLocked(q.st.name, q.seg.Records)
 	}
+	sp.queue, sp.held = nil, 0
+}
+
+// lostLocked counts a segment of stream given up unspilled; sp.mu is
+// held.
+func (sp *spiller) lostLocked(stream string, records uint64) {
+	sp.stats.Lost++
+	sp.stats.LostLines += records
+	if sp.stats.LostBy == nil {
+		sp.stats.LostBy = make(map[string]uint64)
+	}
+	sp.stats.LostBy[stream] += records
 }
 
 // Stats returns the disk path's counters.
@@ -641,6 +667,7 @@ func (sp *spiller) Stats() *SpillStats {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	out := sp.stats
+	out.LostBy = maps.Clone(sp.stats.LostBy)
 	out.Queued, out.QueueCap = sp.held, sp.maxQueue
 	if sp.store != nil {
 		st := sp.store.Stats()
