@@ -7,6 +7,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ const DefaultSeriesSpan = 24 * time.Hour
 // a last line (see writeEvents).
 func handleEvents(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := parseFilter(r, time.Now())
+		f, err := ParseFilter(r.URL.Query(), time.Now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -47,10 +48,13 @@ func handleEvents(src Source) http.HandlerFunc {
 	}
 }
 
-// parseFilter reads a Filter from GET /events' parameters:
-// type, source, since, until, where (repeated), token, limit, reverse.
-func parseFilter(r *http.Request, now time.Time) (eventlog.Filter, error) {
-	p := newParams(r.URL.Query(), eventParams, []string{"where"})
+// ParseFilter reads a Filter from GET /events' parameters: type,
+// source, since, until, where (repeated), token, limit, reverse. Times
+// relative to now (-1h) are taken from now. The gwlog CLI reads a store
+// on disk with it, so that its flags mean there what they mean to
+// gwlogd.
+func ParseFilter(q url.Values, now time.Time) (eventlog.Filter, error) {
+	p := newParams(q, eventParams, []string{"where"})
 	f := eventlog.Filter{
 		TypePrefix: p.str("type"),
 		Source:     p.str("source"),
@@ -226,7 +230,7 @@ type SeriesAnswer struct {
 // 24 hours ago and until to now; attr and step are required.
 func handleSeries(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := parseSeries(r, time.Now())
+		q, err := ParseSeries(r.URL.Query(), time.Now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -240,24 +244,49 @@ func handleSeries(src Source) http.HandlerFunc {
 			writeError(w, code, strings.TrimPrefix(err.Error(), eventlog.ErrQuery.Error()+": "))
 			return
 		}
-		ans := SeriesAnswer{Buckets: s.Buckets, Skipped: s.Skipped}
-		var sk skips
-		for _, err := range s.Errors {
-			sk.add(err)
-		}
-		if sk.any() {
-			ans.Error, ans.Corrupt, ans.Evicted = sk.String(), sk.corrupt, sk.evicted
-		}
-		for i := range ans.Buckets {
-			finite(&ans.Buckets[i])
-		}
-		writeJSON(w, http.StatusOK, ans)
+		writeJSON(w, http.StatusOK, NewSeriesAnswer(s))
 	}
 }
 
-// parseSeries reads a SeriesQuery from GET /series' parameters.
-func parseSeries(r *http.Request, now time.Time) (eventlog.SeriesQuery, error) {
-	p := newParams(r.URL.Query(), seriesParams, nil)
+// NewSeriesAnswer returns the answer of GET /series for s: its buckets,
+// with the values JSON cannot carry zeroed, and what the query could
+// not read in Error, Corrupt and Evicted. The buckets are s's, modified
+// in place.
+func NewSeriesAnswer(s eventlog.Series) SeriesAnswer {
+	ans := SeriesAnswer{Buckets: s.Buckets, Skipped: s.Skipped}
+	var sk skips
+	for _, err := range s.Errors {
+		sk.add(err)
+	}
+	if sk.any() {
+		ans.Error, ans.Corrupt, ans.Evicted = sk.String(), sk.corrupt, sk.evicted
+	}
+	for i := range ans.Buckets {
+		finite(&ans.Buckets[i])
+	}
+	return ans
+}
+
+// SkipReport says what a query left out, from the errors its iterator
+// yielded: "2 corrupt records skipped; 1 segment evicted during the
+// query (first: …)", the error of GET /events' last line; "" when errs
+// is empty.
+func SkipReport(errs []error) string {
+	var sk skips
+	for _, err := range errs {
+		sk.add(err)
+	}
+	if !sk.any() {
+		return ""
+	}
+	return sk.String()
+}
+
+// ParseSeries reads a SeriesQuery from GET /series' parameters: type,
+// source, attr and step (both required), since (default 24 hours before
+// now) and until (default now).
+func ParseSeries(v url.Values, now time.Time) (eventlog.SeriesQuery, error) {
+	p := newParams(v, seriesParams, nil)
 	q := eventlog.SeriesQuery{
 		TypePrefix: p.str("type"),
 		Source:     p.str("source"),

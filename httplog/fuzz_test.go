@@ -48,12 +48,12 @@ func FuzzParseFilter(f *testing.F) {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, q string) {
 		r := &http.Request{URL: &url.URL{Path: "/events", RawQuery: q}}
-		flt, err := parseFilter(r, now)
+		flt, err := ParseFilter(r.URL.Query(), now)
 		if err == nil && !flt.Since.IsZero() && !flt.Until.IsZero() && !flt.Since.Before(flt.Until) {
 			t.Fatalf("%q: since %v not before until %v", q, flt.Since, flt.Until)
 		}
 		r = &http.Request{URL: &url.URL{Path: "/series", RawQuery: q}}
-		sq, err := parseSeries(r, now)
+		sq, err := ParseSeries(r.URL.Query(), now)
 		if err == nil && (sq.Step <= 0 || sq.Attr == "" || !sq.Since.Before(sq.Until)) {
 			t.Fatalf("%q: accepted a bad series query %+v", q, sq)
 		}

@@ -34,6 +34,16 @@ const MaxTail = 1_000_000
 //	                               with Accept: application/msgpack
 //	GET /series?type=P&source=S&attr=A&since=T&until=T&step=D
 //	                               one attribute bucketed over time, as JSON
+//	GET /files                     JSON array of the streams' files (a
+//	                               FileInfo each: name, stream, size,
+//	                               lines, first, last, live), stream by
+//	                               stream, newest first
+//	GET /files/{name}              one file's content as text, by its name
+//	                               in /files (debug.log.1); Range requests
+//	                               too. The files are a FileSource's FS(),
+//	                               else the streams' files; a name that is
+//	                               not a plain file name (CheckFileName:
+//	                               no slash, no ..) answers 400
 //	GET /stats                     the source's counters, as JSON: what
 //	                               StatsJSON returns when src is a
 //	                               StatsSource, else a SourceStats
@@ -41,7 +51,7 @@ const MaxTail = 1_000_000
 //	                               with a live tail of a chosen stream and
 //	                               a graph of a chosen event series
 //
-// Bad parameters answer 400 and unknown streams 404, with a JSON
+// Bad parameters answer 400 and unknown streams and files 404, with a JSON
 // {"error": "..."} body. The handler has no authentication of its own:
 // wrap it with RequireToken to serve it beyond loopback.
 func NewHandler(src Source) http.Handler {
@@ -93,6 +103,8 @@ func NewHandler(src Source) http.Handler {
 	})
 	mux.HandleFunc("GET /events", handleEvents(src))
 	mux.HandleFunc("GET /series", handleSeries(src))
+	mux.HandleFunc("GET /files", handleFiles(src))
+	mux.HandleFunc("GET /files/{name}", handleFile(src))
 	mux.HandleFunc("GET /stats", handleStats(src))
 	mux.HandleFunc("GET /{$}", servePage)
 	mux.HandleFunc("GET /page/{file}", servePage)

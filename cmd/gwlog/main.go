@@ -1,6 +1,9 @@
-// Command gwlog reads a running gwlogd back over its loopback API
-// (-addr): tail [-f] [-n N] STREAM, stats, events, series and plot; and
-// check CONFIG… validates config files.
+// Command gwlog reads gwlog's logs back: from a running gwlogd over its
+// loopback API (-addr), or from the store a gwlogd left on disk,
+// read-only (-store DIR): tail [-f] [-n N] STREAM, stats, events, series,
+// plot and export (a .tar.gz of a time window's stream files and
+// events); and check CONFIG… validates config files. "gwlog -h" lists
+// the flags.
 package main
 
 import (

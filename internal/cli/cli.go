@@ -1,26 +1,19 @@
 // Package cli is the gwlog command: it reads a running gwlogd back over
-// its loopback HTTP API.
+// its loopback HTTP API (-addr), or a store gwlogd left on disk,
+// read-only (-store DIR); both feed the same printers (see source).
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/cfg"
-	"github.com/gwlog/gwlog/internal/units"
-	"github.com/gwlog/gwlog/ramlog"
 )
 
 // DefaultAddr is gwlogd's API address.
@@ -33,10 +26,21 @@ const (
 	ExitUsage   = 2
 )
 
-const usage = `usage: gwlog [-addr HOST:PORT] [-token T] COMMAND
+const usage = `usage: gwlog [-addr HOST:PORT] [-token T] [-store DIR] COMMAND
+  -addr HOST:PORT  gwlogd's API (default ` + DefaultAddr + `)
+  -token T         the API token, when gwlogd requires one (default
+                   $GWLOG_HTTP_TOKEN)
+  -store DIR       read the store on disk in DIR, read-only, instead of
+                   gwlogd; not while a gwlogd holds it (read through it
+                   with -addr then)
 commands:
   tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
-  stats                     bytes, segments, lines and drops per stream
+                            (not with -store: nothing writes it)
+  stats                     bytes, segments, lines and drops per stream, and
+                            the disk: present or why not, bytes spilled and
+                            queued, segments and lines lost, the store's files,
+                            bytes, commits, syncs and write amplification;
+                            with -store, its files per stream and its counters
   events [-type P] [-source S] [-since T] [-until T] [-where K OP V]...
          [-token X] [-limit N] [-reverse] [-format text|json|csv]
                             events, oldest first (-reverse: newest); T is RFC
@@ -49,6 +53,14 @@ commands:
   plot -type P -source S -attr A -step D [-since T] [-until T] -o FILE.svg
        [-title T] [-unit U] [-width W] [-height H]
                             the series as an SVG chart: avg line, min-max band
+  export -since T [-until T] [-o FILE]
+                            a .tar.gz of every stream file with lines from
+                            -since to -until (default now), as
+                            DUMP/streams/NAME (debug.log.1, …), and of the
+                            events of that time, as DUMP/events.jsonl (the
+                            lines of events -format json); DUMP is
+                            gwlog-dump-YYYYmmdd-HHMM (local time), FILE
+                            defaults to DUMP.tar.gz, - is stdout
   check CONFIG...           validate config files (later override earlier; a
                             name ending in ? may be missing) and print the
                             effective config, each value with its file:line
@@ -80,32 +92,43 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gwlog", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", DefaultAddr, "gwlogd's API address")
-	token := fs.String("token", os.Getenv("GWLOG_HTTP_TOKEN"), "the API token, when gwlogd requires one (default $GWLOG_HTTP_TOKEN)")
+	t := &target{}
+	fs.StringVar(&t.addr, "addr", DefaultAddr, "gwlogd's API address")
+	fs.StringVar(&t.token, "token", os.Getenv("GWLOG_HTTP_TOKEN"), "the API token, when gwlogd requires one (default $GWLOG_HTTP_TOKEN)")
+	fs.StringVar(&t.store, "store", "", "read the store in this directory instead of gwlogd")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	c := &client{base: "http://" + *addr, token: *token}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["store"] && t.store == "":
+		return fmt.Errorf("%w: -store: want a directory", errUsage)
+	case set["store"] && set["addr"]:
+		return fmt.Errorf("%w: -addr and -store: read gwlogd or a store on disk, not both", errUsage)
+	}
 	switch cmd, rest := fs.Arg(0), fs.Args(); cmd {
 	case "tail":
-		return c.tail(ctx, rest[1:], stdout)
+		return tail(ctx, t, rest[1:], stdout)
 	case "check":
 		return check(rest[1:], stdout, stderr)
 	case "events":
-		return c.events(ctx, rest[1:], stdout)
+		return events(ctx, t, rest[1:], stdout)
 	case "series":
-		return c.series(ctx, rest[1:], stdout)
+		return series(ctx, t, rest[1:], stdout)
 	case "plot":
-		return c.plot(ctx, rest[1:], stdout)
+		return plotCmd(ctx, t, rest[1:], stdout)
 	case "stats":
 		if len(rest) > 1 {
 			return fmt.Errorf("%w: stats takes no arguments", errUsage)
 		}
-		return c.stats(ctx, stdout)
+		return stats(ctx, t, stdout)
+	case "export":
+		return export(ctx, t, rest[1:], stdout)
 	case "":
-		return fmt.Errorf("%w: no command (try tail, stats, events, series, plot or check)", errUsage)
+		return fmt.Errorf("%w: no command (try tail, stats, events, series, plot, export or check)", errUsage)
 	default:
-		return fmt.Errorf("%w: unknown command %q (try tail, stats, events, series, plot or check)", errUsage, cmd)
+		return fmt.Errorf("%w: unknown command %q (try tail, stats, events, series, plot, export or check)", errUsage, cmd)
 	}
 }
 
@@ -144,16 +167,8 @@ func check(files []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// client talks to gwlogd's API; token, when set, goes as a Bearer
-// credential (an API on a non-loopback address requires one).
-type client struct{ base, token string }
-
-// get is fetch for the default content type.
-func (c *client) get(ctx context.Context, path string, q url.Values) (*http.Response, error) {
-	return c.fetch(ctx, path, q, "")
-}
-
-func (c *client) tail(ctx context.Context, args []string, stdout io.Writer) error {
+// tail prints the last lines of a stream and, with -f, follows it.
+func tail(ctx context.Context, t *target, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 10, "lines")
@@ -167,49 +182,13 @@ func (c *client) tail(ctx context.Context, args []string, stdout io.Writer) erro
 	if *n < 0 {
 		return fmt.Errorf("%w: -n %d is negative", errUsage, *n)
 	}
-	q := url.Values{"n": {strconv.Itoa(*n)}}
-	if *follow {
-		q.Set("follow", "1")
+	if *follow && t.offline() {
+		return errFollowStore
 	}
-	resp, err := c.get(ctx, "/streams/"+url.PathEscape(fs.Arg(0)), q)
+	src, err := t.open()
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	if !*follow {
-		_, err = io.Copy(stdout, resp.Body)
-		return err
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			if _, err := fmt.Fprintln(stdout, line); err != nil {
-				return err
-			}
-		}
-	}
-	if ctx.Err() != nil {
-		return nil // interrupted: a normal end for tail -f
-	}
-	return sc.Err()
-}
-
-func (c *client) stats(ctx context.Context, stdout io.Writer) error {
-	resp, err := c.get(ctx, "/streams", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var streams []ramlog.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&streams); err != nil {
-		return fmt.Errorf("gwlogd sent bad JSON: %w", err)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stream\tbytes\tring\tsegments\tlines\twritten\tdrops\t")
-	for _, s := range streams {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t\n", s.Name, units.FormatSize(s.Bytes), units.FormatSize(s.Cap),
-			s.Segments, s.Lines, s.Written, s.Drops)
-	}
-	return tw.Flush()
+	defer src.close()
+	return src.tail(ctx, stdout, fs.Arg(0), *n, *follow)
 }

@@ -50,6 +50,7 @@ func TestTailAndStats(t *testing.T) {
 	require.Equal(t, ExitOK, code)
 	assert.Regexp(t, `(?m)^\s+debug\s+\S+\s+6MiB\s+1\s+15\s+15\s+0\s*$`, out)
 	assert.Contains(t, out, "stream")
+	assert.Contains(t, out, "\ndisk  none configured: RAM only\n")
 }
 
 func TestTailFollow(t *testing.T) {

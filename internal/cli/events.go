@@ -2,67 +2,24 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/tinylib/msgp/msgp"
-
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
 )
 
-// fetch GETs path?q from gwlogd asking for accept, and returns the
-// response of a 200 for the caller to read and close. The daemon's 400
-// (a bad parameter, which it names) is a usage error; any other failure
-// is a runtime one.
-func (c *client) fetch(ctx context.Context, path string, q url.Values, accept string) (*http.Response, error) {
-	u := c.base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach gwlogd at %s: %w", c.base, err)
-	}
-	if resp.StatusCode == http.StatusOK {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	var e struct{ Error string }
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if json.Unmarshal(b, &e) != nil || e.Error == "" {
-		e.Error = strings.TrimSpace(string(b))
-	}
-	if resp.StatusCode == http.StatusBadRequest {
-		return nil, fmt.Errorf("%w: %s", errUsage, e.Error)
-	}
-	return nil, fmt.Errorf("gwlogd: %s (%s)", e.Error, resp.Status)
-}
-
-// timeFlag checks a -since/-until value as gwlogd will parse it, so that
-// a typo is a usage error before anything is asked.
+// timeFlag checks a -since/-until value as the source will parse it, so
+// that a typo is a usage error before anything is asked.
 func timeFlag(name, v string) error {
 	if v == "" {
 		return nil
@@ -73,13 +30,12 @@ func timeFlag(name, v string) error {
 	return nil
 }
 
-// events prints the events a filter selects, read from gwlogd's GET
-// /events as msgpack, in the -format asked: text (one line per event),
-// json (gwlogd's JSON lines) or csv (a header, then a row per event; the
-// events are held in memory to learn the attribute columns). Records the
-// daemon had to skip are reported after the output, and make the command
-// fail.
-func (c *client) events(ctx context.Context, args []string, stdout io.Writer) error {
+// events prints the events a filter selects, in the -format asked: text
+// (one line per event), json (gwlogd's JSON lines) or csv (a header,
+// then a row per event; the events are held in memory to learn the
+// attribute columns). Records the source had to skip are reported after
+// the output, and make the command fail.
+func events(ctx context.Context, t *target, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("events", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	typ := fs.String("type", "", "type prefix")
@@ -137,49 +93,13 @@ func (c *client) events(ctx context.Context, args []string, stdout io.Writer) er
 	if len(where) > 0 {
 		q["where"] = where
 	}
-	resp, err := c.fetch(ctx, "/events", q, httplog.MsgpackType)
+	src, err := t.open()
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	err = readEvents(resp.Body, out.write)
+	defer src.close()
+	err = src.events(ctx, q, out.write)
 	return errors.Join(err, out.flush(), bw.Flush())
-}
-
-// readEvents decodes the msgpack records of GET /events from r and calls
-// f with each. The daemon's closing map, if any, becomes the returned
-// error once the events before it are through.
-func readEvents(r io.Reader, f func(*eventlog.Event) error) error {
-	rd := msgp.NewReader(r)
-	var raw bytes.Buffer
-	var ev eventlog.Event
-	for {
-		t, err := rd.NextType()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("gwlogd sent bad msgpack: %w", err)
-		}
-		raw.Reset()
-		if _, err := rd.CopyNext(&raw); err != nil {
-			return fmt.Errorf("gwlogd sent bad msgpack: %w", err)
-		}
-		if t == msgp.MapType {
-			m, _, err := msgp.ReadMapStrIntfBytes(raw.Bytes(), nil)
-			if msg, ok := m["error"].(string); err == nil && ok {
-				return fmt.Errorf("gwlogd: %s", msg)
-			}
-			return fmt.Errorf("gwlogd sent an unexpected map: %v", m)
-		}
-		ev = eventlog.Event{}
-		if _, err := ev.UnmarshalMsg(raw.Bytes()); err != nil {
-			return fmt.Errorf("gwlogd sent a bad event: %w", err)
-		}
-		if err := f(&ev); err != nil {
-			return err
-		}
-	}
 }
 
 // An eventWriter prints events in one format; write is called once per

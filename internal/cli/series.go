@@ -52,36 +52,35 @@ func (f *seriesFlags) query(cmd string) (url.Values, error) {
 		"since": {*f.since}, "until": {*f.until}}, nil
 }
 
-// fetchSeries asks gwlogd for a series. Records it had to skip come back
-// as ans.Error; the caller prints what it has, then fails with it.
-func (c *client) fetchSeries(ctx context.Context, q url.Values) (ans httplog.SeriesAnswer, body []byte, err error) {
-	resp, err := c.fetch(ctx, "/series", q, "application/json")
+// fetchSeries opens the source and asks it for a series. Records it
+// had to skip come back as ans.Error; the caller prints what it has,
+// then fails with skipped. The source is returned open, for plot's unit.
+func fetchSeries(ctx context.Context, t *target, q url.Values) (ans httplog.SeriesAnswer, src source, err error) {
+	src, err = t.open()
 	if err != nil {
 		return ans, nil, err
 	}
-	defer resp.Body.Close()
-	if body, err = io.ReadAll(resp.Body); err != nil {
-		return ans, nil, fmt.Errorf("reading from gwlogd: %w", err)
+	ans, err = src.series(ctx, q)
+	if err != nil {
+		src.close()
+		return ans, nil, err
 	}
-	if err := json.Unmarshal(body, &ans); err != nil {
-		return ans, nil, fmt.Errorf("gwlogd sent bad JSON: %w", err)
-	}
-	return ans, body, nil
+	return ans, src, nil
 }
 
-// skipped turns the daemon's report of skipped records into an error.
-func skipped(ans *httplog.SeriesAnswer) error {
+// skipped turns the source's report of skipped records into an error.
+func skipped(src source, ans *httplog.SeriesAnswer) error {
 	if ans.Error == "" {
 		return nil
 	}
-	return fmt.Errorf("gwlogd: %s", ans.Error)
+	return fmt.Errorf("%s: %s", src.name(), ans.Error)
 }
 
 // series prints one attribute of the selected events in buckets, as
-// gwlogd's JSON ({"buckets":[…],"skipped":N}) or as CSV with the header
-// start,count,min,max,avg,last (empty buckets have a count of 0 and empty
-// values).
-func (c *client) series(ctx context.Context, args []string, stdout io.Writer) error {
+// gwlogd's JSON (httplog.SeriesAnswer: {"buckets":[…],"skipped":N}) or as
+// CSV with the header start,count,min,max,avg,last (empty buckets have a
+// count of 0 and empty values).
+func series(ctx context.Context, t *target, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("series", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	sf := newSeriesFlags(fs)
@@ -99,13 +98,14 @@ func (c *client) series(ctx context.Context, args []string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	ans, body, err := c.fetchSeries(ctx, q)
+	ans, src, err := fetchSeries(ctx, t, q)
 	if err != nil {
 		return err
 	}
+	defer src.close()
 	if *format == "json" {
-		_, err = stdout.Write(body)
-		return errors.Join(err, skipped(&ans))
+		err = json.NewEncoder(stdout).Encode(ans) // as gwlogd encodes it
+		return errors.Join(err, skipped(src, &ans))
 	}
 	bw := bufio.NewWriter(stdout)
 	w := csv.NewWriter(bw)
@@ -119,13 +119,13 @@ func (c *client) series(ctx context.Context, args []string, stdout io.Writer) er
 		_ = w.Write(rec) // errors stick: w.Error
 	}
 	w.Flush()
-	return errors.Join(w.Error(), bw.Flush(), skipped(&ans))
+	return errors.Join(w.Error(), bw.Flush(), skipped(src, &ans))
 }
 
-// plot renders a series as an SVG chart into -o ("-" for stdout). The
+// plotCmd renders a series as an SVG chart into -o ("-" for stdout). The
 // title defaults to "TYPE SOURCE ATTR", the unit to the "unit" attribute
 // of the newest matching event, if it has one.
-func (c *client) plot(ctx context.Context, args []string, stdout io.Writer) error {
+func plotCmd(ctx context.Context, t *target, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	sf := newSeriesFlags(fs)
@@ -150,16 +150,17 @@ func (c *client) plot(ctx context.Context, args []string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	ans, _, err := c.fetchSeries(ctx, q)
+	ans, src, err := fetchSeries(ctx, t, q)
 	if err != nil {
 		return err
 	}
+	defer src.close()
 	o := plot.Options{Title: *title, Unit: *unit, Width: *width, Height: *height}
 	if o.Title == "" {
 		o.Title = *sf.typ + " " + *sf.source + " " + *sf.attr
 	}
 	if o.Unit == "" {
-		o.Unit = c.unit(ctx, q)
+		o.Unit = unitOf(ctx, src, q)
 	}
 	step, _ := units.ParseDuration(*sf.step) // checked by query
 	o.Step = step
@@ -169,22 +170,17 @@ func (c *client) plot(ctx context.Context, args []string, stdout io.Writer) erro
 	} else if err = os.WriteFile(*out, svg, 0o644); err != nil {
 		err = fmt.Errorf("plot: %w", err)
 	}
-	return errors.Join(err, skipped(&ans))
+	return errors.Join(err, skipped(src, &ans))
 }
 
-// unit returns the "unit" string attribute of the newest event of the
+// unitOf returns the "unit" string attribute of the newest event of the
 // series, or "" when there is none or it cannot be read: the unit is a
 // label, not worth failing the chart for.
-func (c *client) unit(ctx context.Context, sq url.Values) string {
+func unitOf(ctx context.Context, src source, sq url.Values) string {
 	q := url.Values{"type": sq["type"], "source": sq["source"], "since": sq["since"], "until": sq["until"],
 		"where": {"unit~"}, "reverse": {"1"}, "limit": {"1"}}
-	resp, err := c.fetch(ctx, "/events", q, httplog.MsgpackType)
-	if err != nil {
-		return ""
-	}
-	defer resp.Body.Close()
 	unit := ""
-	_ = readEvents(resp.Body, func(ev *eventlog.Event) error {
+	_ = src.events(ctx, q, func(ev *eventlog.Event) error {
 		for _, a := range ev.Attrs {
 			if a.Key == "unit" && a.Value.Kind() == eventlog.KindString {
 				unit = a.Value.AsString()

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gwlog/gwlog/internal/units"
+	"github.com/gwlog/gwlog/persist"
+)
+
+// stats prints a source's counters (printStats).
+func stats(ctx context.Context, t *target, stdout io.Writer) error {
+	src, err := t.open()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	r, err := src.stats(ctx)
+	if err != nil {
+		return err
+	}
+	return printStats(stdout, r)
+}
+
+// printStats prints a daemon's report as a table of its rings,
+//
+//	stream   bytes  ring  segments  lines  written  drops
+//	 debug  1.2KiB  6MiB         1     15       15      0
+//
+// then its disk path (or that it has none) and its store:
+//
+//	disk      /var/log/gwlog: present
+//	spilled   1.5MiB in 12 flushes
+//	queued    0B
+//	lost      0 segments, 0 lines
+//	failures  0
+//	files     1, 4.1MiB on disk, cap 1GiB
+//	segments  12
+//	corrupt   0 values, 0 files recovered
+//	commits   12, 25 syncs
+//	written   2.1MiB, write amp 1.40
+//
+// A store's report (-store) has a table of its files per stream (stream,
+// files, bytes, lines, first, last) instead, then "store DIR" and the
+// store's counters down to corrupt.
+func printStats(w io.Writer, r *report) error {
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', tabwriter.AlignRight)
+	if r.Stored == nil {
+		fmt.Fprintln(tw, "stream\tbytes\tring\tsegments\tlines\twritten\tdrops\t")
+		for _, s := range r.Streams {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t\n", s.Name, units.FormatSize(s.Bytes), units.FormatSize(s.Cap),
+				s.Segments, s.Lines, s.Written, s.Drops)
+		}
+	} else {
+		fmt.Fprintln(tw, "stream\tfiles\tbytes\tlines\tfirst\tlast\t")
+		for _, s := range r.Stored {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t\n", s.Name, s.Files, units.FormatSize(s.Bytes), s.Lines, stamp(s.First), stamp(s.Last))
+		}
+	}
+	err := tw.Flush()
+	fmt.Fprintln(bw)
+	kv := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+	st := r.Store
+	switch d := r.Disk; {
+	case r.Stored != nil:
+		fmt.Fprintf(kv, "store\t%s (read-only)\n", r.Dir)
+	case d == nil:
+		fmt.Fprintln(kv, "disk\tnone configured: RAM only")
+	default:
+		if d.Present {
+			fmt.Fprintf(kv, "disk\t%s: present\n", d.Dir)
+		} else {
+			fmt.Fprintf(kv, "disk\t%s: not present: %s\n", d.Dir, d.Reason)
+		}
+		fmt.Fprintf(kv, "spilled\t%s in %s\n", size(d.Spilled), count(d.Flushes, "flush", "flushes"))
+		fmt.Fprintf(kv, "queued\t%s\n", units.FormatSize(d.Queued))
+		fmt.Fprintf(kv, "lost\t%s, %s\n", count(d.Lost, "segment", "segments"), count(d.LostLines, "line", "lines"))
+		fmt.Fprintf(kv, "failures\t%d\n", d.Failures)
+		st = d.Store
+	}
+	if st != nil {
+		printStore(kv, st, r.Stored == nil)
+	}
+	return errors.Join(err, kv.Flush(), bw.Flush())
+}
+
+// printStore prints a store's counters; written says whether to print
+// those of its writes.
+func printStore(kv io.Writer, st *persist.Stats, written bool) {
+	capacity := ""
+	if st.Cap > 0 {
+		capacity = ", cap " + units.FormatSize(st.Cap)
+	}
+	fmt.Fprintf(kv, "files\t%d, %s on disk%s\n", st.Files, units.FormatSize(st.DiskBytes), capacity)
+	fmt.Fprintf(kv, "segments\t%d\n", st.Segments)
+	fmt.Fprintf(kv, "corrupt\t%s, %s recovered\n", count(st.Corrupt, "value", "values"), count(st.Recovered, "file", "files"))
+	if !written {
+		return
+	}
+	fmt.Fprintf(kv, "commits\t%d, %s\n", st.Commits, count(st.Syncs, "sync", "syncs"))
+	amp := "-" // unknown: no /proc, or nothing written yet
+	if st.WriteAmp > 0 {
+		amp = strconv.FormatFloat(st.WriteAmp, 'f', 2, 64)
+	}
+	fmt.Fprintf(kv, "written\t%s, write amp %s\n", size(st.ProcessWriteBytes), amp)
+}
+
+// count formats n with the noun it counts.
+func count(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.FormatUint(n, 10) + " " + many
+}
+
+// size formats a byte count.
+func size(n uint64) string { return units.FormatSize(int64(min(n, 1<<62))) }
+
+// stamp formats a time for the tables: UTC, to the second; "-" for none.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
