@@ -618,7 +618,8 @@ func (s *Stream) files(arch []ArchivedSegment) []file {
 	}
 	if s.ring.Records() == 0 {
 		// An empty ring (a restart, or a reader of the archive alone):
-		// the archive's newest file comes first, named as the live one.
+		// the archive's newest file comes first; numbered names start
+		// from the live one's (debug.log), period names stay.
 		more, _ := s.archiveFiles(arch, 0, "")
 		return more
 	}
