@@ -109,8 +109,89 @@ func (s *Server) UDPAddr() net.Addr {
 	return nil
 }
 
+// The reader and the handler of a socket are two goroutines, so that the
+// next packets are received while the last are parsed and logged, in the
+// order received: the reader copies each datagram into the inbox's batch
+// and wakes the handler, which takes the whole batch at once and handles
+// it while the reader fills the other. A full batch makes the reader wait
+// (the socket's buffer absorbs the burst meanwhile).
+const (
+	batchBytes   = 128 << 10 // a batch's buffer
+	maxDatagram  = 64 << 10  // the largest datagram (UDP's limit)
+	batchPackets = 1024      // packets a batch holds at most
+)
+
+// batch is received datagrams, back to back in buf.
+type batch struct {
+	buf  []byte
+	ends []int // end offset of each packet in buf
+}
+
+func newBatch() *batch {
+	return &batch{buf: make([]byte, 0, batchBytes), ends: make([]int, 0, batchPackets)}
+}
+
+// inbox passes batches from the reader to the handler.
+type inbox struct {
+	mu    sync.Mutex
+	taken sync.Cond // the handler took the batch
+	cur   *batch
+	wake  chan struct{}
+}
+
+// put appends p to the batch, waiting while it is full, and wakes the
+// handler.
+func (in *inbox) put(p []byte) {
+	in.mu.Lock()
+	for len(in.cur.buf)+len(p) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
+		in.taken.Wait()
+	}
+	in.cur.buf = append(in.cur.buf, p...)
+	in.cur.ends = append(in.cur.ends, len(in.cur.buf))
+	in.mu.Unlock()
+	select {
+	case in.wake <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// take swaps the batch for spare and returns it.
+func (in *inbox) take(spare *batch) *batch {
+	in.mu.Lock()
+	b := in.cur
+	in.cur = spare
+	in.taken.Signal()
+	in.mu.Unlock()
+	return b
+}
+
 func (s *Server) read(c net.PacketConn) {
-	buf := make([]byte, 64<<10)
+	in := &inbox{cur: newBatch(), wake: make(chan struct{}, 1)}
+	in.taken.L = &in.mu
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		spare := newBatch()
+		handle := func() {
+			b := in.take(spare)
+			start := 0
+			for _, end := range b.ends {
+				s.packet(b.buf[start:end])
+				start = end
+			}
+			b.buf, b.ends = b.buf[:0], b.ends[:0]
+			spare = b
+		}
+		for range in.wake {
+			handle()
+		}
+		handle() // what came before the close
+	}()
+	defer func() {
+		close(in.wake)
+		<-done
+	}()
+	buf := make([]byte, maxDatagram)
 	for {
 		n, _, err := c.ReadFrom(buf)
 		if err != nil {
@@ -120,14 +201,19 @@ func (s *Server) read(c net.PacketConn) {
 			continue // a transient error: keep serving
 		}
 		s.received.Add(1)
-		m, err := Parse(buf[:n])
-		if err != nil {
-			s.malformed.Add(1)
-			s.handle(&Message{}, buf[:n], err)
-			continue
-		}
-		s.handle(&m, buf[:n], nil)
+		in.put(buf[:n])
 	}
+}
+
+// packet parses one datagram and hands it to Handle.
+func (s *Server) packet(p []byte) {
+	m, err := Parse(p)
+	if err != nil {
+		s.malformed.Add(1)
+		s.handle(&Message{}, p, err)
+		return
+	}
+	s.handle(&m, p, nil)
 }
 
 // Stats returns the packets received and, of those, the malformed ones.
