@@ -40,6 +40,10 @@ var detectEvery = 30 * time.Second
 // maxBackoff bounds the wait before a failed disk is tried again.
 const maxBackoff = 5 * time.Minute
 
+// queueFloor is what the spill copies may hold beyond the RAM cap, so
+// that a cap the rings fill whole still spills.
+const queueFloor = 4 << 20
+
 // retainEvery is how often retention runs besides the store's own.
 const retainEvery = time.Hour
 
@@ -63,8 +67,9 @@ type sourceState struct {
 
 // pending is a copy on its way to the store.
 type pending struct {
-	st  *sourceState
-	seg persist.Segment
+	st       *sourceState
+	seg      persist.Segment
+	reserved bool // its bytes are reserved from the RAM budget
 }
 
 // SpillStats are the disk path's counters, with the store's.
@@ -74,8 +79,8 @@ type SpillStats struct {
 	Reason    string `json:"reason,omitempty"` // why not, when not
 	Flushes   uint64 `json:"flushes"`          // PutSegments calls that committed
 	Spilled   uint64 `json:"spilled_bytes"`    // bytes of segments committed
-	Queued    int64  `json:"queued_bytes"`     // bytes of copies waiting
-	QueueCap  int64  `json:"queue_cap"`        // the most the copies may hold
+	Queued    int64  `json:"queued_bytes"`     // bytes of copies waiting, within ram_cap but for up to QueueCap
+	QueueCap  int64  `json:"queue_cap"`        // the most the copies may hold beyond ram_cap
 	Lost      uint64 `json:"lost_segments"`    // segments given up unspilled: queue full or disk gone
 	LostLines uint64 `json:"lost_lines"`       // lines (event records) in them
 	// LostBy counts the lost lines by stream ("events": event records).
@@ -85,13 +90,14 @@ type SpillStats struct {
 }
 
 type spiller struct {
-	rt       *Runtime
-	dir      string
-	force    bool
-	cap      int64
-	keep     map[string]time.Duration
-	maxQueue int64
-	now      func() time.Time
+	rt     *Runtime
+	dir    string
+	force  bool
+	cap    int64
+	keep   map[string]time.Duration
+	budget *ramlog.Budget // the rings' cap, which copies draw on while it has room
+	floor  int64          // what copies may hold beyond the cap
+	now    func() time.Time
 
 	flush chan time.Duration // a new flush interval
 	kick  chan struct{}      // flush now: the queue fills
@@ -106,7 +112,9 @@ type spiller struct {
 	queue    []pending // evicted before a flush took them
 	inflight []pending // being written
 	held     int64     // bytes of queue and inflight
+	reserved int64     // of which reserved from the budget
 	stats    SpillStats
+	failing  bool // the disk failed and has not taken a flush since: said once
 	closed   bool
 }
 
@@ -119,12 +127,13 @@ func newSpiller(rt *Runtime, p *plan) *spiller {
 	}
 	sp := &spiller{
 		rt: rt, dir: r.Disk, force: r.Force, cap: r.DiskCap, keep: diskKeep(p),
-		maxQueue: min(max(p.ramCap/4, 2<<20), 32<<20),
-		now:      time.Now,
-		flush:    make(chan time.Duration, 1),
-		kick:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		sources:  make(map[spillSource]*sourceState),
+		budget:  rt.budget,
+		floor:   queueFloor,
+		now:     time.Now,
+		flush:   make(chan time.Duration, 1),
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		sources: make(map[spillSource]*sourceState),
 	}
 	if rt.opts.Now != nil {
 		sp.now = rt.opts.Now
@@ -181,8 +190,11 @@ func (sp *spiller) open() bool {
 	for _, s := range sp.sources {
 		s.placed = false
 	}
+	failing := sp.failing
 	sp.mu.Unlock()
-	sp.rt.Logger(ScreenLogger).Info("gwlog: spilling logs to " + sp.dir)
+	if !failing { // a failed disk says so when it takes a flush again
+		sp.rt.Logger(ScreenLogger).Info("gwlog: spilling logs to " + sp.dir)
+	}
 	sp.report(st)
 	return true
 }
@@ -295,17 +307,54 @@ func (sp *spiller) evicted(st *sourceState, p *ramlog.Spill) {
 		return
 	}
 	st.done = p.ID + 1
-	n := int64(p.Len())
-	if sp.held+n > sp.maxQueue {
+	c, ok := sp.copyOf(st, p)
+	if !ok {
 		sp.lostLocked(st.name, p.Records)
 		sp.wake()
 		return
 	}
-	sp.queue = append(sp.queue, pending{st: st, seg: sp.segment(st, p)})
-	sp.held += n
-	if sp.held >= sp.maxQueue*3/4 {
+	sp.queue = append(sp.queue, c)
+	if sp.filling() {
 		sp.wake()
 	}
+}
+
+// copyOf copies p for the store, when there is room: in the RAM budget
+// while it has some, else within the floor; sp.mu is held.
+func (sp *spiller) copyOf(st *sourceState, p *ramlog.Spill) (pending, bool) {
+	n := int64(p.Len())
+	c := pending{st: st}
+	switch {
+	case sp.budget.Reserve(n) == nil:
+		c.reserved = true
+		sp.reserved += n
+	case sp.held-sp.reserved+n > sp.floor:
+		return c, false
+	}
+	sp.held += n
+	c.seg = sp.segment(st, p)
+	return c, true
+}
+
+// release gives back the room of copies written or dropped; sp.mu is
+// held.
+func (sp *spiller) release(cs []pending) {
+	for _, c := range cs {
+		n := int64(len(c.seg.Data))
+		sp.held -= n
+		if c.reserved {
+			sp.reserved -= n
+			sp.budget.Release(n)
+		}
+	}
+}
+
+// filling reports whether the copies hold three quarters of the room
+// they may have (what they hold, the budget's free bytes and the floor),
+// so that a flush should not wait for the timer; sp.mu is held.
+func (sp *spiller) filling() bool {
+	room := sp.held + max(sp.budget.Limit()-sp.budget.Used(), 0) + sp.floor
+	return sp.held >= room*3/4
 }
 
 // segment copies p for the store; sp.mu is held.
@@ -352,19 +401,28 @@ func (sp *spiller) placeAll() {
 					from = min(from, q.seg.ID-st.off)
 				}
 			}
-			sp.place(st, from)
+			sp.place(st, from, oldest)
 		}
 		sp.mu.Unlock()
 	}
 }
 
 // place chooses st's offset for the open store, so that its IDs go on
-// from the store's: from is the lowest ring ID still to be written;
-// sp.mu is held.
-func (sp *spiller) place(st *sourceState, from uint64) {
+// from the store's: from is the lowest ring ID still to be written, and
+// oldest the ring's oldest. A store that lacks what was written before
+// (another disk, or a directory made anew) gets again what the ring
+// still holds. sp.mu is held.
+func (sp *spiller) place(st *sourceState, from, oldest uint64) {
 	st.placed = true
 	next := sp.store.NextID(st.name)
 	if from+st.off >= next {
+		want := oldest
+		if next > st.off {
+			want = max(oldest, next-st.off)
+		}
+		if want < st.done {
+			st.done, st.tailRecords = want, 0
+		}
 		return
 	}
 	shift := next - (from + st.off)
@@ -398,23 +456,39 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	}
 	sp.mu.Unlock()
 	full := false
+	queued := make(map[*sourceState]map[uint64]bool)
+	for _, c := range batch {
+		if queued[c.st] == nil {
+			queued[c.st] = make(map[uint64]bool)
+		}
+		queued[c.st][c.seg.ID] = true
+	}
 	for _, st := range srcs {
+		blocked := false // a copy failed: the later segments wait too, or a gap would open
 		st.src.Walk(0, func(p *ramlog.Spill) {
 			sp.mu.Lock()
 			defer sp.mu.Unlock()
 			switch {
+			case blocked:
+			case queued[st][p.ID+st.off] && !p.Live:
+				st.done = max(st.done, p.ID+1) // a copy from a failed flush
 			case p.ID < st.done || p.Records == 0:
 			case p.Live:
 				if st.tailID == p.ID && st.tailRecords == p.Records {
 					return // unchanged since the last flush
 				}
-				batch = append(batch, pending{st: st, seg: sp.segment(st, p)})
-				sp.held += int64(p.Len())
-			case sp.held+int64(p.Len()) > sp.maxQueue:
-				full = true // the next flush takes it
+				if c, ok := sp.copyOf(st, p); ok {
+					batch = append(batch, c)
+				} else {
+					full = true
+				}
 			default:
-				batch = append(batch, pending{st: st, seg: sp.segment(st, p)})
-				sp.held += int64(p.Len())
+				c, ok := sp.copyOf(st, p)
+				if !ok {
+					full, blocked = true, true // the next flush takes it
+					return
+				}
+				batch = append(batch, c)
 				st.done = p.ID + 1
 			}
 		})
@@ -433,24 +507,28 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	sp.inflight = nil
-	for _, b := range batch {
-		sp.held -= int64(len(b.seg.Data))
-	}
 	if err != nil {
 		sp.stats.Failures++
 		// The sealed copies wait for the disk (tails are taken afresh).
-		var keep []pending
+		var keep, tails []pending
 		for _, b := range batch {
-			if !b.seg.Tail {
+			if b.seg.Tail {
+				tails = append(tails, b)
+			} else {
 				keep = append(keep, b)
-				sp.held += int64(len(b.seg.Data))
 			}
 		}
+		sp.release(tails)
 		sp.queue = append(keep, sp.queue...)
 		return false, err
 	}
+	sp.release(batch)
 	if len(segs) > 0 {
 		sp.stats.Flushes++
+		if sp.failing {
+			sp.failing = false
+			defer sp.rt.Logger(ScreenLogger).Warn("gwlog: disk " + sp.dir + " is back: spilling logs again") // after sp.mu
+		}
 	}
 	for _, b := range batch {
 		sp.stats.Spilled += uint64(len(b.seg.Data))
@@ -471,6 +549,8 @@ func (sp *spiller) lose(err error) {
 	store := sp.store
 	sp.store = nil
 	sp.stats.Present, sp.stats.Reason = false, err.Error()
+	said := sp.failing
+	sp.failing = true
 	srcs := make([]*sourceState, 0, len(sp.sources))
 	for _, st := range sp.sources {
 		srcs = append(srcs, st)
@@ -482,7 +562,9 @@ func (sp *spiller) lose(err error) {
 	if store != nil {
 		store.Close()
 	}
-	sp.rt.Logger("gwlog").Error(fmt.Sprintf("gwlog: disk %s failed, keeping logs in RAM only until it is back: %v", sp.dir, err))
+	if !said {
+		sp.rt.Logger("gwlog").Error(fmt.Sprintf("gwlog: disk %s failed, keeping logs in RAM only until it is back: %v", sp.dir, err))
+	}
 }
 
 // start runs the flusher.
@@ -550,6 +632,9 @@ func (sp *spiller) run(flush time.Duration) {
 				backoff = detectEvery
 				arm(backoff)
 			}
+			// The timed flush comes a whole interval after this one, so
+			// that a kick does not add a commit to the interval.
+			tick.Reset(flush)
 		case <-retain.C:
 			sp.mu.Lock()
 			store := sp.store
@@ -561,19 +646,18 @@ func (sp *spiller) run(flush time.Duration) {
 		case <-retryC:
 			retryC = nil
 			if sp.open() {
-				backoff = detectEvery
 				sp.attachArchives()
 				if n := sp.nextSeq(); n > 0 && sp.rt.events != nil {
 					sp.rt.events.SkipTo(n - 1) // new events go on after the disk's
 				}
 				// What the rings hold now goes first.
-				if !sp.flushOrLose() {
-					arm(backoff)
+				if sp.flushOrLose() {
+					backoff = detectEvery
+					continue
 				}
-				continue
 			}
 			if sp.Stats().Failures > 0 {
-				backoff = min(2*backoff, maxBackoff)
+				backoff = min(2*backoff, maxBackoff) // a disk that fails again
 			}
 			arm(backoff)
 		}
@@ -637,7 +721,7 @@ func (sp *spiller) close() {
 	defer sp.mu.Unlock()
 	sp.closed = true
 	if sp.store != nil {
-		st := sp.store.Stats()
+		st := sp.store.Stats() // idle: the flusher is done
 		sp.stats.Store = &st
 		sp.store.Close()
 		sp.store = nil
@@ -645,7 +729,8 @@ func (sp *spiller) close() {
 	for _, q := range sp.queue {
 		sp.lostLocked(q.st.name, q.seg.Records)
 	}
-	sp.queue, sp.held = nil, 0
+	sp.release(sp.queue)
+	sp.queue = nil
 }
 
 // lostLocked counts a segment of stream given up unspilled; sp.mu is
@@ -665,12 +750,15 @@ func (sp *spiller) Stats() *SpillStats {
 		return nil
 	}
 	sp.mu.Lock()
-	defer sp.mu.Unlock()
 	out := sp.stats
 	out.LostBy = maps.Clone(sp.stats.LostBy)
-	out.Queued, out.QueueCap = sp.held, sp.maxQueue
-	if sp.store != nil {
-		st := sp.store.Stats()
+	out.Queued, out.QueueCap = sp.held, sp.floor
+	store := sp.store
+	sp.mu.Unlock()
+	if store != nil {
+		// Without sp.mu: Stats waits for a commit in progress, and a
+		// ring that evicts meanwhile must not.
+		st := store.Stats()
 		out.Store = &st
 	}
 	return &out

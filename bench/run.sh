@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # run.sh runs the logger benchmarks, the syslog ingest benchmark against
-# rsyslogd and the gwlogd load test, and prints their Markdown table.
-# BENCH_COUNT (default 5) and BENCH_TIME (default 200ms) set go test's
-# -count and -benchtime; BENCH_SYSLOG=0 skips the ingest benchmark (about
-# a minute and a half; its own knobs are in ingest_test.go) and BENCH_LOAD=0
-# the load test (DURATION, default 60 s; knobs in load.sh). The raw output
-# goes to out/raw.txt, the ingest's to out/ingest.txt with the CPU profile
-# of gwlog's flood runs in out/cpu-ingest.prof.* and its top functions in
-# out/ingest-profile.txt, the load test's to out/load.txt, the table to
-# out/table.md. A target that misses is reported in the table; the exit
-# status is 1 when a step could not run.
+# rsyslogd, the steady-state spill measurement and the gwlogd load test,
+# and prints their Markdown table. BENCH_COUNT (default 5) and BENCH_TIME
+# (default 200ms) set go test's -count and -benchtime; BENCH_SYSLOG=0 skips
+# the ingest benchmark (about a minute and a half; its own knobs are in
+# ingest_test.go), BENCH_SPILL=0 the spill measurement (about 2¼ minutes
+# at the default 30 s flush, with the store in out/; knobs in
+# spill_test.go) and BENCH_LOAD=0 the load test (DURATION, default 60 s;
+# knobs in load.sh). The raw output goes to out/raw.txt, the ingest's to
+# out/ingest.txt with the CPU profile of gwlog's flood runs in
+# out/cpu-ingest.prof.* and its top functions in out/ingest-profile.txt,
+# the spill measurement's to out/spill.txt, the load test's to
+# out/load.txt, the table to out/table.md. A target that misses is
+# reported in the table; the exit status is 1 when a step could not run
+# or the spill measurement's checks failed (a lost segment, a line the
+# store does not hold).
 set -euo pipefail
 cd "$(dirname "$0")"
 GO=${GO:-go}
@@ -33,6 +38,17 @@ if [ "${BENCH_SYSLOG:-1}" != 0 ]; then
 		fi
 	else
 		echo "run.sh: the syslog ingest benchmark failed: see out/ingest.txt" >&2
+		status=1
+	fi
+fi
+
+if [ "${BENCH_SPILL:-1}" != 0 ]; then
+	echo
+	# It prints its result as a benchmark line, added to raw.txt.
+	if BENCH_SPILL=1 "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m . | tee out/spill.txt; then
+		grep '^BenchmarkSpillSteady/' out/spill.txt >>out/raw.txt || true
+	else
+		echo "run.sh: the spill measurement failed: see out/spill.txt" >&2
 		status=1
 	fi
 fi

@@ -8,11 +8,13 @@
 //
 // A benchmark is "Group/sub"; the gwlog ones are those whose sub starts
 // with "gwlog". Lines in the same format without ns/op, such as the
-// syslog ingest's (BenchmarkSyslogIngest/gwlog-flood 1 250000 msg/s …)
-// and the load test's (BenchmarkLoad/gwlogd 1 27.4 peak-MiB …), are
-// listed with their medians under "Other measurements" and checked by
-// their targets. A target that misses is reported, not an error: the exit
-// status is 1 only when the input cannot be read or holds no benchmark.
+// syslog ingest's (BenchmarkSyslogIngest/gwlog-flood 1 250000 msg/s …),
+// the load test's (BenchmarkLoad/gwlogd 1 27.4 peak-MiB …) and the
+// steady-state spill's (BenchmarkSpillSteady/gwlog-1MBps 1 1.03 write-amp
+// …), are listed with their medians under "Other measurements" and
+// checked by their targets. A target that misses is reported, not an
+// error: the exit status is 1 only when the input cannot be read or holds
+// no benchmark.
 package main
 
 import (
@@ -186,12 +188,22 @@ var targets = []target{
 		{unit: "peak-MiB", atMost: true, ref: "limit-MiB"},
 		{unit: "other-growth-MiB", atMost: true, value: 2},
 	}, want: "peak RSS ≤ ram_cap + 16 MiB and, after warm-up, memory besides the rings grows ≤ 2 MiB (bench/load.sh)"},
+	{id: "l", bench: spillSteady, bounds: []bound{{unit: unitWriteAmp, atMost: true, value: 1.3}},
+		want: "logging 1 MB/s with a disk at the default settings (1 MiB segments, 30 s flush), bytes written to the disk per byte of log line ≤ 1.3 (bench/spill_test.go)"},
+	{id: "m", bench: spillSteady, bounds: []bound{{unit: unitFsyncs, atMost: true, value: 1}},
+		want: "logging 1 MB/s with a disk at the default settings, ≤ 1 fsync per flush interval"},
 }
 
-// The units of the throughput targets.
+// spillSteady is the steady-state spill measurement at the defaults; a
+// run with another flush interval has the interval in its name.
+const spillSteady = "SpillSteady/gwlog-1MBps"
+
+// The units of the throughput and spill targets.
 const (
-	unitMsgs = "msg/s"
-	unitLost = "lost-%"
+	unitMsgs     = "msg/s"
+	unitLost     = "lost-%"
+	unitWriteAmp = "write-amp"
+	unitFsyncs   = "fsyncs/interval"
 )
 
 // report writes the Markdown report of results to w.

@@ -138,8 +138,8 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// throughput is the ingest benchmark's and the load test's lines, with
-// the Attached benchmarks, in go test's format.
+// throughput is the ingest benchmark's, the load test's and the spill
+// measurement's lines, with the Attached benchmarks, in go test's format.
 const throughput = `BenchmarkAttached/gwlog-plain-2     1000000   500.0 ns/op   480.0 proc-cpu-ns/op   0 B/op   0 allocs/op
 BenchmarkAttached/gwlog-follower-forwarder-2   1000000   540.0 ns/op   60.00 followed-%   0.1 forwarded-%   900.0 proc-cpu-ns/op   0 B/op   0 allocs/op
 BenchmarkSyslogIngest/gwlog-flood 	1	250000 msg/s	50.00 lost-%	500000 sent	250000 received
@@ -148,6 +148,10 @@ BenchmarkSyslogIngest/gwlog-flood 	1	270000 msg/s	46.00 lost-%	500000 sent	27000
 BenchmarkSyslogIngest/rsyslog-flood 	1	420000 msg/s	16.00 lost-%	500000 sent	420000 received
 BenchmarkSyslogIngest/gwlog-paced-100k 	1	99990 msg/s	0.00 lost-%	500000 sent	500000 received
 BenchmarkLoad/gwlogd 	1	27.4 peak-MiB	1.6 growth-MiB	0.3 other-growth-MiB	32 limit-MiB	20000 msg/s
+BenchmarkSpillSteady/gwlog-1MBps 	1	1.031 write-amp	1.021 store-amp	6.00 fsyncs/interval	2.00 commits/interval	0 lost-segs	23.99 queued-peak-MiB
+BenchmarkSpillSteady/gwlog-1MBps 	1	1.051 write-amp	1.025 store-amp	5.67 fsyncs/interval	2.00 commits/interval	0 lost-segs	24.10 queued-peak-MiB
+BenchmarkSpillSteady/gwlog-1MBps 	1	1.041 write-amp	1.023 store-amp	6.33 fsyncs/interval	2.00 commits/interval	0 lost-segs	23.50 queued-peak-MiB
+BenchmarkSpillSteady/gwlog-1MBps-flush4s 	1	1.202 write-amp	2.50 fsyncs/interval
 `
 
 func TestReportThroughputTargets(t *testing.T) {
@@ -165,11 +169,52 @@ func TestReportThroughputTargets(t *testing.T) {
 		"- MISS (i) SyslogIngest/gwlog-flood: 0.63× SyslogIngest/rsyslog-flood (410000 msg/s), 260000 msg/s (≥ 100000); want",
 		"- PASS (j) SyslogIngest/gwlog-paced-100k: 0.00 lost-% (≤ 0.10); want",
 		"- PASS (k) Load/gwlogd: 27.4 peak-MiB (≤ 32.0), 0.30 other-growth-MiB (≤ 2.00); want",
+		"| SpillSteady/gwlog-1MBps | 3 | 2.00 commits/interval, 6.00 fsyncs/interval, 0.00 lost-segs, 24.0 queued-peak-MiB, 1.02 store-amp, 1.04 write-amp |\n",
+		"| SpillSteady/gwlog-1MBps-flush4s | 1 | 2.50 fsyncs/interval, 1.20 write-amp |\n",
+		"- PASS (l) SpillSteady/gwlog-1MBps: 1.04 write-amp (≤ 1.30); want",
+		"- MISS (m) SpillSteady/gwlog-1MBps: 6.00 fsyncs/interval (≤ 1.00); want",
 	} {
 		assert.Contains(t, got, want)
 	}
 	assert.NotContains(t, got, "| SyslogIngest/gwlog-flood | 2 | –", "no ns/op row for the ingest")
 	assert.NotContains(t, got, "| SyslogIngest/gwlog-flood | SyslogIngest/", "no ns/op ratio for the ingest")
+	assert.NotContains(t, got, "| SpillSteady/gwlog-1MBps | 3 | –", "no ns/op row for the spill")
+}
+
+func TestReportSpillTargets(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines string
+		want  []string
+	}{
+		{"both met", "BenchmarkSpillSteady/gwlog-1MBps 1 1.2 write-amp 1 fsyncs/interval\n", []string{
+			"- PASS (l) SpillSteady/gwlog-1MBps: 1.20 write-amp (≤ 1.30); want",
+			"- PASS (m) SpillSteady/gwlog-1MBps: 1.00 fsyncs/interval (≤ 1.00); want",
+		}},
+		{"both missed", "BenchmarkSpillSteady/gwlog-1MBps 1 1.31 write-amp 2 fsyncs/interval\n", []string{
+			"- MISS (l) SpillSteady/gwlog-1MBps: 1.31 write-amp (≤ 1.30); want",
+			"- MISS (m) SpillSteady/gwlog-1MBps: 2.00 fsyncs/interval (≤ 1.00); want",
+		}},
+		{"no /proc/self/io", "BenchmarkSpillSteady/gwlog-1MBps 1 1.02 store-amp 0.5 fsyncs/interval\n", []string{
+			"- SKIP (l) SpillSteady/gwlog-1MBps: no write-amp",
+			"- PASS (m) SpillSteady/gwlog-1MBps: 0.50 fsyncs/interval (≤ 1.00); want",
+		}},
+		{"another flush interval is not judged", "BenchmarkSpillSteady/gwlog-1MBps-flush4s 1 1.2 write-amp 2.5 fsyncs/interval\n", []string{
+			"- SKIP (l) SpillSteady/gwlog-1MBps: not measured",
+			"- SKIP (m) SpillSteady/gwlog-1MBps: not measured",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			results, err := parse(strings.NewReader(tt.lines))
+			require.NoError(t, err)
+			var out strings.Builder
+			require.NoError(t, report(&out, results))
+			for _, w := range tt.want {
+				assert.Contains(t, out.String(), w)
+			}
+		})
+	}
 }
 
 func TestReportThroughputBounds(t *testing.T) {
