@@ -173,8 +173,8 @@ func Run(ctx context.Context, c Config) error {
 // requests a second, the process stays within its rings plus 11 MiB.
 const memoryHeadroom = 8 << 20
 
-// limitMemory sets the Go memory limit to the rings plus headroom (and
-// the spill queue's bound with a disk), unless
+// limitMemory sets the Go memory limit to the rings plus headroom (with
+// a disk, to ram_cap plus headroom and the spill queue's floor), unless
 // GOMEMLIMIT says otherwise. The rings are long-lived heap: without a
 // limit the collector lets garbage grow as large as they are before it
 // runs, and a gateway's RAM is small.
@@ -185,7 +185,9 @@ func limitMemory(rt *gwlog.Runtime) {
 	st := rt.Stats()
 	limit := st.RAMUsed + memoryHeadroom
 	if st.Disk != nil {
-		limit += st.Disk.QueueCap // copies on their way to the disk
+		// Copies on their way to the disk draw on the cap's free room,
+		// and on QueueCap beyond it.
+		limit = st.RAMCap + memoryHeadroom + st.Disk.QueueCap
 	}
 	debug.SetMemoryLimit(limit)
 }
