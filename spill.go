@@ -77,7 +77,7 @@ type SpillStats struct {
 	Dir       string `json:"dir"`
 	Present   bool   `json:"present"`          // the store is open and writable
 	Reason    string `json:"reason,omitempty"` // why not, when not
-	Flushes   uint64 `json:"flushes"`          // PutSegments calls that committed
+	Flushes   uint64 `json:"flushes"`          // flushes that committed something (an idle one writes nothing)
 	Spilled   uint64 `json:"spilled_bytes"`    // bytes of segments committed
 	Queued    int64  `json:"queued_bytes"`     // bytes of copies waiting, within ram_cap but for up to QueueCap
 	QueueCap  int64  `json:"queue_cap"`        // the most the copies may hold beyond ram_cap
@@ -448,21 +448,22 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		sp.mu.Unlock()
 		return false, nil
 	}
-	batch := sp.queue
-	sp.queue = nil
+	// Copies waiting (from a failed flush, some may still be in the
+	// ring): the walks leave them be.
+	queued := make(map[*sourceState]map[uint64]bool)
+	for _, c := range sp.queue {
+		if queued[c.st] == nil {
+			queued[c.st] = make(map[uint64]bool)
+		}
+		queued[c.st][c.seg.ID] = true
+	}
 	srcs := make([]*sourceState, 0, len(sp.sources))
 	for _, st := range sp.sources {
 		srcs = append(srcs, st)
 	}
 	sp.mu.Unlock()
 	full := false
-	queued := make(map[*sourceState]map[uint64]bool)
-	for _, c := range batch {
-		if queued[c.st] == nil {
-			queued[c.st] = make(map[uint64]bool)
-		}
-		queued[c.st][c.seg.ID] = true
-	}
+	var batch []pending
 	for _, st := range srcs {
 		blocked := false // a copy failed: the later segments wait too, or a gap would open
 		st.src.Walk(0, func(p *ramlog.Spill) {
@@ -493,7 +494,12 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 			}
 		})
 	}
+	// The queue is taken after the walks: a segment evicted while they
+	// ran, before they reached it, is in it, and goes with its successors
+	// in this commit.
 	sp.mu.Lock()
+	batch = append(sp.queue, batch...)
+	sp.queue = nil
 	sp.inflight = batch
 	sp.mu.Unlock()
 	segs := make([]persist.Segment, len(batch))
