@@ -139,15 +139,17 @@ type inbox struct {
 	wake  chan struct{}
 }
 
-// put appends p to the batch, waiting while it is full, and wakes the
-// handler.
-func (in *inbox) put(p []byte) {
+// put appends the datagrams ps to the batch, waiting while it is full,
+// and wakes the handler.
+func (in *inbox) put(ps ...[]byte) {
 	in.mu.Lock()
-	for len(in.cur.buf)+len(p) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
-		in.taken.Wait()
+	for _, p := range ps {
+		for len(in.cur.buf)+len(p) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
+			in.taken.Wait()
+		}
+		in.cur.buf = append(in.cur.buf, p...)
+		in.cur.ends = append(in.cur.ends, len(in.cur.buf))
 	}
-	in.cur.buf = append(in.cur.buf, p...)
-	in.cur.ends = append(in.cur.ends, len(in.cur.buf))
 	in.mu.Unlock()
 	select {
 	case in.wake <- struct{}{}:
@@ -191,6 +193,19 @@ func (s *Server) read(c net.PacketConn) {
 		close(in.wake)
 		<-done
 	}()
+	if br := newBatchReader(c); br != nil {
+		for {
+			ps, err := br.read()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue // a transient error (EINTR, …): keep serving
+			}
+			s.received.Add(uint64(len(ps)))
+			in.put(ps...)
+		}
+	}
 	buf := make([]byte, maxDatagram)
 	for {
 		n, _, err := c.ReadFrom(buf)
