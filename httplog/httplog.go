@@ -2,9 +2,11 @@
 package httplog
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/ramlog"
@@ -131,18 +133,42 @@ func follow(w http.ResponseWriter, r *http.Request, s *ramlog.Stream, n int) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	buf := make([]byte, 0, 512)
-	for line := range s.FollowTail(r.Context(), n) {
-		buf = append(append(buf[:0], "data: "...), line[:len(line)-1]...)
-		buf = append(buf, '\n', '\n')
+	buf := make([]byte, 0, 4096)
+	linger := time.NewTimer(0)
+	defer linger.Stop()
+	for chunk := range s.FollowTailChunks(r.Context(), n) {
+		buf = buf[:0]
+		for line := range bytes.Lines(chunk) {
+			buf = append(append(buf, "data: "...), line[:len(line)-1]...)
+			buf = append(buf, '\n', '\n')
+		}
 		if _, err := w.Write(buf); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {
 			return
 		}
+		if len(chunk) >= sseBusy {
+			continue // behind: catch up at once, in big writes
+		}
+		// Caught up: lines that come meanwhile go in the next write, so
+		// that a follower writes at most once a sseLinger and costs the
+		// loggers little (the ring holds the lines meanwhile).
+		linger.Reset(sseLinger)
+		select {
+		case <-r.Context().Done():
+			return
+		case <-linger.C:
+		}
 	}
 }
+
+// A follower that has caught up writes at most once a sseLinger; one
+// that got a chunk of sseBusy bytes or more is behind and goes on at once.
+const (
+	sseLinger = 20 * time.Millisecond
+	sseBusy   = 16 << 10
+)
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -82,13 +82,27 @@ func (s *Stream) Mark() Mark {
 // since then come first (or a "… N lines missed" line for those the ring
 // dropped meanwhile).
 func (s *Stream) FollowFrom(ctx context.Context, m Mark) iter.Seq[[]byte] {
-	return s.follow(ctx, func() (uint64, uint64) { return m.pos, m.rec })
+	return s.follow(ctx, func() (uint64, uint64) { return m.pos, m.rec }, false)
 }
 
 // FollowTail is Follow starting n lines back, as tail -f does: no line is
 // missed or repeated between the two.
 func (s *Stream) FollowTail(ctx context.Context, n int) iter.Seq[[]byte] {
-	return s.follow(ctx, func() (uint64, uint64) {
+	return s.follow(ctx, s.tailStart(n), false)
+}
+
+// FollowTailChunks is FollowTail yielding runs of whole lines, as many as
+// were waiting (up to 64 KiB), rather than a line at a time: for readers
+// that write in bulk, such as a network follower. A "… N lines missed"
+// line comes as a chunk of its own.
+func (s *Stream) FollowTailChunks(ctx context.Context, n int) iter.Seq[[]byte] {
+	return s.follow(ctx, s.tailStart(n), true)
+}
+
+// tailStart is where a follower n lines back starts (called with s.mu
+// held).
+func (s *Stream) tailStart(n int) func() (uint64, uint64) {
+	return func() (uint64, uint64) {
 		pos, rec := s.ring.Tail(), s.ring.TailRec()
 		if n > 0 {
 			a, b := s.ring.slices(s.ring.Head(), pos)
@@ -96,12 +110,12 @@ func (s *Stream) FollowTail(ctx context.Context, n int) iter.Seq[[]byte] {
 			pos, rec = s.ring.Head()+uint64(start), rec-uint64(found)
 		}
 		return pos, rec
-	})
+	}
 }
 
 // follow runs a follower from the place start gives (called with s.mu
 // held).
-func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64)) iter.Seq[[]byte] {
+func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64), chunks bool) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		f := &follower{wake: make(chan struct{}, 1)}
 		s.addFollower(f)
@@ -119,7 +133,12 @@ func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64)) ite
 					return
 				}
 			}
-			for rest := buf; len(rest) > 0; {
+			if chunks && len(buf) > 0 {
+				if !yield(buf) {
+					return
+				}
+			}
+			for rest := buf; len(rest) > 0 && !chunks; {
 				i := bytes.IndexByte(rest, '\n') + 1
 				if i == 0 {
 					i = len(rest)
