@@ -34,7 +34,8 @@ import (
 // and eventlog.Archive, for what the rings no longer hold.
 
 // detectEvery is how often a missing disk is looked for (a variable for
-// the tests).
+// the tests); a disk that failed is tried again after twice as long each
+// time, up to maxBackoff.
 var detectEvery = 30 * time.Second
 
 // maxBackoff bounds the wait before a failed disk is tried again.
@@ -61,8 +62,10 @@ type sourceState struct {
 	off    uint64 // store ID = ring ID + off
 	done   uint64 // ring IDs below were handed to the disk path
 	placed bool   // off was chosen for the open store
-	// The tail last written, so that an unchanged one is not rewritten.
+	// The tail last written, so that an unchanged one is not rewritten
+	// (tailRecords 0: none), and its ID not taken for the store's own.
 	tailID, tailRecords uint64
+	gone                bool // closed by a reload: spilled once more, then forgotten
 }
 
 // pending is a copy on its way to the store.
@@ -106,7 +109,10 @@ type spiller struct {
 
 	fmu sync.Mutex // one flush at a time
 
-	mu       sync.Mutex // guards what follows; taken inside a ring's lock
+	// mu guards what follows. It is taken inside a ring's lock (evicted,
+	// and the walks' callbacks), so that nothing may log, call into a
+	// ring or wait for the store while holding it.
+	mu       sync.Mutex
 	store    *persist.Store
 	sources  map[spillSource]*sourceState
 	queue    []pending // evicted before a flush took them
@@ -253,10 +259,12 @@ func (sp *spiller) attach(src spillSource, name string) {
 func (sp *spiller) sync() {
 	if sp != nil {
 		sp.syncStreams(sp.rt.Streams())
+		sp.placeAll()
 	}
 }
 
-// syncStreams is sync with the runtime's streams in hand (rt.mu held).
+// syncStreams attaches the runtime's streams in hand (rt.mu held) and
+// marks those a reload closed; the flusher places and spills them.
 func (sp *spiller) syncStreams(streams []*ramlog.Stream) {
 	if sp == nil {
 		return
@@ -271,13 +279,12 @@ func (sp *spiller) syncStreams(streams []*ramlog.Stream) {
 		live[ev] = true
 	}
 	sp.mu.Lock()
-	for src := range sp.sources {
+	for src, st := range sp.sources {
 		if !live[src] {
-			delete(sp.sources, src) // closed: its ring is given back
+			st.gone = true // closed: what it holds goes with the next flush
 		}
 	}
 	sp.mu.Unlock()
-	sp.placeAll()
 }
 
 // setArchive attaches (or detaches) the store to st's readers.
@@ -304,6 +311,10 @@ func (sp *spiller) evicted(st *sourceState, p *ramlog.Spill) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if sp.store == nil || sp.closed || p.ID < st.done || p.Records == 0 {
+		if sp.store == nil && sp.failing && p.ID >= st.done {
+			st.done = p.ID + 1
+			sp.lostLocked(st.name, p.Records) // the disk is away: RAM only
+		}
 		return
 	}
 	st.done = p.ID + 1
@@ -325,10 +336,14 @@ func (sp *spiller) copyOf(st *sourceState, p *ramlog.Spill) (pending, bool) {
 	n := int64(p.Len())
 	c := pending{st: st}
 	switch {
+	case n > persist.MaxData:
+		return c, false // no store takes it (a segment over 64 MiB)
 	case sp.budget.Reserve(n) == nil:
 		c.reserved = true
 		sp.reserved += n
-	case sp.held-sp.reserved+n > sp.floor:
+	case sp.held-sp.reserved+n > sp.floor && sp.held > 0:
+		// No room; but a copy alone always goes, so that a segment
+		// bigger than the floor still spills.
 		return c, false
 	}
 	sp.held += n
@@ -394,14 +409,24 @@ func (sp *spiller) placeAll() {
 	for _, st := range todo {
 		oldest := st.src.Walk(math.MaxUint64, func(*ramlog.Spill) {})
 		sp.mu.Lock()
-		if sp.store != nil && !st.placed {
+		store := sp.store
+		sp.mu.Unlock()
+		if store == nil {
+			return
+		}
+		next := store.NextID(st.name) // the store may be busy: not under sp.mu
+		sp.mu.Lock()
+		if sp.store == store && !st.placed {
 			from := max(oldest, st.done)
 			for _, q := range sp.queue {
 				if q.st == st {
 					from = min(from, q.seg.ID-st.off)
 				}
 			}
-			sp.place(st, from, oldest)
+			if st.tailRecords > 0 && next == st.tailID+st.off+1 {
+				next-- // our own tail: the sealed segment replaces it
+			}
+			sp.place(st, from, oldest, next)
 		}
 		sp.mu.Unlock()
 	}
@@ -412,9 +437,8 @@ func (sp *spiller) placeAll() {
 // oldest the ring's oldest. A store that lacks what was written before
 // (another disk, or a directory made anew) gets again what the ring
 // still holds. sp.mu is held.
-func (sp *spiller) place(st *sourceState, from, oldest uint64) {
+func (sp *spiller) place(st *sourceState, from, oldest, next uint64) {
 	st.placed = true
-	next := sp.store.NextID(st.name)
 	if from+st.off >= next {
 		want := oldest
 		if next > st.off {
@@ -465,6 +489,9 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	full := false
 	var batch []pending
 	for _, st := range srcs {
+		if !st.placed {
+			continue // attached by a reload since sync: the next flush
+		}
 		blocked := false // a copy failed: the later segments wait too, or a gap would open
 		st.src.Walk(0, func(p *ramlog.Spill) {
 			sp.mu.Lock()
@@ -505,14 +532,36 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	segs := make([]persist.Segment, len(batch))
 	for i := range batch {
 		segs[i] = batch[i].seg
+		if segs[i].Events {
+			// Events carry their own times: the store's bounds are the
+			// earliest and latest, for the readers' time filters.
+			lo, hi := eventlog.TimeRange(segs[i].Data)
+			segs[i].First, segs[i].Last = unixTime(lo), unixTime(hi)
+		}
 	}
 	if len(segs) > 0 {
 		err = store.PutSegments(segs)
 	}
 	defer sp.report(store)
+	back := false
+	defer func() { // after sp.mu: a line may make a ring evict into the spiller
+		if back {
+			sp.rt.Logger(ScreenLogger).Warn("gwlog: disk " + sp.dir + " is back: spilling logs again")
+		}
+	}()
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	sp.inflight = nil
+	if errors.Is(err, persist.ErrInvalid) {
+		// Cannot happen with ring segments and valid stream names; were
+		// it to, the batch would block every later one: it is dropped,
+		// and counted.
+		for _, b := range batch {
+			sp.lostLocked(b.st.name, b.seg.Records)
+		}
+		sp.release(batch)
+		return false, err
+	}
 	if err != nil {
 		sp.stats.Failures++
 		// The sealed copies wait for the disk (tails are taken afresh).
@@ -531,9 +580,11 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	sp.release(batch)
 	if len(segs) > 0 {
 		sp.stats.Flushes++
-		if sp.failing {
-			sp.failing = false
-			defer sp.rt.Logger(ScreenLogger).Warn("gwlog: disk " + sp.dir + " is back: spilling logs again") // after sp.mu
+		back, sp.failing = sp.failing, false
+	}
+	for src, st := range sp.sources {
+		if st.gone {
+			delete(sp.sources, src) // spilled: forgotten
 		}
 	}
 	for _, b := range batch {
@@ -542,10 +593,10 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 			b.st.tailID, b.st.tailRecords = b.seg.ID-b.st.off, b.seg.Records
 		}
 	}
-	if full {
-		sp.wake()
+	if full && len(segs) > 0 {
+		sp.wake() // the rest, now that the copies are written
 	}
-	return full, nil
+	return full && len(segs) > 0, nil
 }
 
 // lose closes a store that failed: the runtime goes on in RAM only, and
@@ -681,8 +732,8 @@ func (sp *spiller) flushOrLose() bool {
 		sp.lose(err)
 		return false
 	}
-	// A refused segment (ErrInvalid) cannot happen with ring segments;
-	// said all the same, and the disk stays.
+	// A refused batch (ErrInvalid) was dropped and counted; said, and
+	// the disk stays.
 	sp.rt.Logger("gwlog").Error("gwlog: spill: " + err.Error())
 	return true
 }
@@ -795,12 +846,14 @@ func (sp *spiller) archived(st *sourceState, before uint64, all bool) ([]persist
 	if store == nil {
 		return nil, nil
 	}
-	infos, _ := store.Segments(st.name) // corrupt infos are left out, and counted
+	stored, _ := store.Segments(st.name) // corrupt infos are left out, and counted
 	data := make(map[uint64][]byte, len(pend))
-	for _, g := range pend {
+	infos := make([]persist.Info, 0, len(pend)+len(stored))
+	for _, g := range pend { // first: a pending copy is newer than a stored tail of its ID
 		data[g.ID] = g.Data
 		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: int64(len(g.Data))})
 	}
+	infos = append(infos, stored...)
 	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmpUint(a.ID, b.ID) })
 	infos = slices.CompactFunc(infos, func(a, b persist.Info) bool { return a.ID == b.ID })
 	if !all {
@@ -870,18 +923,19 @@ type eventArchive struct {
 	st *sourceState
 }
 
-func (a *eventArchive) ArchivedEvents() []eventlog.ArchivedSegment {
-	infos, data := a.sp.archived(a.st, 0, true)
+func (a *eventArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment {
+	infos, data := a.sp.archived(a.st, before, false)
 	out := make([]eventlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
-		first, last := g.FirstSeq, g.LastSeq
-		if b, ok := data[g.ID]; ok {
-			first, last = eventlog.SeqRange(b)
+		x := eventlog.ArchivedSegment{Key: g.ID, First: unixNano(g.First), Last: unixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}
+		if b, ok := data[g.ID]; ok { // pending: its bounds are not known yet
+			x.FirstSeq, x.LastSeq = eventlog.SeqRange(b)
+			x.First, x.Last = eventlog.TimeRange(b)
 		}
-		if first == 0 {
+		if x.FirstSeq == 0 {
 			continue // no valid record
 		}
-		out = append(out, eventlog.ArchivedSegment{Key: g.ID, First: unixNano(g.First), Last: unixNano(g.Last), FirstSeq: first, LastSeq: last})
+		out = append(out, x)
 	}
 	return out
 }

@@ -52,7 +52,8 @@ func OpenStore(dir string) (*StoreView, error) {
 		st.Close()
 		return nil, fmt.Errorf("gwlog: store %s: %w", dir, err)
 	}
-	v.events.SetArchive(&eventArchive{sp: sp, st: &sourceState{src: v.events, name: eventlog.SpillName, events: true, placed: true}})
+	evs := &sourceState{src: v.events, name: eventlog.SpillName, off: st.NextID(eventlog.SpillName), events: true, placed: true}
+	v.events.SetArchive(&eventArchive{sp: sp, st: evs})
 	v.fsys = ramlog.NewFS(v.Streams)
 	return v, nil
 }

@@ -5,16 +5,18 @@ import (
 )
 
 // SpillName is the name of the event log's segments as a spill path sees
-// them (ramlog.Spill.Name), and the store's stream of event segments.
-const SpillName = "events"
+// them (ramlog.Spill.Name), and the store's stream of event segments: a
+// name no stream can have, as stream names are file names.
+const SpillName = "/events"
 
 // Archive holds the event log's older segments elsewhere, such as a disk
-// store. Query, Series and Scan read it before the ring, for the events
-// older than the ring's oldest (by Seq), so that the two read as one
-// history without duplicates.
+// store. Query, Series and Scan read it before the ring, for the segments
+// older than the ring's oldest, so that the two read as one history
+// without duplicates.
 type Archive interface {
-	// ArchivedEvents lists the archived segments, oldest first.
-	ArchivedEvents() []ArchivedSegment
+	// ArchivedEvents lists the archived segments older than the ring's
+	// segment before (in the ring's numbering), oldest first.
+	ArchivedEvents(before uint64) []ArchivedSegment
 	// AppendArchived appends the frames of the segment with key to dst.
 	AppendArchived(dst []byte, key uint64) ([]byte, error)
 }
@@ -22,7 +24,7 @@ type Archive interface {
 // ArchivedSegment describes a segment of event frames an Archive holds.
 type ArchivedSegment struct {
 	Key               uint64
-	First, Last       int64 // Unix ns of the oldest and newest event
+	First, Last       int64 // Unix ns: the earliest and latest event time (see TimeRange)
 	FirstSeq, LastSeq uint64
 }
 
@@ -91,4 +93,26 @@ func (l *Log) SkipTo(seq uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.seq = max(l.seq, seq)
+}
+
+// TimeRange returns the earliest and latest event time among the valid
+// records of frames b (0, 0 when none): events may carry their own times,
+// so a segment's first and last records need not be its bounds.
+func TimeRange(b []byte) (lo, hi int64) {
+	first := true
+	framesIn(b, nil, func(_ int64, payload []byte, err error) bool {
+		if err != nil {
+			return true
+		}
+		h, err := peek(payload)
+		if err != nil {
+			return true
+		}
+		if first {
+			lo, hi, first = h.time, h.time, false
+		}
+		lo, hi = min(lo, h.time), max(hi, h.time)
+		return true
+	})
+	return lo, hi
 }

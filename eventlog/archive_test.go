@@ -23,7 +23,8 @@ func (a *memArchive) put(p *ramlog.Spill) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	b := p.AppendTo(nil)
-	g := ArchivedSegment{Key: p.ID, First: p.First, Last: p.Last}
+	g := ArchivedSegment{Key: p.ID}
+	g.First, g.Last = TimeRange(b)
 	framesIn(b, nil, func(_ int64, payload []byte, err error) bool {
 		if s := seqOf(payload); err == nil && s > 0 {
 			if g.FirstSeq == 0 {
@@ -37,10 +38,16 @@ func (a *memArchive) put(p *ramlog.Spill) {
 	a.data[p.ID] = b
 }
 
-func (a *memArchive) ArchivedEvents() []ArchivedSegment {
+func (a *memArchive) ArchivedEvents(before uint64) []ArchivedSegment {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return append([]ArchivedSegment(nil), a.segs...)
+	var out []ArchivedSegment
+	for _, g := range a.segs {
+		if g.Key < before {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (a *memArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {

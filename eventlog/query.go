@@ -385,7 +385,7 @@ type candidate struct {
 	id      uint64
 	archive Archive
 	seg     ArchivedSegment
-	maxSeq  uint64 // archived: the last Seq to read, before the ring's
+	maxSeq  uint64 // the query's snapshot
 }
 
 // candidates fixes the query's snapshot and lists the segments that may
@@ -393,10 +393,7 @@ type candidate struct {
 func (l *Log) candidates(q *query) []candidate {
 	l.mu.RLock()
 	q.lastSeq = l.seq
-	first := l.seq + 1 // the ring's oldest Seq
-	if len(l.index) > 0 && l.index[0].count > 0 {
-		first = l.index[0].firstSeq
-	}
+	oldest := l.ring.Segments()[0].ID
 	var out []candidate
 	for i := range l.index {
 		if l.index[i].mayMatch(q) {
@@ -409,10 +406,10 @@ func (l *Log) candidates(q *query) []candidate {
 		return out
 	}
 	var arch []candidate
-	for _, g := range a.ArchivedEvents() {
+	for _, g := range a.ArchivedEvents(oldest) {
 		x := segIndex{count: 1, minTime: g.First, maxTime: g.Last, firstSeq: g.FirstSeq, allTypes: true, sources: ^uint64(0)}
-		if g.FirstSeq < first && x.mayMatch(q) {
-			arch = append(arch, candidate{archive: a, seg: g, maxSeq: min(first-1, q.lastSeq)})
+		if x.mayMatch(q) {
+			arch = append(arch, candidate{archive: a, seg: g, maxSeq: q.lastSeq})
 		}
 	}
 	return append(arch, out...)

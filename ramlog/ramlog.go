@@ -72,6 +72,10 @@ const (
 	maxChunk = 1 << 20
 )
 
+// maxName bounds a stream's name: a file name's length (and what a disk
+// store takes).
+const maxName = 255
+
 // truncMark ends a line that was longer than a segment may hold.
 const truncMark = "…[truncated]\n"
 
@@ -297,6 +301,9 @@ func (s *Stream) trimLive(start, end, limit uint64) (cut uint64, lines uint64) {
 }
 
 func checkName(name string) error {
+	if len(name) > maxName {
+		return fmt.Errorf("ramlog: stream name %.40q…: %d bytes, over %d", name, len(name), maxName)
+	}
 	if name == "" || !fs.ValidPath(name) || strings.ContainsAny(name, "/\\") || name == "." {
 		return fmt.Errorf("ramlog: stream name %q: want a plain file name", name)
 	}

@@ -153,14 +153,26 @@ func (s *Stream) archiveFiles(arch []ArchivedSegment, n int, join string) (files
 }
 
 // appendArchived appends the data of segs to dst; a segment that cannot
-// be read is left out.
+// be read is left out, and a line says so in its place.
 func appendArchived(dst []byte, a Archive, segs []ArchivedSegment) []byte {
 	for _, g := range segs {
-		if b, err := a.AppendArchived(dst, g.Key); err == nil {
-			dst = b
+		b, err := a.AppendArchived(dst, g.Key)
+		if err != nil {
+			dst = unreadable(dst, g, err)
+			continue
 		}
+		dst = b
 	}
 	return dst
+}
+
+// unreadable appends the in-band line that stands for archived segment g,
+// which could not be read: its lines are lost to readers.
+func unreadable(dst []byte, g ArchivedSegment, err error) []byte {
+	dst = append(dst, "… "...)
+	dst = strconv.AppendUint(dst, g.Records, 10)
+	dst = append(dst, " lines unreadable: "...)
+	return append(AppendClean(dst, []byte(err.Error())), '\n')
 }
 
 // archivedInfo adds what segs hold to si.
@@ -187,7 +199,10 @@ func archivedTail(a Archive, segs []ArchivedSegment, n int) []byte {
 	have := 0
 	for i := len(segs) - 1; i >= 0 && have < n; i-- {
 		b, err := a.AppendArchived(nil, segs[i].Key)
-		if err != nil || len(b) == 0 {
+		if err != nil {
+			b = unreadable(nil, segs[i], err)
+		}
+		if len(b) == 0 {
 			continue
 		}
 		if b[len(b)-1] != '\n' {

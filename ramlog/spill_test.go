@@ -140,3 +140,25 @@ func TestNoArchiveKeepsDropMarker(t *testing.T) {
 	assert.Equal(t, []uint64{4}, walked)
 	assert.Equal(t, 1, live)
 }
+
+func TestLongStreamNameRefused(t *testing.T) {
+	_, err := New(strings.Repeat("s", 256), Options{})
+	require.ErrorContains(t, err, "over 255")
+	_, err = New(strings.Repeat("s", 255), Options{})
+	require.NoError(t, err)
+}
+
+func TestUnreadableArchivedSegmentSaysSo(t *testing.T) {
+	s, err := New("debug", Options{Rotate: Rotation{Kind: RotateSize, Size: 100}, Keep: 1})
+	require.NoError(t, err)
+	a := archiveOf(s)
+	for i := range 50 {
+		s.WriteLine(1, line(i))
+	}
+	a.mu.Lock()
+	delete(a.data, a.segs[0].Key) // as a value whose checksum fails
+	a.mu.Unlock()
+	lines := s.Tail(1000)
+	assert.Equal(t, "… 10 lines unreadable: no segment 0", lines[0])
+	assert.Equal(t, "line 0010", lines[1])
+}

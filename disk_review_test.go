@@ -1,0 +1,180 @@
+package gwlog
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/persist"
+)
+
+// TestDiskBackLineWhileLogging: the line that says a failed disk is back
+// is logged after the spiller's lock is released; logged under it, a ring
+// evicting into the spiller at that moment would wait for ever.
+func TestDiskBackLineWhileLogging(t *testing.T) {
+	dir := t.TempDir()
+	rt := open(t, Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			rt.Logger("busy").Info("line", "i", i)
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			rt.spill.mu.Lock()
+			rt.spill.failing = true
+			rt.spill.mu.Unlock()
+			_, err := rt.spill.flushOnce()
+			assert.NoError(t, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("flushes and logging deadlocked")
+	}
+	close(stop)
+	wg.Wait()
+	assert.Contains(t, tail(rt, "debug"), "is back: spilling logs again")
+}
+
+// TestDiskBigLiveTailDoesNotSpin: a live segment bigger than the copies'
+// room is written alone, once, rather than retried at once for ever.
+func TestDiskBigLiveTailDoesNotSpin(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(t.TempDir(), "log.cfg")
+	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nprofile = disk\ndisk = "+dir+" force\nflush = 1s\nreload = 0\nram_cap = 20MiB\n[stream.debug]\nrotate = size 8MiB\nkeep = 1\n"), 0o644))
+	rt := open(t, Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	pad := strings.Repeat("x", 1000)
+	for i := range 6000 { // about 6 MB into the live segment
+		rt.Logger("big").Info(pad, "i", i)
+	}
+	var before, after syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &before))
+	time.Sleep(2500 * time.Millisecond) // two timed flushes
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &after))
+	cpu := time.Duration(syscall.TimevalToNsec(after.Utime) + syscall.TimevalToNsec(after.Stime) -
+		syscall.TimevalToNsec(before.Utime) - syscall.TimevalToNsec(before.Stime))
+	assert.Less(t, cpu, time.Second, "an idle runtime does not spin")
+	st := rt.Stats().Disk
+	assert.NotZero(t, st.Flushes, "the big tail was written")
+	assert.Zero(t, st.Lost)
+}
+
+// TestDiskFailedAndBackKeepsOneCopy: after a failure and a reopen of the
+// same store, the live segment's tail written before is replaced by its
+// sealed segment, not kept beside it under another ID.
+func TestDiskFailedAndBackKeepsOneCopy(t *testing.T) {
+	dir := t.TempDir()
+	rt, err := Open(Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	for i := range 10 {
+		rt.Logger("a").Warn(fmt.Sprintf("n=%02d", i))
+	}
+	_, err = rt.spill.flushOnce() // the live segment's tail
+	require.NoError(t, err)
+	rt.spill.lose(fmt.Errorf("%w: a test", persist.ErrUnavailable))
+	require.True(t, rt.spill.open())
+	rt.spill.attachArchives()
+	_, err = rt.spill.flushOnce()
+	require.NoError(t, err)
+	require.NoError(t, rt.Close())
+
+	v, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer v.Close()
+	seen := make(map[string]int)
+	for _, l := range v.Stream("debug").Tail(1000) {
+		if i := strings.Index(l, "n="); i >= 0 {
+			seen[l[i:]]++
+		}
+	}
+	require.Len(t, seen, 10)
+	for k, n := range seen {
+		assert.Equal(t, 1, n, "%s stored once", k)
+	}
+}
+
+// TestDiskStreamNamedEvents: a stream may be called "events": its lines
+// and the event log's records are stored apart.
+func TestDiskStreamNamedEvents(t *testing.T) {
+	dir := t.TempDir()
+	conf := diskCfg(t, dir, "[stream.events]\n[logger.Audit]\nstreams = events\n")
+	rt, err := Open(Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	for i := range 50 {
+		rt.Logger("Audit").Warn(fmt.Sprintf("audit %d", i))
+		rt.Events().Write(eventlog.Event{Type: "t", Source: "s"})
+	}
+	require.NoError(t, rt.Close())
+	v, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer v.Close()
+	require.NotNil(t, v.Stream("events"))
+	assert.Len(t, v.Stream("events").Tail(1000), 50)
+	n := 0
+	for _, err := range v.Events().Query(eventlog.Filter{}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 50, n)
+}
+
+// TestDiskAppearingWithHistory: a disk that appears while the runtime
+// runs, holding an earlier history, is read with it: its events, the
+// ring's (spilled to it) and the new ones, none hidden, none twice; new
+// events go on after the disk's highest Seq.
+func TestDiskAppearingWithHistory(t *testing.T) {
+	fastDetect(t, 200*time.Millisecond)
+	dir := filepath.Join(t.TempDir(), "disk")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	conf := diskCfg(t, dir, "")
+	rt, err := Open(Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	for range 50 {
+		rt.Events().Write(eventlog.Event{Type: "a", Source: "s"})
+	}
+	require.NoError(t, rt.Close())
+
+	require.NoError(t, os.Rename(dir, dir+".away"))
+	rt = open(t, Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	require.False(t, rt.Stats().Disk.Present)
+	for range 30 {
+		rt.Events().Write(eventlog.Event{Type: "b", Source: "s"})
+	}
+	require.NoError(t, os.Rename(dir+".away", dir))
+	require.Eventually(t, func() bool { return rt.Stats().Disk.Present }, 10*time.Second, 20*time.Millisecond)
+	for range 10 {
+		rt.Events().Write(eventlog.Event{Type: "c", Source: "s"})
+	}
+	count := map[string]int{}
+	var last []uint64
+	for ev, err := range rt.Events().Query(eventlog.Filter{}) {
+		require.NoError(t, err)
+		count[ev.Type]++
+		if ev.Type == "c" {
+			last = append(last, ev.Seq)
+		}
+	}
+	assert.Equal(t, map[string]int{"a": 50, "b": 30, "c": 10}, count)
+	require.Len(t, last, 10)
+	assert.Equal(t, uint64(51), last[0], "new events go on after the disk's Seq")
+}
