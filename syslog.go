@@ -34,7 +34,7 @@ func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 	}
 	return func(m *syslog.Message, b []byte, err error) {
 		if err != nil {
-			raw.LogAttrs(nil, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
+			raw.LogAttrsAt(nil, m.Received, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
 			return
 		}
 		app := m.AppName
@@ -57,6 +57,6 @@ func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 		if m.MsgID != "" {
 			a = append(a, slog.String("msgid", m.MsgID))
 		}
-		l.LogAttrs(nil, lv, m.Msg, a...)
+		l.LogAttrsAt(nil, m.Received, lv, m.Msg, a...)
 	}
 }

@@ -119,6 +119,20 @@ func (l *Logger) LogAttrs(ctx context.Context, lv Level, msg string, attrs ...sl
 	}
 }
 
+// LogAttrsAt is LogAttrs for a record stamped t (zero: now): a record
+// that arrived from elsewhere, such as a syslog packet, stamped when it
+// was received.
+func (l *Logger) LogAttrsAt(ctx context.Context, t time.Time, lv Level, msg string, attrs ...slog.Attr) {
+	if l.on(lv) && lv < OFF {
+		l.writeAt(ctx, t, lv, msg, attrs)
+	}
+}
+
+// writeAt is write's depth for LogAttrsAt, so that the caller is found.
+func (l *Logger) writeAt(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr) {
+	l.emitRecord(ctx, t, lv, msg, attrs, false)
+}
+
 // LogEvent logs an event's text line at INFO, stamped t: the one kind of
 // record that targets with EventsOnly (the EventLog stream) take. Package
 // eventlog calls it.

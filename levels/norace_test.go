@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -34,6 +35,9 @@ func TestAllocations(t *testing.T) {
 		{"Info with args", func() { l.Info("request handled", "path", "/api/v1/status", "status", 200, "ok", true) }},
 		{"Error reaching two targets, one with the caller", func() { l.Error("failed", "code", 7) }},
 		{"filtered", func() { l.Debug("detail", "n", 1) }},
+		{"LogAttrsAt", func() {
+			l.LogAttrsAt(ctx, time.Unix(1_800_000_000, 0), WARNING, "from syslog", slog.String("host", "gw"), slog.String("pid", "42"))
+		}},
 		{"With logger", func() { l.With("a", 1).Warn("x") }},
 	}
 	for _, tt := range tests {

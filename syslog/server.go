@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ServerOptions configure a Server. The zero value listens nowhere.
@@ -176,9 +177,10 @@ func (s *Server) read(c net.PacketConn) {
 		spare := newBatch()
 		handle := func() {
 			b := in.take(spare)
+			now := time.Now() // once a batch: packets of a batch arrived together
 			start := 0
 			for _, end := range b.ends {
-				s.packet(b.buf[start:end])
+				s.packet(b.buf[start:end], now)
 				start = end
 			}
 			b.buf, b.ends = b.buf[:0], b.ends[:0]
@@ -220,12 +222,13 @@ func (s *Server) read(c net.PacketConn) {
 	}
 }
 
-// packet parses one datagram and hands it to Handle.
-func (s *Server) packet(p []byte) {
+// packet parses one datagram, received at now, and hands it to Handle.
+func (s *Server) packet(p []byte, now time.Time) {
 	m, err := Parse(p)
+	m.Received = now
 	if err != nil {
 		s.malformed.Add(1)
-		s.handle(&Message{}, p, err)
+		s.handle(&Message{Received: now}, p, err)
 		return
 	}
 	s.handle(&m, p, nil)

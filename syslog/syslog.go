@@ -33,6 +33,9 @@ type Message struct {
 	// StructuredData is RFC 5424's structured data as sent, "" for none.
 	StructuredData string
 	Msg            string
+	// Received is when the Server took the packet in (one reading of
+	// the clock per batch of packets); zero from Parse.
+	Received time.Time
 }
 
 // MaxMessage is the longest message Parse accepts; a longer one is an
