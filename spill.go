@@ -292,13 +292,13 @@ func (sp *spiller) setArchive(st *sourceState, on bool) {
 	switch src := st.src.(type) {
 	case *ramlog.Stream:
 		if on {
-			src.SetArchive(&lineArchive{sp: sp, st: st})
+			src.SetArchive(&storeArchive{sp: sp, st: st})
 		} else {
 			src.SetArchive(nil)
 		}
 	case *eventlog.Log:
 		if on {
-			src.SetArchive(&eventArchive{sp: sp, st: st})
+			src.SetArchive(&storeArchive{sp: sp, st: st})
 		} else {
 			src.SetArchive(nil)
 		}
@@ -891,13 +891,15 @@ func (sp *spiller) read(st *sourceState, dst []byte, key uint64) ([]byte, error)
 	return store.AppendSegment(dst, st.name, key)
 }
 
-// lineArchive shows a stream the store's segments of it.
-type lineArchive struct {
+// storeArchive shows a ring the store's segments of it (and the copies
+// still on their way): ramlog.Archive for a stream, eventlog.Archive for
+// the event log.
+type storeArchive struct {
 	sp *spiller
 	st *sourceState
 }
 
-func (a *lineArchive) Archived(before uint64) []ramlog.ArchivedSegment {
+func (a *storeArchive) Archived(before uint64) []ramlog.ArchivedSegment {
 	infos, _ := a.sp.archived(a.st, before, false)
 	out := make([]ramlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
@@ -906,24 +908,7 @@ func (a *lineArchive) Archived(before uint64) []ramlog.ArchivedSegment {
 	return out
 }
 
-func (a *lineArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
-	return a.sp.read(a.st, dst, key)
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// eventArchive shows the event log the store's event segments.
-type eventArchive struct {
-	sp *spiller
-	st *sourceState
-}
-
-func (a *eventArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment {
+func (a *storeArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment {
 	infos, data := a.sp.archived(a.st, before, false)
 	out := make([]eventlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
@@ -940,6 +925,13 @@ func (a *eventArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment 
 	return out
 }
 
-func (a *eventArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
+func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 	return a.sp.read(a.st, dst, key)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }

@@ -44,7 +44,7 @@ func OpenStore(dir string) (*StoreView, error) {
 		// Ring IDs start at 0, so that an offset of NextID shows every
 		// stored segment as older than the ring's.
 		state := &sourceState{src: s, name: name, off: st.NextID(name), placed: true}
-		s.SetArchive(&lineArchive{sp: sp, st: state})
+		s.SetArchive(&storeArchive{sp: sp, st: state})
 		v.streams = append(v.streams, s)
 	}
 	v.events, err = eventlog.New(eventlog.Options{RAM: viewRAM, NextSeq: st.LastSeq() + 1})
@@ -53,7 +53,7 @@ func OpenStore(dir string) (*StoreView, error) {
 		return nil, fmt.Errorf("gwlog: store %s: %w", dir, err)
 	}
 	evs := &sourceState{src: v.events, name: eventlog.SpillName, off: st.NextID(eventlog.SpillName), events: true, placed: true}
-	v.events.SetArchive(&eventArchive{sp: sp, st: evs})
+	v.events.SetArchive(&storeArchive{sp: sp, st: evs})
 	v.fsys = ramlog.NewFS(v.Streams)
 	return v, nil
 }
