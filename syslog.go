@@ -18,7 +18,7 @@ import (
 // up to levels.MaxNamedByRecords. Safe for concurrent use.
 func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 	raw := rt.Logger("syslog")
-	var apps sync.Map // app name (Parse's own copy) → *levels.Logger: a packet costs no name building
+	var apps sync.Map // app name (a copy) → *levels.Logger: a packet costs no name building
 	var napps atomic.Int32
 	logger := func(app string) *levels.Logger {
 		if l, ok := apps.Load(app); ok {
@@ -26,7 +26,7 @@ func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
 		}
 		l := rt.tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
 		if napps.Load() < levels.MaxNamedByRecords {
-			if _, loaded := apps.LoadOrStore(app, l); !loaded {
+			if _, loaded := apps.LoadOrStore(strings.Clone(app), l); !loaded { // app is a view of the packet
 				napps.Add(1)
 			}
 		}

@@ -24,8 +24,9 @@ type ServerOptions struct {
 	// kernel may cap it (net.core.rmem_max) unless the process is root.
 	ReadBuffer int
 	// Handle receives each packet: parsed, or with the parse error and
-	// Message zero. raw is valid only during the call. Handle is called
-	// from the listeners' goroutines, concurrently.
+	// Message zero. raw, and the Message's strings, which are views of
+	// it, are valid only during the call: copy what is kept. Handle is
+	// called from the listeners' goroutines, concurrently.
 	Handle func(m *Message, raw []byte, err error)
 }
 
@@ -224,7 +225,7 @@ func (s *Server) read(c net.PacketConn) {
 
 // packet parses one datagram, received at now, and hands it to Handle.
 func (s *Server) packet(p []byte, now time.Time) {
-	m, err := Parse(p)
+	m, err := parseView(p)
 	m.Received = now
 	if err != nil {
 		s.malformed.Add(1)

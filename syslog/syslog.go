@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/gwlog/gwlog/levels"
 )
@@ -66,7 +67,13 @@ func (e *ParseError) Unwrap() error { return ErrMalformed }
 // Parse reads an RFC 5424 or RFC 3164 message (the version after the PRI
 // tells which). RFC 3164 is read leniently, as local senders write it:
 // the timestamp and hostname may be missing. Parse keeps nothing of b.
-func Parse(b []byte) (Message, error) {
+func Parse(b []byte) (Message, error) { return parse(b, false) }
+
+// parseView is Parse whose strings are views of b, valid while b is: the
+// Server's, whose Handle may not keep them.
+func parseView(b []byte) (Message, error) { return parse(b, true) }
+
+func parse(b []byte, view bool) (Message, error) {
 	var m Message
 	if len(b) > MaxMessage {
 		return m, fmt.Errorf("%w: %d bytes, over %d", ErrTooLong, len(b), MaxMessage)
@@ -80,10 +87,10 @@ func Parse(b []byte) (Message, error) {
 	rest := b[n:]
 	if len(rest) >= 2 && rest[0] == '1' && rest[1] == ' ' {
 		m.Format = RFC5424
-		err = parse5424(&m, rest[2:], n+2)
+		err = parse5424(&m, rest[2:], n+2, view)
 	} else {
 		m.Format = RFC3164
-		parse3164(&m, rest)
+		parse3164(&m, rest, view)
 	}
 	return m, err
 }
@@ -111,14 +118,22 @@ func field(b []byte) (f, rest []byte) {
 	return b, nil
 }
 
-func nilable(f []byte) string {
+func nilable(f []byte, view bool) string {
 	if len(f) == 1 && f[0] == '-' {
 		return ""
 	}
-	return string(f)
+	return str(f, view)
 }
 
-func parse5424(m *Message, b []byte, off int) error {
+// str returns b as a string: a copy, or a view of b when view is set.
+func str(b []byte, view bool) string {
+	if view && len(b) > 0 {
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
+}
+
+func parse5424(m *Message, b []byte, off int, view bool) error {
 	var f []byte
 	start := len(b)
 	pos := func() int { return off + start - len(b) }
@@ -138,7 +153,7 @@ func parse5424(m *Message, b []byte, off int) error {
 		if len(f) == 0 || len(f) > 255 {
 			return &ParseError{pos() - len(f) - 1, "empty or overlong header field"}
 		}
-		*dst = nilable(f)
+		*dst = nilable(f, view)
 	}
 	if len(b) == 0 {
 		return &ParseError{pos(), "want STRUCTURED-DATA"}
@@ -150,7 +165,7 @@ func parse5424(m *Message, b []byte, off int) error {
 		if err != nil {
 			return &ParseError{pos() + n, err.Error()}
 		}
-		m.StructuredData, b = string(b[:n]), b[n:]
+		m.StructuredData, b = str(b[:n], view), b[n:]
 	}
 	if len(b) > 0 {
 		if b[0] != ' ' {
@@ -158,7 +173,7 @@ func parse5424(m *Message, b []byte, off int) error {
 		}
 		b = bytes.TrimPrefix(b[1:], []byte("\xef\xbb\xbf")) // the BOM of a UTF-8 MSG
 	}
-	m.Msg = string(b)
+	m.Msg = str(b, view)
 	return nil
 }
 
@@ -191,7 +206,7 @@ func sdLen(b []byte) (int, error) {
 
 // parse3164 reads what follows the PRI of a BSD message. Nothing is an
 // error: what does not look like a header is message.
-func parse3164(m *Message, b []byte) {
+func parse3164(m *Message, b []byte, view bool) {
 	if len(b) >= 16 && b[15] == ' ' {
 		if t, err := time.Parse(time.Stamp, string(b[:15])); err == nil {
 			now := time.Now()
@@ -206,18 +221,18 @@ func parse3164(m *Message, b []byte) {
 	// with ':' or holds '['), as local senders write.
 	if w, rest := field(b); len(w) > 0 && rest != nil && !isTag(w) {
 		if t, _ := field(rest); isTag(t) {
-			m.Hostname, b = string(w), rest
+			m.Hostname, b = str(w, view), rest
 		}
 	}
 	if w, rest := field(b); isTag(w) {
 		tag := bytes.TrimSuffix(w, []byte(":"))
 		if i := bytes.IndexByte(tag, '['); i >= 0 && bytes.HasSuffix(tag, []byte("]")) {
-			m.ProcID = string(tag[i+1 : len(tag)-1])
+			m.ProcID = str(tag[i+1:len(tag)-1], view)
 			tag = tag[:i]
 		}
-		m.AppName, b = string(tag), rest
+		m.AppName, b = str(tag, view), rest
 	}
-	m.Msg = string(b)
+	m.Msg = str(b, view)
 }
 
 func isTag(w []byte) bool {
