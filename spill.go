@@ -1,6 +1,7 @@
 package gwlog
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/persist"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -376,16 +378,9 @@ func (sp *spiller) filling() bool {
 func (sp *spiller) segment(st *sourceState, p *ramlog.Spill) persist.Segment {
 	return persist.Segment{
 		Stream: st.name, ID: p.ID + st.off, Name: p.Name,
-		First: unixTime(p.First), Last: unixTime(p.Last), Records: p.Records,
+		First: units.FromUnixNano(p.First), Last: units.FromUnixNano(p.Last), Records: p.Records,
 		Events: st.events, Tail: p.Live, Data: p.AppendTo(make([]byte, 0, p.Len())),
 	}
-}
-
-func unixTime(ns int64) time.Time {
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns)
 }
 
 // wake asks the flusher for a flush now.
@@ -481,10 +476,7 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		}
 		queued[c.st][c.seg.ID] = true
 	}
-	srcs := make([]*sourceState, 0, len(sp.sources))
-	for _, st := range sp.sources {
-		srcs = append(srcs, st)
-	}
+	srcs := slices.Collect(maps.Values(sp.sources))
 	sp.mu.Unlock()
 	full := false
 	var batch []pending
@@ -535,8 +527,8 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		if segs[i].Events {
 			// Events carry their own times: the store's bounds are the
 			// earliest and latest, for the readers' time filters.
-			lo, hi := eventlog.TimeRange(segs[i].Data)
-			segs[i].First, segs[i].Last = unixTime(lo), unixTime(hi)
+			b := eventlog.Bounds(segs[i].Data)
+			segs[i].First, segs[i].Last = units.FromUnixNano(b.First), units.FromUnixNano(b.Last)
 		}
 	}
 	if len(segs) > 0 {
@@ -608,10 +600,7 @@ func (sp *spiller) lose(err error) {
 	sp.stats.Present, sp.stats.Reason = false, err.Error()
 	said := sp.failing
 	sp.failing = true
-	srcs := make([]*sourceState, 0, len(sp.sources))
-	for _, st := range sp.sources {
-		srcs = append(srcs, st)
-	}
+	srcs := slices.Collect(maps.Values(sp.sources))
 	sp.mu.Unlock()
 	for _, st := range srcs {
 		sp.setArchive(st, false)
@@ -747,10 +736,7 @@ func (sp *spiller) present() bool {
 // attachArchives attaches the store to every source's readers.
 func (sp *spiller) attachArchives() {
 	sp.mu.Lock()
-	srcs := make([]*sourceState, 0, len(sp.sources))
-	for _, st := range sp.sources {
-		srcs = append(srcs, st)
-	}
+	srcs := slices.Collect(maps.Values(sp.sources))
 	sp.mu.Unlock()
 	for _, st := range srcs {
 		sp.setArchive(st, true)
@@ -854,23 +840,13 @@ func (sp *spiller) archived(st *sourceState, before uint64, all bool) ([]persist
 		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: int64(len(g.Data))})
 	}
 	infos = append(infos, stored...)
-	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmpUint(a.ID, b.ID) })
+	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmp.Compare(a.ID, b.ID) })
 	infos = slices.CompactFunc(infos, func(a, b persist.Info) bool { return a.ID == b.ID })
 	if !all {
-		i, _ := slices.BinarySearchFunc(infos, limit, func(a persist.Info, id uint64) int { return cmpUint(a.ID, id) })
+		i, _ := slices.BinarySearchFunc(infos, limit, func(a persist.Info, id uint64) int { return cmp.Compare(a.ID, id) })
 		infos = infos[:i]
 	}
 	return infos, data
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // read returns a segment's data from the queue or the store.
@@ -903,7 +879,7 @@ func (a *storeArchive) Archived(before uint64) []ramlog.ArchivedSegment {
 	infos, _ := a.sp.archived(a.st, before, false)
 	out := make([]ramlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
-		out = append(out, ramlog.ArchivedSegment{Key: g.ID, Name: g.Name, First: unixNano(g.First), Last: unixNano(g.Last), Records: g.Records, Size: g.Size})
+		out = append(out, ramlog.ArchivedSegment{Key: g.ID, Name: g.Name, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), Records: g.Records, Size: g.Size})
 	}
 	return out
 }
@@ -912,10 +888,10 @@ func (a *storeArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment 
 	infos, data := a.sp.archived(a.st, before, false)
 	out := make([]eventlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
-		x := eventlog.ArchivedSegment{Key: g.ID, First: unixNano(g.First), Last: unixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}
+		x := eventlog.ArchivedSegment{Key: g.ID, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}
 		if b, ok := data[g.ID]; ok { // pending: its bounds are not known yet
-			x.FirstSeq, x.LastSeq = eventlog.SeqRange(b)
-			x.First, x.Last = eventlog.TimeRange(b)
+			x = eventlog.Bounds(b)
+			x.Key = g.ID
 		}
 		if x.FirstSeq == 0 {
 			continue // no valid record
@@ -927,11 +903,4 @@ func (a *storeArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment 
 
 func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 	return a.sp.read(a.st, dst, key)
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
 }

@@ -24,7 +24,7 @@ type Archive interface {
 // ArchivedSegment describes a segment of event frames an Archive holds.
 type ArchivedSegment struct {
 	Key               uint64
-	First, Last       int64 // Unix ns: the earliest and latest event time (see TimeRange)
+	First, Last       int64 // Unix ns: the earliest and latest event time (see Bounds)
 	FirstSeq, LastSeq uint64
 }
 
@@ -69,22 +69,29 @@ func (l *Log) spillOf(g *ramlog.Segment, live bool) ramlog.Spill {
 	return p
 }
 
-// SeqRange returns the Seq of the first and last valid records among the
-// frames of b (0, 0 when none).
-func SeqRange(b []byte) (first, last uint64) {
+// Bounds describes the valid records among the frames of b, in one
+// pass: the Seq of the first and last, and the earliest and latest event
+// time (events may carry their own times, so the first and last records
+// need not be the time bounds). Key is left zero; FirstSeq is 0 when no
+// record is valid.
+func Bounds(b []byte) ArchivedSegment {
+	var g ArchivedSegment
 	framesIn(b, nil, func(_ int64, payload []byte, err error) bool {
 		if err != nil {
 			return true
 		}
-		if s := seqOf(payload); s > 0 {
-			if first == 0 {
-				first = s
-			}
-			last = s
+		h, err := peek(payload)
+		if err != nil || h.seq == 0 {
+			return true
 		}
+		if g.FirstSeq == 0 {
+			g.FirstSeq, g.First, g.Last = h.seq, h.time, h.time
+		}
+		g.LastSeq = h.seq
+		g.First, g.Last = min(g.First, h.time), max(g.Last, h.time)
 		return true
 	})
-	return first, last
+	return g
 }
 
 // SkipTo makes the next event's Seq at least seq+1: a disk that appears

@@ -23,17 +23,8 @@ func (a *memArchive) put(p *ramlog.Spill) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	b := p.AppendTo(nil)
-	g := ArchivedSegment{Key: p.ID}
-	g.First, g.Last = TimeRange(b)
-	framesIn(b, nil, func(_ int64, payload []byte, err error) bool {
-		if s := seqOf(payload); err == nil && s > 0 {
-			if g.FirstSeq == 0 {
-				g.FirstSeq = s
-			}
-			g.LastSeq = s
-		}
-		return true
-	})
+	g := Bounds(b)
+	g.Key = p.ID
 	a.segs = append(a.segs, g)
 	a.data[p.ID] = b
 }
@@ -108,4 +99,15 @@ func TestArchiveQuerySeriesScanSeeOneHistory(t *testing.T) {
 		return true
 	})
 	assert.Equal(t, n, count)
+}
+
+func TestBoundsTakesEarliestAndLatest(t *testing.T) {
+	l, _ := newLog(t, Options{RAM: 64 << 10})
+	for _, m := range []int{5, 2, 9, 7} { // times out of order, as callers may give them
+		l.Write(temp(m, "wb/1", float64(m)))
+	}
+	var got ArchivedSegment
+	l.Walk(0, func(p *ramlog.Spill) { got = Bounds(p.AppendTo(nil)) })
+	assert.Equal(t, ArchivedSegment{FirstSeq: 1, LastSeq: 4, First: temp(2, "", 0).Time, Last: temp(9, "", 0).Time}, got)
+	assert.Equal(t, ArchivedSegment{}, Bounds([]byte("not frames")))
 }

@@ -83,6 +83,7 @@ type route struct {
 	min       Level
 	callerMin Level // least level some target that renders the caller takes
 	ctx       bool
+	dedup     bool // some target's sink is a Dedup: lines note their time fields
 }
 
 // NewTree returns a tree whose root logger has o.RootLevel and no targets.
@@ -346,6 +347,8 @@ func buildRoute(own []Target, up *route) *route {
 			r.callerMin = min(r.callerMin, max(tg.Level, 1))
 		}
 		r.ctx = r.ctx || tg.Format.NeedsContext()
+		_, d := tg.Sink.(*Dedup)
+		r.dedup = r.dedup || d
 	}
 	for _, tg := range own {
 		add(tg)

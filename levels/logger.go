@@ -229,6 +229,10 @@ func emit(r *route, rec *Record) {
 	}
 	var last *Formatter
 	var st stamps // where buf's time fields are, for Dedup sinks
+	var stp *stamps
+	if r.dedup {
+		stp = &st
+	}
 	for i := range r.targets {
 		t := &r.targets[i]
 		if rec.Level < t.Level || (t.EventsOnly && !rec.Event) {
@@ -236,12 +240,14 @@ func emit(r *route, rec *Record) {
 		}
 		if t.Format != last {
 			st.n = 0
-			buf = t.Format.appendLine(buf[:0], rec, &st)
+			buf = t.Format.appendLine(buf[:0], rec, stp)
 			last = t.Format
 		}
-		if d, ok := t.Sink.(*Dedup); ok {
-			d.writeRecord(t.Format, rec, when, buf, &st)
-			continue
+		if r.dedup {
+			if d, ok := t.Sink.(*Dedup); ok {
+				d.writeRecord(t.Format, rec, when, buf, &st)
+				continue
+			}
 		}
 		t.Sink.WriteLine(when, buf)
 	}

@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-	"time"
+
+	"github.com/gwlog/gwlog/internal/units"
 )
 
 // The values of a store file (docs/format.md, "Store"). Integers inside
@@ -106,8 +107,8 @@ func appendInfo(dst []byte, in *Info) []byte {
 	start := len(dst)
 	dst = append(dst, infoVersion, in.flags())
 	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(in.Name)))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(unixNano(in.First)))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(unixNano(in.Last)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(units.UnixNano(in.First)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(units.UnixNano(in.Last)))
 	dst = binary.LittleEndian.AppendUint64(dst, in.Records)
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(in.Size))
 	dst = binary.LittleEndian.AppendUint64(dst, in.FirstSeq)
@@ -136,30 +137,14 @@ func decodeInfo(v []byte, in *Info) error {
 		return errChecksum
 	}
 	in.Events, in.Tail = v[1]&flagEvents != 0, v[1]&flagTail != 0
-	in.First = fromUnixNano(int64(binary.LittleEndian.Uint64(v[4:])))
-	in.Last = fromUnixNano(int64(binary.LittleEndian.Uint64(v[12:])))
+	in.First = units.FromUnixNano(int64(binary.LittleEndian.Uint64(v[4:])))
+	in.Last = units.FromUnixNano(int64(binary.LittleEndian.Uint64(v[12:])))
 	in.Records = binary.LittleEndian.Uint64(v[20:])
 	in.Size = int64(binary.LittleEndian.Uint64(v[28:]))
 	in.FirstSeq = binary.LittleEndian.Uint64(v[36:])
 	in.LastSeq = binary.LittleEndian.Uint64(v[44:])
 	in.Name = string(v[infoFixed : infoFixed+n])
 	return nil
-}
-
-// unixNano is t in Unix ns, 0 for the zero time.
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromUnixNano is the inverse of unixNano, in UTC.
-func fromUnixNano(ns int64) time.Time {
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns).UTC()
 }
 
 // key is the big-endian key of id.

@@ -226,35 +226,25 @@ func (c *chart) header() {
 func (c *chart) grid() {
 	c.str(`<g class="grid" stroke="` + gridColour + `" stroke-width="1">` + "\n")
 	for _, v := range c.valueTicks() {
-		c.hline(c.y(v))
+		c.rule(c.x0, c.y(v), c.x1, c.y(v))
 	}
 	for _, t := range c.timeTicks() {
-		c.vline(c.x(t.at))
+		c.rule(c.x(t.at), c.y0, c.x(t.at), c.y1)
 	}
 	c.str("</g>\n")
 }
 
-func (c *chart) hline(y float64) {
+// rule draws a straight line from (x1, y1) to (x2, y2) in the group's
+// stroke: an axis, a tick or a grid line.
+func (c *chart) rule(x1, y1, x2, y2 float64) {
 	c.str(`<line x1="`)
-	c.num(c.x0)
+	c.num(x1)
 	c.str(`" y1="`)
-	c.num(y)
+	c.num(y1)
 	c.str(`" x2="`)
-	c.num(c.x1)
+	c.num(x2)
 	c.str(`" y2="`)
-	c.num(y)
-	c.str(`"/>` + "\n")
-}
-
-func (c *chart) vline(x float64) {
-	c.str(`<line x1="`)
-	c.num(x)
-	c.str(`" y1="`)
-	c.num(c.y0)
-	c.str(`" x2="`)
-	c.num(x)
-	c.str(`" y2="`)
-	c.num(c.y1)
+	c.num(y2)
 	c.str(`"/>` + "\n")
 }
 
@@ -366,27 +356,11 @@ func (c *chart) line() {
 // caption with the time range.
 func (c *chart) axes() {
 	c.str(`<g class="axis x-axis" stroke="` + axisColour + `">` + "\n")
-	c.str(`<line x1="`)
-	c.num(c.x0)
-	c.str(`" y1="`)
-	c.num(c.y1)
-	c.str(`" x2="`)
-	c.num(c.x1)
-	c.str(`" y2="`)
-	c.num(c.y1)
-	c.str(`"/>` + "\n")
+	c.rule(c.x0, c.y1, c.x1, c.y1)
 	ticks := c.timeTicks()
 	for _, t := range ticks {
 		x := c.x(t.at)
-		c.str(`<line x1="`)
-		c.num(x)
-		c.str(`" y1="`)
-		c.num(c.y1)
-		c.str(`" x2="`)
-		c.num(x)
-		c.str(`" y2="`)
-		c.num(c.y1 + 5)
-		c.str(`"/>` + "\n")
+		c.rule(x, c.y1, x, c.y1+5)
 	}
 	c.str("</g>\n")
 	c.str(`<g class="labels x-labels" text-anchor="middle">` + "\n")
@@ -405,27 +379,11 @@ func (c *chart) axes() {
 	c.str("</g>\n")
 
 	c.str(`<g class="axis y-axis" stroke="` + axisColour + `">` + "\n")
-	c.str(`<line x1="`)
-	c.num(c.x0)
-	c.str(`" y1="`)
-	c.num(c.y0)
-	c.str(`" x2="`)
-	c.num(c.x0)
-	c.str(`" y2="`)
-	c.num(c.y1)
-	c.str(`"/>` + "\n")
+	c.rule(c.x0, c.y0, c.x0, c.y1)
 	vt := c.valueTicks()
 	for _, v := range vt {
 		y := c.y(v)
-		c.str(`<line x1="`)
-		c.num(c.x0 - 5)
-		c.str(`" y1="`)
-		c.num(y)
-		c.str(`" x2="`)
-		c.num(c.x0)
-		c.str(`" y2="`)
-		c.num(y)
-		c.str(`"/>` + "\n")
+		c.rule(c.x0-5, y, c.x0, y)
 	}
 	c.str("</g>\n")
 	c.str(`<g class="labels y-labels" text-anchor="end">` + "\n")

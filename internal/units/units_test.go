@@ -67,3 +67,11 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestUnixNano(t *testing.T) {
+	assert.Zero(t, UnixNano(time.Time{}))
+	assert.True(t, FromUnixNano(0).IsZero())
+	at := time.Date(2026, 11, 22, 1, 2, 3, 4, time.UTC)
+	assert.Equal(t, at, FromUnixNano(UnixNano(at)))
+	assert.Equal(t, time.UTC, FromUnixNano(UnixNano(at.In(time.FixedZone("x", 3600)))).Location())
+}
