@@ -595,11 +595,18 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 // the queue waits (bounded) for the disk to come back.
 func (sp *spiller) lose(err error) {
 	sp.mu.Lock()
+	said := sp.failing
+	sp.failing = true
+	sp.mu.Unlock()
+	if !said {
+		// Said before the state changes (and without sp.mu), so that
+		// whoever sees the disk gone in Stats finds the line too.
+		sp.rt.Logger("gwlog").Error(fmt.Sprintf("gwlog: disk %s failed, keeping logs in RAM only until it is back: %v", sp.dir, err))
+	}
+	sp.mu.Lock()
 	store := sp.store
 	sp.store = nil
 	sp.stats.Present, sp.stats.Reason = false, err.Error()
-	said := sp.failing
-	sp.failing = true
 	srcs := slices.Collect(maps.Values(sp.sources))
 	sp.mu.Unlock()
 	for _, st := range srcs {
@@ -607,9 +614,6 @@ func (sp *spiller) lose(err error) {
 	}
 	if store != nil {
 		store.Close()
-	}
-	if !said {
-		sp.rt.Logger("gwlog").Error(fmt.Sprintf("gwlog: disk %s failed, keeping logs in RAM only until it is back: %v", sp.dir, err))
 	}
 }
 
