@@ -472,9 +472,9 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 }
 
 // reloadDisk applies a new config to the disk path: the flush interval
-// at once, and the streams a reload made or closed; the disk, its budget
-// and its keeps at the next start (the store is open), as a note says;
-// rt.mu is held.
+// and compress at once, and the streams a reload made or closed; the
+// disk, its budget and its keeps at the next start (the store is open),
+// as a note says; rt.mu is held.
 func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
 	if rt.spill != nil {
 		streams := make([]*ramlog.Stream, 0, len(rt.order))
@@ -483,6 +483,7 @@ func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
 		}
 		rt.spill.syncStreams(streams)
 		rt.spill.setFlush(c.Runtime.Flush)
+		rt.spill.setGzip(c)
 	}
 	was, now := old.Runtime, c.Runtime
 	if rt.spill == nil && now.Disk == "" {

@@ -122,7 +122,8 @@ type spiller struct {
 	held     int64     // bytes of queue and inflight
 	reserved int64     // of which reserved from the budget
 	stats    SpillStats
-	failing  bool // the disk failed and has not taken a flush since: said once
+	gzip     map[string]bool // streams with compress = gzip
+	failing  bool            // the disk failed and has not taken a flush since: said once
 	closed   bool
 }
 
@@ -142,6 +143,7 @@ func newSpiller(rt *Runtime, p *plan) *spiller {
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		sources: make(map[spillSource]*sourceState),
+		gzip:    gzipped(p.conf),
 	}
 	if rt.opts.Now != nil {
 		sp.now = rt.opts.Now
@@ -164,6 +166,26 @@ func (sp *spiller) keepChanged(c *cfg.Config) bool {
 		}
 	}
 	return false
+}
+
+// gzipped is the set of c's streams with compress = gzip.
+func gzipped(c *cfg.Config) map[string]bool {
+	m := make(map[string]bool)
+	for _, s := range c.Streams {
+		if s.Compress == "gzip" {
+			m[s.Name] = true
+		}
+	}
+	return m
+}
+
+// setGzip applies a reload's compress settings to the segments sealed
+// from now on.
+func (sp *spiller) setGzip(c *cfg.Config) {
+	m := gzipped(c)
+	sp.mu.Lock()
+	sp.gzip = m
+	sp.mu.Unlock()
 }
 
 // diskKeep maps the streams to their disk_keep.
@@ -379,7 +401,7 @@ func (sp *spiller) segment(st *sourceState, p *ramlog.Spill) persist.Segment {
 	return persist.Segment{
 		Stream: st.name, ID: p.ID + st.off, Name: p.Name,
 		First: units.FromUnixNano(p.First), Last: units.FromUnixNano(p.Last), Records: p.Records,
-		Events: st.events, Tail: p.Live, Data: p.AppendTo(make([]byte, 0, p.Len())),
+		Events: st.events, Tail: p.Live, Gzip: sp.gzip[st.name], Data: p.AppendTo(make([]byte, 0, p.Len())),
 	}
 }
 

@@ -71,7 +71,7 @@ type Stream struct {
 	DiskKeep time.Duration   // disk_keep: age kept on disk
 	Format   string          // format: a levels pattern, validated
 	Level    levels.Level    // level: least level the stream takes
-	Compress string          // compress: "" or "gzip"; validated, not yet applied to the disk store (export is a gzip'd tar)
+	Compress string          // compress: "" or "gzip": sealed segments are stored gzipped on disk
 	Console  bool            // console: yes sends the stream to the screen
 	// Dedup is dedup: the window of repeated-message suppression, as
 	// syslogd's "last message repeated N times"; 0 (off) keeps every line.

@@ -181,3 +181,53 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSlowTail is a slow stream's flushes: each op flushes the live
+// segment's tail grown by one 120-byte line, in segments of 1 MiB sealed
+// as they fill. "parts" is the store as it is (a tail adds what it grew
+// by); "whole" writes every tail whole, as the store did before parts.
+// It reports what the process had the kernel write per flush (disk-B/op)
+// and per byte of log (write-amp). Run it for a whole segment or more:
+// -benchtime 9000x.
+func BenchmarkSlowTail(b *testing.B) {
+	if _, ok := processWriteBytes(); !ok {
+		b.Skip("no /proc/self/io write_bytes here")
+	}
+	line := []byte(fmt.Sprintf("%-119s\n", "2026-11-22T04:35:38.123Z WARNING WebBrickGateway.Heating: boiler flow 61.5 C above 60"))
+	for _, c := range []struct {
+		name  string
+		parts int
+	}{{"parts", maxParts}, {"whole", 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer func(n int) { maxParts = n }(maxParts)
+			maxParts = c.parts
+			s, err := Open(Options{Dir: b.TempDir(), Now: newClock(t0).Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			data := make([]byte, 0, 1<<20)
+			var id uint64
+			b.ReportAllocs()
+			base, _ := processWriteBytes()
+			b.ResetTimer()
+			for range b.N {
+				data = append(data, line...)
+				g := Segment{Stream: "error", ID: id, Name: "error.log", Records: uint64(len(data) / len(line)), Tail: true, Data: data}
+				full := len(data)+len(line) > cap(data)
+				g.Tail = !full
+				if err := s.PutSegments([]Segment{g}); err != nil {
+					b.Fatal(err)
+				}
+				if full {
+					data, id = data[:0], id+1
+				}
+			}
+			b.StopTimer()
+			written, _ := processWriteBytes()
+			written -= base
+			b.ReportMetric(float64(written)/float64(b.N), "disk-B/op")
+			b.ReportMetric(float64(written)/float64(b.N*len(line)), "write-amp")
+		})
+	}
+}

@@ -14,8 +14,9 @@
 // values in one bbolt transaction and returns once it committed (bbolt
 // fsyncs on commit): that return is the acknowledgement, and what it
 // acknowledged survives a crash, and a power cut on a device that honours
-// fsync. The live segment's tail is written the same way, marked Tail; the
-// sealed segment of the same ID replaces it later.
+// fsync. The live segment's tail is written the same way, marked Tail;
+// flushed again, only what it grew by is written, and the sealed segment
+// of the same ID completes or replaces it later.
 //
 // Segments lists a stream's segments oldest first without reading their
 // data; Read and AppendSegment return one segment's bytes after checking
@@ -65,11 +66,13 @@
 // grows (by 4 MiB at a time): batch segments (a flush timer, not one
 // commit per segment) to keep fsyncs, and flash wear, down. A commit of
 // one 1 MiB segment writes about 1.05 bytes per byte of data, of eight
-// 1.01; each commit also writes about 50 KiB of bbolt's own pages (leaf,
-// branch, freelist and meta), which dominates small batches. A tail is
-// written whole each time: a slow stream whose live segment fills over
-// many flushes writes it many times over, so flush a tail only when it
-// grew.
+// 1.01; each commit also writes about 40 KiB of bbolt's own pages (leaf,
+// branch, freelist and meta), which dominates small batches. A tail
+// flushed again to the file that holds it is written as what it grew by
+// (a further part of the segment, docs/format.md), and its seal as what
+// came last; a tail flushed to a new day's file, or past 1024 parts, is
+// written whole once. Flush a tail only when it grew: each commit costs
+// bbolt's pages even when the tail grew by one line.
 //
 // I/O never panics, but for one case: bbolt runs Tx.Check on a goroutine
 // of its own, where a fault cannot be caught, so a medium that fails to

@@ -119,11 +119,12 @@ func TestInjectedWriteErrors(t *testing.T) {
 			}
 			s := open(t, o)
 			require.NoError(t, s.PutSegments([]Segment{seg("debug", 0, 5000, t0), seg("debug", 1, 5000, t0)}))
-			// Tails rewritten leave free pages, so that the failing
-			// commit does not need to grow the file and fails on
-			// writing its pages.
-			for range 6 {
-				require.NoError(t, s.PutTail(seg("debug", 9, 20000, t0)))
+			// Tails written whole again (each shorter than the one
+			// before, so not grown by a part) leave free pages, so that
+			// the failing commit does not need to grow the file and
+			// fails on writing its pages.
+			for i := range 6 {
+				require.NoError(t, s.PutTail(seg("debug", 9, 20000-i*100, t0)))
 			}
 
 			mu.Lock()

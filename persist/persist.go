@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -146,8 +147,10 @@ type Store struct {
 	stats     Stats
 	ioBase    uint64
 	ioOK      bool
-	buf       []byte // values of a batch, reused
-	clock     uint64 // for read handles' last use
+	buf       []byte       // values of a batch, reused
+	zip       zipper       // gzips sealed segments, outside mu
+	unzip     *gzip.Reader // reused by reads
+	clock     uint64       // for read handles' last use
 	closed    bool
 }
 
@@ -551,8 +554,10 @@ func (s *Store) PutTail(seg Segment) error {
 // PutSegments writes segs in one bbolt transaction and returns after it
 // committed: bbolt has written the values and fsynced the file, which is
 // the acknowledgement. Each segment becomes one value (a header with its
-// CRC-32C, then the data) and one info; a Tail never replaces a sealed
-// segment of its ID.
+// CRC-32C, then the data) and one info; a segment that extends the tail
+// this file holds under its ID adds a value of what it grew by instead
+// (docs/format.md, "Parts"). A Tail never replaces a sealed segment of
+// its ID.
 //
 // An invalid segment fails the whole batch with ErrInvalid before anything
 // is written. A failed write (no space, I/O error, read-only filesystem,
@@ -560,6 +565,18 @@ func (s *Store) PutTail(seg Segment) error {
 // cause, and leaves the files as the last commit left them; the next call
 // opens the directory afresh and retries.
 func (s *Store) PutSegments(segs []Segment) error {
+	for i := range segs {
+		if err := segs[i].valid(); err != nil {
+			return err
+		}
+	}
+	// Gzipped before the lock, so that readers do not wait for it.
+	zipped := make([][]byte, len(segs))
+	for i, seg := range segs {
+		if seg.Gzip && !seg.Tail && !s.o.ReadOnly {
+			zipped[i] = s.zip.zip(seg.Data)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -567,11 +584,6 @@ func (s *Store) PutSegments(segs []Segment) error {
 	}
 	if s.o.ReadOnly {
 		return ErrReadOnly
-	}
-	for i := range segs {
-		if err := segs[i].valid(); err != nil {
-			return err
-		}
 	}
 	if len(segs) == 0 {
 		return nil
@@ -589,6 +601,7 @@ func (s *Store) PutSegments(segs []Segment) error {
 	for i := range segs {
 		entries[i] = &entry{Info: segs[i].info(), f: w}
 		entries[i].File = w.name
+		entries[i].Gzip = zipped[i] != nil
 		total += headerSize + len(segs[i].Data) + infoFixed + len(segs[i].Name) + 4
 	}
 	buf := s.buf[:0]
@@ -596,6 +609,7 @@ func (s *Store) PutSegments(segs []Segment) error {
 		buf = make([]byte, 0, total)
 	}
 	skipped := make([]bool, len(segs))
+	written := make([]int, len(segs)) // bytes of data each put wrote
 	err = update(w.db, func(tx *bolt.Tx) error {
 		streams, err := tx.CreateBucketIfNotExists(bucketStreams)
 		if err != nil {
@@ -623,9 +637,11 @@ func (s *Store) PutSegments(segs []Segment) error {
 			}
 			ib.FillPercent, db.FillPercent = 0.9, 0.9 // keys mostly grow
 			k := key(seg.ID)
-			if seg.Tail {
-				var old Info
-				if v := ib.Get(k); v != nil && decodeInfo(v, &old) == nil && !old.Tail {
+			var old Info
+			hasOld := false
+			if v := ib.Get(k); v != nil && decodeInfo(v, &old) == nil {
+				hasOld = true
+				if seg.Tail && !old.Tail {
 					skipped[i] = true
 					continue
 				}
@@ -635,15 +651,44 @@ func (s *Store) PutSegments(segs []Segment) error {
 			if err := ib.Put(k, buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
-			// Each value sits alone in a bucket of its own: bbolt keeps at
-			// least two keys in a leaf, so that values side by side
-			// would be written again with every new neighbour.
-			vb, err := db.CreateBucketIfNotExists(k)
-			if err != nil {
-				return err
+			// A segment whose tail this file holds already gets what it
+			// grew by as a further part.
+			from := 0
+			vb := db.Bucket(k)
+			if hasOld && old.Tail && !e.Gzip && old.Events == seg.Events && old.Size > 0 &&
+				old.Size <= int64(len(seg.Data)) && vb != nil {
+				if n, ok := extends(vb, int(old.Size), seg.Data); ok && n < maxParts {
+					from = int(old.Size)
+				}
+			}
+			written[i] = len(seg.Data) - from
+			switch {
+			case from == len(seg.Data):
+				continue // nothing new but the info
+			case from > 0:
+				if vb, err = vb.CreateBucket(partKey(from)); err != nil {
+					return err
+				}
+			default:
+				// Each value sits alone in a bucket of its own: bbolt
+				// keeps at least two keys in a leaf, so that values side
+				// by side would be written again with every new
+				// neighbour.
+				if vb != nil {
+					if err := db.DeleteBucket(k); err != nil {
+						return err
+					}
+				}
+				if vb, err = db.CreateBucket(k); err != nil {
+					return err
+				}
+			}
+			stored := seg.Data[from:]
+			if e.Gzip {
+				stored = zipped[i]
 			}
 			start = len(buf)
-			buf = appendValue(buf, e.flags(), seg.Data)
+			buf = appendValue(buf, e.flags(), stored)
 			if err := vb.Put(keyValue, buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
@@ -691,7 +736,11 @@ func (s *Store) PutSegments(segs []Segment) error {
 		w.next[e.Stream] = max(w.next[e.Stream], e.ID+1)
 		s.merge(e)
 		s.stats.Puts++
-		s.stats.DataBytes += uint64(e.Size)
+		s.stats.DataBytes += uint64(written[i])
+		if e.Gzip {
+			s.stats.GzipBytes += uint64(e.Size)
+			s.stats.GzipStored += uint64(len(zipped[i]))
+		}
 	}
 	if s.diskBytes() > s.o.Cap {
 		s.retainReport()
@@ -803,30 +852,38 @@ func (s *Store) AppendSegment(dst []byte, stream string, id uint64) ([]byte, err
 	}
 	n := len(dst)
 	err = view(db, func(tx *bolt.Tx) error {
-		var v []byte
+		var vb *bolt.Bucket
 		if b := tx.Bucket(bucketStreams); b != nil {
 			if b = b.Bucket([]byte(stream)); b != nil {
 				if b = b.Bucket(bucketData); b != nil {
-					if b = b.Bucket(key(id)); b != nil {
-						v = b.Get(keyValue)
-					}
+					vb = b.Bucket(key(id))
 				}
 			}
 		}
-		if v == nil {
+		if vb == nil {
 			return &CorruptionError{File: e.f.name, Stream: stream, ID: id, Err: errors.New("data value missing")}
 		}
-		flags, data, err := decodeValue(v)
-		if err == nil && int64(len(data)) != e.Size {
-			err = fmt.Errorf("%d bytes where the info says %d", len(data), e.Size)
-		}
-		if err == nil && flags != e.flags() {
-			err = errors.New("flags differ from the info's")
+		err := eachPart(vb, func(flags byte, data []byte) error {
+			// The tail flag of a part says how it was written; the
+			// info's says what the segment is now.
+			const same = flagEvents | flagGzip
+			if flags&same != e.flags()&same {
+				return errors.New("flags differ from the info's")
+			}
+			if flags&flagGzip != 0 {
+				var err error
+				dst, err = unzip(&s.unzip, dst, data, e.Size-int64(len(dst)-n))
+				return err
+			}
+			dst = append(dst, data...) // copied out of the map while it is valid
+			return nil
+		})
+		if err == nil && int64(len(dst)-n) != e.Size {
+			err = fmt.Errorf("%d bytes where the info says %d", len(dst)-n, e.Size)
 		}
 		if err != nil {
 			return &CorruptionError{File: e.f.name, Stream: stream, ID: id, Err: err}
 		}
-		dst = append(dst, data...) // copied out of the map while it is valid
 		return nil
 	})
 	if err != nil {

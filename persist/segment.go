@@ -28,10 +28,15 @@ type Segment struct {
 	// Info.LastSeq and Store.LastSeq.
 	Events bool
 	// Tail marks the live segment's contents so far (the flush timer's
-	// write): it replaces the tail written before under the same ID, and
-	// is replaced by the sealed segment of that ID, which it never
-	// replaces in turn.
+	// write): it replaces the tail written before under the same ID, or,
+	// when it begins with that tail, adds only what it grew by; the
+	// sealed segment of that ID does the same to it, and is never
+	// replaced by a tail in turn.
 	Tail bool
+	// Gzip asks for the data to be stored gzipped (compress = gzip) when
+	// the segment is sealed and that makes it smaller; readers get it
+	// back as it was. A Tail is stored as it is, to grow by parts.
+	Gzip bool
 	// Data is the segment's bytes: lines, or event frames.
 	Data []byte
 }
@@ -47,6 +52,7 @@ type Info struct {
 	Size     int64     `json:"size"` // bytes of data
 	Events   bool      `json:"events,omitempty"`
 	Tail     bool      `json:"tail,omitempty"`      // the live segment's tail at its last flush
+	Gzip     bool      `json:"gzip,omitempty"`      // stored gzipped; Size is the bytes unzipped
 	FirstSeq uint64    `json:"first_seq,omitempty"` // events: Seq of the first valid record
 	LastSeq  uint64    `json:"last_seq,omitempty"`  // events: Seq of the last valid record
 	File     string    `json:"file"`                // the store file holding it
@@ -59,6 +65,9 @@ func (in *Info) flags() byte {
 	}
 	if in.Tail {
 		f |= flagTail
+	}
+	if in.Gzip {
+		f |= flagGzip
 	}
 	return f
 }

@@ -14,8 +14,12 @@ type Stats struct {
 	Segments  int   `json:"segments"`   // segments held (past keep or not)
 
 	Puts      uint64 `json:"puts"`       // segments written
-	DataBytes uint64 `json:"data_bytes"` // bytes of their data
-	Commits   uint64 `json:"commits"`    // write transactions committed
+	DataBytes uint64 `json:"data_bytes"` // bytes of data written: a tail's growth, not the tail again
+	// GzipBytes are the bytes of data stored gzipped (Segment.Gzip), and
+	// GzipStored what they took.
+	GzipBytes  uint64 `json:"gzip_bytes,omitempty"`
+	GzipStored uint64 `json:"gzip_stored,omitempty"`
+	Commits    uint64 `json:"commits"` // write transactions committed
 	// Syncs counts the fsyncs of those commits as bbolt makes them: two
 	// per commit (the pages, then the meta page) and one per growth of
 	// the file.

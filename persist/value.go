@@ -16,7 +16,7 @@ import (
 //
 //	magic    1 byte   0xB7
 //	version  1 byte   1
-//	flags    1 byte   flagEvents | flagTail
+//	flags    1 byte   flagEvents | flagTail | flagGzip
 //	reserved 1 byte   0
 //	length   4 bytes  bytes of data
 //	crc      4 bytes  CRC-32C of bytes 0–7 and the data
@@ -31,7 +31,8 @@ const (
 const (
 	flagEvents = 1 << 0
 	flagTail   = 1 << 1
-	knownFlags = flagEvents | flagTail
+	flagGzip   = 1 << 2 // the data is gzipped; the info's size is unzipped
+	knownFlags = flagEvents | flagTail | flagGzip
 )
 
 // MaxData is the largest segment the store takes, in bytes.
@@ -136,7 +137,7 @@ func decodeInfo(v []byte, in *Info) error {
 	if binary.LittleEndian.Uint32(v[infoFixed+n:]) != crc32.Checksum(v[:infoFixed+n], crcTable) {
 		return errChecksum
 	}
-	in.Events, in.Tail = v[1]&flagEvents != 0, v[1]&flagTail != 0
+	in.Events, in.Tail, in.Gzip = v[1]&flagEvents != 0, v[1]&flagTail != 0, v[1]&flagGzip != 0
 	in.First = units.FromUnixNano(int64(binary.LittleEndian.Uint64(v[4:])))
 	in.Last = units.FromUnixNano(int64(binary.LittleEndian.Uint64(v[12:])))
 	in.Records = binary.LittleEndian.Uint64(v[20:])

@@ -45,6 +45,7 @@ func stats(ctx context.Context, t *target, stdout io.Writer) error {
 //	corrupt   0 values, 0 files recovered
 //	commits   12, 25 syncs
 //	written   2.1MiB, write amp 1.40
+//	gzip      1.2MiB into 180KiB     (when compress = gzip stored some)
 //
 // A store's report (-store) has a table of its files per stream (stream,
 // files, bytes, lines, first, last) instead, then "store DIR" and the
@@ -110,6 +111,9 @@ func printStore(kv io.Writer, st *persist.Stats, written bool) {
 		amp = strconv.FormatFloat(st.WriteAmp, 'f', 2, 64)
 	}
 	fmt.Fprintf(kv, "written\t%s, write amp %s\n", size(st.ProcessWriteBytes), amp)
+	if st.GzipBytes > 0 {
+		fmt.Fprintf(kv, "gzip\t%s into %s\n", size(st.GzipBytes), size(st.GzipStored))
+	}
 }
 
 // count formats n with the noun it counts.

@@ -452,7 +452,7 @@ func TestStatsDisk(t *testing.T) {
 		r := &report{Streams: []ramlog.Stats{{Name: "debug", Bytes: 1536, Cap: 6 << 20, Segments: 2, Lines: 15, Written: 17, Drops: 2}},
 			Disk: &gwlog.SpillStats{Dir: "/var/log/gwlog", Present: true, Flushes: 1, Spilled: 3 << 20, Queued: 512, Lost: 1, LostLines: 1,
 				Store: &persist.Stats{Files: 2, DiskBytes: 8 << 20, Cap: 1 << 30, Segments: 12, Commits: 1, Syncs: 3, Corrupt: 1,
-					ProcessWriteBytes: 4 << 20, DataBytes: 3 << 20, WriteAmp: 4.0 / 3}}}
+					ProcessWriteBytes: 4 << 20, DataBytes: 3 << 20, WriteAmp: 4.0 / 3, GzipBytes: 2 << 20, GzipStored: 300 << 10}}}
 		require.NoError(t, printStats(&b, r))
 		assert.Equal(t, ""+
 			"  stream   bytes  ring  segments  lines  written  drops\n"+
@@ -467,7 +467,8 @@ func TestStatsDisk(t *testing.T) {
 			"segments  12\n"+
 			"corrupt   1 value, 0 files recovered\n"+
 			"commits   1, 3 syncs\n"+
-			"written   4MiB, write amp 1.33\n", b.String())
+			"written   4MiB, write amp 1.33\n"+
+			"gzip      2MiB into 300KiB\n", b.String())
 
 		b.Reset()
 		require.NoError(t, printStats(&b, &report{}))
