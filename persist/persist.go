@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -604,10 +605,9 @@ func (s *Store) PutSegments(segs []Segment) error {
 		entries[i].Gzip = zipped[i] != nil
 		total += headerSize + len(segs[i].Data) + infoFixed + len(segs[i].Name) + 4
 	}
-	buf := s.buf[:0]
-	if cap(buf) < total {
-		buf = make([]byte, 0, total)
-	}
+	// Grown as append grows, so that a tail a line longer each flush
+	// does not make a new buffer each time.
+	buf := slices.Grow(s.buf[:0], total)
 	skipped := make([]bool, len(segs))
 	written := make([]int, len(segs)) // bytes of data each put wrote
 	err = update(w.db, func(tx *bolt.Tx) error {
