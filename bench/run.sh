@@ -4,9 +4,10 @@
 # and prints their Markdown table. BENCH_COUNT (default 5) and BENCH_TIME
 # (default 200ms) set go test's -count and -benchtime; BENCH_SYSLOG=0 skips
 # the ingest benchmark (about a minute and a half; its own knobs are in
-# ingest_test.go), BENCH_SPILL=0 the spill measurement (about 2¼ minutes
-# at the default 30 s flush, with the store in out/; knobs in
-# spill_test.go) and BENCH_LOAD=0 the load test (DURATION, default 60 s;
+# ingest_test.go), BENCH_SPILL=0 the spill measurements (about 2¼ minutes
+# each at the default 30 s flush, plain and with compress = gzip, which
+# BENCH_SPILL_GZIP=0 skips, with the store in out/; knobs in
+# spill_test.go; then the store's slow-tail benchmark) and BENCH_LOAD=0 the load test (DURATION, default 60 s;
 # knobs in load.sh). The raw output goes to out/raw.txt, the ingest's to
 # out/ingest.txt with the CPU profile of gwlog's flood runs in
 # out/cpu-ingest.prof.* and its top functions in out/ingest-profile.txt,
@@ -51,6 +52,20 @@ if [ "${BENCH_SPILL:-1}" != 0 ]; then
 		echo "run.sh: the spill measurement failed: see out/spill.txt" >&2
 		status=1
 	fi
+	if [ "${BENCH_SPILL_GZIP:-1}" != 0 ]; then
+		echo
+		if BENCH_SPILL=1 BENCH_SPILL_COMPRESS=gzip "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m . | tee out/spill-gzip.txt; then
+			grep '^BenchmarkSpillSteady/' out/spill-gzip.txt >>out/raw.txt || true
+		else
+			echo "run.sh: the spill measurement with gzip failed: see out/spill-gzip.txt" >&2
+			status=1
+		fi
+	fi
+	echo
+	# The store's own benchmarks: a slow stream's tail flushed as parts
+	# and whole, over one 1 MiB segment.
+	(cd .. && "$GO" test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist) | tee out/persist.txt
+	grep '^BenchmarkSlowTail/' out/persist.txt >>out/raw.txt || true
 fi
 
 if [ "${BENCH_LOAD:-1}" != 0 ]; then

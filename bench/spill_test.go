@@ -28,6 +28,8 @@ import (
 //	                       it is not 30 s, so that the targets skip the run
 //	BENCH_SPILL_INTERVALS  flush intervals measured after the warm-up (default 3)
 //	BENCH_SPILL_RATE       bytes of log lines a second (default 1000000)
+//	BENCH_SPILL_COMPRESS   "gzip" stores the debug stream's sealed segments
+//	                       gzipped (compress = gzip); the name says "-gzip"
 //	BENCH_SPILL_DIR        where the store goes (in a new directory in it);
 //	                       by default the bench directory's out/, else /var/tmp:
 //	                       the first that is not on tmpfs or ramfs
@@ -246,6 +248,10 @@ func TestSpillSteadyState(t *testing.T) {
 	if flushEnv > 0 {
 		conf += "flush = " + flushEnv.String() + "\n"
 	}
+	compress := os.Getenv("BENCH_SPILL_COMPRESS")
+	if compress != "" {
+		conf += "[stream.debug]\ncompress = " + compress + "\n"
+	}
 	confPath := filepath.Join(t.TempDir(), "log.cfg")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
 
@@ -364,6 +370,9 @@ func TestSpillSteadyState(t *testing.T) {
 	)
 	if flush != 30*time.Second {
 		name += "-flush" + flush.String()
+	}
+	if compress != "" {
+		name += "-" + compress
 	}
 	metrics := []string{}
 	if written > 0 {
