@@ -10,13 +10,16 @@
 //
 // A Segment is what a RAM ring gives up: a sealed segment of lines, or of
 // CRC-framed event records (docs/format.md), with its stream, ID, name,
-// times and record count. PutSegments writes a batch of them as single
-// values in one bbolt transaction and returns once it committed (bbolt
-// fsyncs on commit): that return is the acknowledgement, and what it
-// acknowledged survives a crash, and a power cut on a device that honours
-// fsync. The live segment's tail is written the same way, marked Tail;
-// flushed again, only what it grew by is written, and the sealed segment
-// of the same ID completes or replaces it later.
+// times and record count. PutSegments writes a batch of them in one bbolt
+// transaction, each segment's data as one value with its CRC, and returns
+// once it committed (bbolt fsyncs on commit): that return is the
+// acknowledgement, and what it acknowledged survives a crash, and a power
+// cut on a device that honours fsync. The live segment's tail is written
+// the same way, marked Tail; flushed again to the same file, only what it
+// grew by is written, as a further part; the sealed segment of the same ID
+// replaces it later, whole. A segment marked Gzip (compress = gzip) is
+// stored gzipped when sealed; readers get it back as it was, and a gzip
+// checksum that fails is a *CorruptionError like a CRC that does.
 //
 // Segments lists a stream's segments oldest first without reading their
 // data; Read and AppendSegment return one segment's bytes after checking
@@ -68,11 +71,16 @@
 // one 1 MiB segment writes about 1.05 bytes per byte of data, of eight
 // 1.01; each commit also writes about 40 KiB of bbolt's own pages (leaf,
 // branch, freelist and meta), which dominates small batches. A tail
-// flushed again to the file that holds it is written as what it grew by
-// (a further part of the segment, docs/format.md), and its seal as what
-// came last; a tail flushed to a new day's file, or past 1024 parts, is
-// written whole once. Flush a tail only when it grew: each commit costs
-// bbolt's pages even when the tail grew by one line.
+// flushed again to the file that holds it is written as what it grew by;
+// a tail in a file that does not hold it yet (a new day's, or the next
+// part of a day), or past 1024 parts, is written whole, and so is the
+// seal: a slow stream writes each line about twice, not once per flush.
+// Flush a tail only when it grew: each commit costs bbolt's pages even
+// when the tail grew by one line.
+//
+// Gzip keeps one flate compressor, about 1 MiB, from the first sealed
+// segment it compresses until Close; a read of a gzipped segment unzips
+// outside the store's lock, with a pooled reader of about 40 KiB.
 //
 // I/O never panics, but for one case: bbolt runs Tx.Check on a goroutine
 // of its own, where a fault cannot be caught, so a medium that fails to

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -33,41 +34,49 @@ func (z *zipper) zip(data []byte) []byte {
 	}
 	z.w.Write(data) // a bytes.Buffer does not fail
 	z.w.Close()
-	if z.out.Len() >= len(data) {
-		return nil
+	var out []byte
+	if z.out.Len() < len(data) {
+		out = bytes.Clone(z.out.Bytes())
 	}
-	return bytes.Clone(z.out.Bytes())
+	if z.out.Cap() > 1<<20 {
+		z.out = bytes.Buffer{} // not kept for ever after a big segment
+	}
+	return out
 }
 
+// unzippers are gzip readers for reuse: about 40 KiB each.
+var unzippers sync.Pool
+
 // unzip appends to dst the size bytes that data, gzipped, holds; more or
-// fewer is an error, and so is a gzip checksum that fails. r is reused
-// (s.mu held by the caller).
-func unzip(r **gzip.Reader, dst, data []byte, size int64) ([]byte, error) {
+// fewer is an error, and so is a gzip checksum that fails.
+func unzip(dst, data []byte, size int64) ([]byte, error) {
 	if size < 0 || size > MaxData {
-		return dst, fmt.Errorf("gzip: %d bytes claimed", size)
+		return dst, fmt.Errorf("gzipped data of %d bytes claimed", size)
 	}
 	src := bytes.NewReader(data)
-	if *r == nil {
-		zr, err := gzip.NewReader(src)
-		if err != nil {
-			return dst, fmt.Errorf("gzip: %w", err)
+	r, _ := unzippers.Get().(*gzip.Reader)
+	if r == nil {
+		var err error
+		if r, err = gzip.NewReader(src); err != nil {
+			return dst, err
 		}
-		*r = zr
-	} else if err := (*r).Reset(src); err != nil {
-		return dst, fmt.Errorf("gzip: %w", err)
+	} else if err := r.Reset(src); err != nil {
+		unzippers.Put(r)
+		return dst, err
 	}
+	defer unzippers.Put(r)
 	n := len(dst)
-	dst = append(dst, make([]byte, size)...)
-	if k, err := io.ReadFull(*r, dst[n:]); err != nil {
-		return dst[:n], fmt.Errorf("gzip: %d bytes where the info says %d: %w", k, size, err)
+	dst = slices.Grow(dst, int(size))[:n+int(size)]
+	if k, err := io.ReadFull(r, dst[n:]); err != nil {
+		return dst[:n], fmt.Errorf("%d bytes where the info says %d: %w", k, size, err)
 	}
 	// The gzip trailer's checksum is checked at the end of the stream.
 	var one [1]byte
-	if k, err := (*r).Read(one[:]); k != 0 || !errors.Is(err, io.EOF) {
+	if k, err := r.Read(one[:]); k != 0 || !errors.Is(err, io.EOF) {
 		if err == nil || errors.Is(err, io.EOF) {
 			err = errors.New("more bytes than the info says")
 		}
-		return dst[:n], fmt.Errorf("gzip: %w", err)
+		return dst[:n], err
 	}
 	return dst, nil
 }

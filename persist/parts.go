@@ -3,23 +3,25 @@ package persist
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// A segment's data bucket (data/<id>) holds its bytes as parts: "v", the
-// bytes from offset 0, and, for a segment that grew over several flushes
-// of one file, a bucket per later flush keyed "v" and the big-endian
-// offset of its first byte, holding "v" with the bytes it added. A tail
-// flushed again thus writes what it grew by, not itself whole, and its
-// sealing writes what came last (docs/format.md, "Parts"). Each part is a
-// bucket, so that a big one is not written again beside its successor;
-// their keys sort after "v", so that a new one goes in the last leaf.
+// A segment's data bucket (data/<id>) holds its bytes as parts, read in
+// key order and concatenated. A sealed segment is one value, "v". A live
+// segment's tail is a bucket per flush that grew it, keyed "v" and the
+// big-endian offset of its first byte, holding "v" with the bytes it
+// added: a tail flushed again writes what it grew by, not itself whole.
+// Each part is a bucket of its own, so that a big one is not written again
+// beside the next (bbolt keeps at least two keys in a leaf). A seal
+// writes the segment whole, as "v", and drops its parts, so that the
+// history takes no more room than its data (docs/format.md, "Parts").
 
-// maxParts bounds the parts of one segment: past it the segment is
-// written whole again, so that a read stays a bounded walk. A variable
-// for the benchmark that compares with writing tails whole.
+// maxParts bounds the parts of one tail: past it the tail is written
+// whole again, so that a read stays a bounded walk. A variable for the
+// benchmark that compares with writing tails whole.
 var maxParts = 1024
 
 // partKey is the key of the part that starts at offset off.
@@ -29,30 +31,26 @@ func partKey(off int) []byte {
 
 // eachPart calls fn with the flags and data of each of vb's parts in
 // order, views valid during the transaction. A part that does not decode,
-// is missing or overlaps is an error.
+// is missing or overlaps is an error, and so is a bucket without any.
 func eachPart(vb *bolt.Bucket, fn func(flags byte, data []byte) error) error {
-	flags, data, err := decodeValue(vb.Get(keyValue))
-	if err != nil {
-		return err
-	}
-	if err := fn(flags, data); err != nil {
-		return err
-	}
-	size := len(data)
+	size, parts := 0, 0
 	c := vb.Cursor()
-	c.Seek(keyValue)
-	for k, v := c.Next(); k != nil; k, v = c.Next() {
-		if len(k) != len(keyValue)+8 || !bytes.HasPrefix(k, keyValue) || v != nil {
-			return fmt.Errorf("part key %x: not a part", k)
+	for k, v := c.Seek(keyValue); k != nil && bytes.HasPrefix(k, keyValue); k, v = c.Next() {
+		switch {
+		case len(k) == len(keyValue) && v != nil: // "v", from offset 0
+		case len(k) == len(keyValue)+8 && v == nil:
+			if off := binary.BigEndian.Uint64(k[len(keyValue):]); off != uint64(size) {
+				return fmt.Errorf("part at %d where %d bytes came before", off, size)
+			}
+			pb := vb.Bucket(k)
+			if pb == nil {
+				return fmt.Errorf("part at %d: not a bucket", size)
+			}
+			v = pb.Get(keyValue)
+		default:
+			return fmt.Errorf("key %x: not a part", k)
 		}
-		if off := binary.BigEndian.Uint64(k[len(keyValue):]); off != uint64(size) {
-			return fmt.Errorf("part at %d where %d bytes came before", off, size)
-		}
-		pb := vb.Bucket(k)
-		if pb == nil {
-			return fmt.Errorf("part at %d: not a bucket", size)
-		}
-		flags, data, err := decodeValue(pb.Get(keyValue))
+		flags, data, err := decodeValue(v)
 		if err != nil {
 			return fmt.Errorf("part at %d: %w", size, err)
 		}
@@ -60,34 +58,28 @@ func eachPart(vb *bolt.Bucket, fn func(flags byte, data []byte) error) error {
 			return err
 		}
 		size += len(data)
+		parts++
+	}
+	if parts == 0 {
+		return errors.New("data value missing")
 	}
 	return nil
 }
 
-// extends reports whether data extends what vb holds, size bytes: it
-// begins with vb's last part, which ends at size; and how many parts vb
-// holds. The parts before the last were checked so when they were added,
-// and a tail only grows, so the last one is enough; only it is read.
-func extends(vb *bolt.Bucket, size int, data []byte) (parts int, ok bool) {
-	off, last := 0, keyValue
-	c := vb.Cursor()
-	for k, _ := c.Seek(keyValue); k != nil && bytes.HasPrefix(k, keyValue); k, _ = c.Next() {
-		if len(k) == len(keyValue)+8 {
-			off, last = int(binary.BigEndian.Uint64(k[len(keyValue):])), k
+// storedPrefix reports whether vb's parts are, together, exactly prefix,
+// and how many there are. All of them are compared: a ring that shrinks
+// on reload cuts the front off its live segment and keeps its ID, so a
+// tail that ends as the last one stored may still begin otherwise.
+func storedPrefix(vb *bolt.Bucket, prefix []byte) (parts int, ok bool) {
+	rest := prefix
+	errDiffer := errors.New("differs")
+	err := eachPart(vb, func(_ byte, data []byte) error {
+		if !bytes.HasPrefix(rest, data) {
+			return errDiffer
 		}
+		rest = rest[len(data):]
 		parts++
-	}
-	v := vb.Get(last)
-	if len(last) > len(keyValue) {
-		pb := vb.Bucket(last)
-		if pb == nil {
-			return parts, false
-		}
-		v = pb.Get(keyValue)
-	}
-	_, part, err := decodeValue(v)
-	if err != nil || off+len(part) != size || size > len(data) {
-		return parts, false
-	}
-	return parts, bytes.Equal(data[off:size], part)
+		return nil
+	})
+	return parts, err == nil && len(rest) == 0
 }

@@ -1,6 +1,7 @@
 package persist
 
 import (
+	bolt "go.etcd.io/bbolt"
 	"path/filepath"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestTailParts(t *testing.T) {
 
 	sealed := seg("error", 7, 40_000, t0)
 	require.NoError(t, s.PutSegments([]Segment{sealed}))
-	assert.Equal(t, st.DataBytes+20_000, s.Stats().DataBytes, "the seal writes what came last")
+	assert.Equal(t, st.DataBytes+40_000, s.Stats().DataBytes, "the seal writes the segment whole, once")
 	require.NoError(t, s.PutSegments([]Segment{tail(40_000)}), "a tail after the seal is ignored")
 	require.NoError(t, s.Close())
 
@@ -113,4 +114,65 @@ func TestTailPartCorrupt(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, data("debug", id, 100), b)
 	}
+}
+
+// TestTailPartsFrontCut: a ring that shrinks on reload cuts the front off
+// its live segment and keeps its ID; a tail that ends as the stored one
+// did, grown, but begins otherwise, is written whole.
+func TestTailPartsFrontCut(t *testing.T) {
+	s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now})
+	put := func(data string) {
+		require.NoError(t, s.PutSegments([]Segment{{Stream: "debug", ID: 4, Tail: true, Data: []byte(data)}}))
+	}
+	put("a\nb\nc\n")
+	put("a\nb\nc\nz\n")
+	put("b\nc\nz\nz\nz\n")
+	b, err := s.Read("debug", 4)
+	require.NoError(t, err)
+	assert.Equal(t, "b\nc\nz\nz\nz\n", string(b))
+}
+
+// TestTailPartsLayout: a tail's parts are buckets, the first too, so that
+// growing it does not write its big first part again; its seal leaves one
+// value, so that history takes the room its data does.
+func TestTailPartsLayout(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, Now: newClock(t0).Now}
+	s, err := Open(o)
+	require.NoError(t, err)
+	g := seg("debug", 1, 480_000, t0)
+	g.Tail = true
+	require.NoError(t, s.PutSegments([]Segment{g}))
+	for n := range 6 {
+		g = seg("debug", 1, 480_000+(n+1)*120, t0)
+		g.Tail = true
+		pageAlloc := func() int64 { st := s.w.db.Stats(); return st.TxStats.GetPageAlloc() }
+		before := pageAlloc()
+		require.NoError(t, s.PutSegments([]Segment{g}))
+		alloc := pageAlloc() - before
+		assert.Less(t, alloc, int64(64<<10), "flush %d: %d bytes of pages for 120 bytes more", n+1, alloc)
+	}
+	keys := func(id uint64) (values, buckets int) {
+		require.NoError(t, s.w.db.View(func(tx *bolt.Tx) error {
+			vb := tx.Bucket(bucketStreams).Bucket([]byte("debug")).Bucket(bucketData).Bucket(key(id))
+			return vb.ForEach(func(_, v []byte) error {
+				if v == nil {
+					buckets++
+				} else {
+					values++
+				}
+				return nil
+			})
+		}))
+		return values, buckets
+	}
+	v, b := keys(1)
+	assert.Equal(t, [2]int{0, 7}, [2]int{v, b}, "a tail: a bucket per part")
+	require.NoError(t, s.PutSegments([]Segment{seg("debug", 1, 500_000, t0)}))
+	v, b = keys(1)
+	assert.Equal(t, [2]int{1, 0}, [2]int{v, b}, "sealed: one value")
+	got, err := s.Read("debug", 1)
+	require.NoError(t, err)
+	assert.Equal(t, data("debug", 1, 500_000), got)
+	require.NoError(t, s.Close())
 }

@@ -1,7 +1,7 @@
 package persist
 
 import (
-	"compress/gzip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -148,10 +148,9 @@ type Store struct {
 	stats     Stats
 	ioBase    uint64
 	ioOK      bool
-	buf       []byte       // values of a batch, reused
-	zip       zipper       // gzips sealed segments, outside mu
-	unzip     *gzip.Reader // reused by reads
-	clock     uint64       // for read handles' last use
+	buf       []byte // values of a batch, reused
+	zip       zipper // gzips sealed segments, outside mu
+	clock     uint64 // for read handles' last use
 	closed    bool
 }
 
@@ -571,10 +570,13 @@ func (s *Store) PutSegments(segs []Segment) error {
 			return err
 		}
 	}
+	if s.o.ReadOnly {
+		return ErrReadOnly
+	}
 	// Gzipped before the lock, so that readers do not wait for it.
 	zipped := make([][]byte, len(segs))
 	for i, seg := range segs {
-		if seg.Gzip && !seg.Tail && !s.o.ReadOnly {
+		if seg.Gzip && !seg.Tail {
 			zipped[i] = s.zip.zip(seg.Data)
 		}
 	}
@@ -651,46 +653,27 @@ func (s *Store) PutSegments(segs []Segment) error {
 			if err := ib.Put(k, buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
-			// A segment whose tail this file holds already gets what it
-			// grew by as a further part.
+			// A tail of a segment whose tail this file holds already
+			// adds what it grew by as a further part.
 			from := 0
 			vb := db.Bucket(k)
-			if hasOld && old.Tail && !e.Gzip && old.Events == seg.Events && old.Size > 0 &&
+			if seg.Tail && hasOld && old.Tail && old.Events == seg.Events && old.Size > 0 &&
 				old.Size <= int64(len(seg.Data)) && vb != nil {
-				if n, ok := extends(vb, int(old.Size), seg.Data); ok && n < maxParts {
+				if n, ok := storedPrefix(vb, seg.Data[:old.Size]); ok && n < maxParts {
 					from = int(old.Size)
-				}
-			}
-			written[i] = len(seg.Data) - from
-			switch {
-			case from == len(seg.Data):
-				continue // nothing new but the info
-			case from > 0:
-				if vb, err = vb.CreateBucket(partKey(from)); err != nil {
-					return err
-				}
-			default:
-				// Each value sits alone in a bucket of its own: bbolt
-				// keeps at least two keys in a leaf, so that values side
-				// by side would be written again with every new
-				// neighbour.
-				if vb != nil {
-					if err := db.DeleteBucket(k); err != nil {
-						return err
-					}
-				}
-				if vb, err = db.CreateBucket(k); err != nil {
-					return err
 				}
 			}
 			stored := seg.Data[from:]
 			if e.Gzip {
 				stored = zipped[i]
 			}
-			start = len(buf)
-			buf = appendValue(buf, e.flags(), stored)
-			if err := vb.Put(keyValue, buf[start:len(buf):len(buf)]); err != nil {
-				return err
+			written[i] = len(seg.Data) - from
+			if from < len(seg.Data) {
+				start = len(buf)
+				buf = appendValue(buf, e.flags(), stored)
+				if err := putData(db, k, seg.Tail, from, buf[start:len(buf):len(buf)]); err != nil {
+					return fmt.Errorf("%s segment %d: %w", seg.Stream, seg.ID, err)
+				}
 			}
 			seq = max(seq, e.LastSeq)
 			next[seg.Stream] = max(next[seg.Stream], seg.ID+1)
@@ -746,6 +729,32 @@ func (s *Store) PutSegments(segs []Segment) error {
 		s.retainReport()
 	}
 	return nil
+}
+
+// putData puts a segment's data value v in db, a stream's data bucket,
+// under k: as the part at from of a tail the bucket holds (from > 0);
+// else whole, replacing what the bucket held, as a tail's first part or
+// as a sealed segment's "v" (docs/format.md, "Parts").
+func putData(db *bolt.Bucket, k []byte, tail bool, from int, v []byte) error {
+	vb := db.Bucket(k)
+	if from == 0 {
+		if vb != nil {
+			if err := db.DeleteBucket(k); err != nil {
+				return err
+			}
+		}
+		var err error
+		if vb, err = db.CreateBucket(k); err != nil {
+			return err
+		}
+	}
+	if tail {
+		var err error
+		if vb, err = vb.CreateBucket(partKey(from)); err != nil {
+			return err
+		}
+	}
+	return vb.Put(keyValue, v)
 }
 
 // valid checks a segment before anything is written.
@@ -837,20 +846,49 @@ func (s *Store) Read(stream string, id uint64) ([]byte, error) {
 // the file, stream and ID, and dst unchanged; other segments still read.
 // A segment past its stream's keep is ErrNotFound.
 func (s *Store) AppendSegment(dst []byte, stream string, id uint64) ([]byte, error) {
+	n := len(dst)
+	dst, z, err := s.appendSegment(dst, stream, id)
+	if err != nil || z.data == nil {
+		return dst, err
+	}
+	// Unzipped without the lock, so that commits and other readers do
+	// not wait for it.
+	if dst, err = unzip(dst, z.data, z.size); err != nil {
+		s.mu.Lock()
+		s.stats.Corrupt++
+		s.mu.Unlock()
+		return dst[:n], &CorruptionError{File: z.file, Stream: stream, ID: id, Err: err}
+	}
+	return dst, nil
+}
+
+// gzipped is a segment's data as stored gzipped, copied out of its file.
+type gzipped struct {
+	data []byte
+	size int64 // unzipped
+	file string
+}
+
+// appendSegment appends segment id of stream to dst, or returns its data
+// still gzipped in z.
+func (s *Store) appendSegment(dst []byte, stream string, id uint64) (_ []byte, z gzipped, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return dst, ErrClosed
+		return dst, z, ErrClosed
 	}
 	e := s.index[stream][id]
 	if e == nil || s.expired(e, s.o.Now()) {
-		return dst, fmt.Errorf("%w: %s segment %d", ErrNotFound, stream, id)
+		return dst, z, fmt.Errorf("%w: %s segment %d", ErrNotFound, stream, id)
 	}
 	db, err := s.handle(e.f)
 	if err != nil {
-		return dst, err
+		return dst, z, err
 	}
 	n := len(dst)
+	if !e.Gzip && e.Size >= 0 && e.Size <= MaxData {
+		dst = slices.Grow(dst, int(e.Size))
+	}
 	err = view(db, func(tx *bolt.Tx) error {
 		var vb *bolt.Bucket
 		if b := tx.Bucket(bucketStreams); b != nil {
@@ -863,6 +901,7 @@ func (s *Store) AppendSegment(dst []byte, stream string, id uint64) ([]byte, err
 		if vb == nil {
 			return &CorruptionError{File: e.f.name, Stream: stream, ID: id, Err: errors.New("data value missing")}
 		}
+		got := int64(0)
 		err := eachPart(vb, func(flags byte, data []byte) error {
 			// The tail flag of a part says how it was written; the
 			// info's says what the segment is now.
@@ -871,15 +910,22 @@ func (s *Store) AppendSegment(dst []byte, stream string, id uint64) ([]byte, err
 				return errors.New("flags differ from the info's")
 			}
 			if flags&flagGzip != 0 {
-				var err error
-				dst, err = unzip(&s.unzip, dst, data, e.Size-int64(len(dst)-n))
-				return err
+				if z.data != nil {
+					return errors.New("gzipped in more than one part")
+				}
+				z = gzipped{data: bytes.Clone(data), size: e.Size, file: e.f.name}
+				got += e.Size
+				return nil
 			}
 			dst = append(dst, data...) // copied out of the map while it is valid
+			got += int64(len(data))
 			return nil
 		})
-		if err == nil && int64(len(dst)-n) != e.Size {
-			err = fmt.Errorf("%d bytes where the info says %d", len(dst)-n, e.Size)
+		if err == nil && got != e.Size {
+			err = fmt.Errorf("%d bytes where the info says %d", got, e.Size)
+		}
+		if err == nil && z.data != nil && len(dst) > n {
+			err = errors.New("gzipped and plain parts")
 		}
 		if err != nil {
 			return &CorruptionError{File: e.f.name, Stream: stream, ID: id, Err: err}
@@ -887,16 +933,16 @@ func (s *Store) AppendSegment(dst []byte, stream string, id uint64) ([]byte, err
 		return nil
 	})
 	if err != nil {
-		dst = dst[:n]
+		dst, z = dst[:n], gzipped{}
 		var ce *CorruptionError
 		if errors.As(err, &ce) {
 			s.stats.Corrupt++
-			return dst, err
+			return dst, z, err
 		}
 		s.closeFile(e.f)
-		return dst, fmt.Errorf("%w: read %s: %w", ErrUnavailable, e.f.name, err)
+		return dst, z, fmt.Errorf("%w: read %s: %w", ErrUnavailable, e.f.name, err)
 	}
-	return dst, nil
+	return dst, z, nil
 }
 
 // handle returns an open handle of f, opening it read-only when needed

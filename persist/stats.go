@@ -13,8 +13,11 @@ type Stats struct {
 	Cap       int64 `json:"cap"`        // the disk budget
 	Segments  int   `json:"segments"`   // segments held (past keep or not)
 
-	Puts      uint64 `json:"puts"`       // segments written
-	DataBytes uint64 `json:"data_bytes"` // bytes of data written: a tail's growth, not the tail again
+	Puts uint64 `json:"puts"` // segments written
+	// DataBytes counts the bytes of log data written: of a tail flushed
+	// again, what it grew by; of a gzipped segment, its bytes unzipped,
+	// so that WriteAmp is what flash took per byte of log.
+	DataBytes uint64 `json:"data_bytes"`
 	// GzipBytes are the bytes of data stored gzipped (Segment.Gzip), and
 	// GzipStored what they took.
 	GzipBytes  uint64 `json:"gzip_bytes,omitempty"`
