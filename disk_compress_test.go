@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/persist"
 )
 
@@ -66,4 +67,33 @@ func TestDiskCompress(t *testing.T) {
 	for i, l := range got {
 		require.Equal(t, fmt.Sprintf("line %05d", i), l, "in order")
 	}
+}
+
+// TestDiskQueryReadsWhatTheRingGaveUp: an event segment the ring gives up
+// while a query runs is read from the spill queue or the store, so that
+// the query sees its snapshot whole.
+func TestDiskQueryReadsWhatTheRingGaveUp(t *testing.T) {
+	rt := open(t, Options{Configs: []string{diskCfg(t, t.TempDir(), "")}, Screen: &syncBuffer{}})
+	ev := rt.Events()
+	write := func(i int) {
+		ev.Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/1", Attrs: []eventlog.Attr{eventlog.IntAttr("i", int64(i))}})
+	}
+	const n = 300
+	for i := range n {
+		write(i)
+	}
+	var seqs []uint64
+	for e, err := range ev.Query(eventlog.Filter{}) {
+		require.NoError(t, err)
+		if seqs = append(seqs, e.Seq); len(seqs) == 1 {
+			for i := range 3000 { // more than the 64 KiB ring holds
+				write(n + i)
+			}
+		}
+	}
+	require.Len(t, seqs, n, "the snapshot, whole")
+	for i, s := range seqs {
+		require.Equal(t, uint64(i+1), s)
+	}
+	assert.NotZero(t, rt.Stats().Disk.Queued+int64(rt.Stats().Disk.Spilled), "read from the copies")
 }

@@ -930,3 +930,28 @@ func (a *storeArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment 
 func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 	return a.sp.read(a.st, dst, key)
 }
+
+func (a *storeArchive) ArchivedRing(id uint64) (eventlog.ArchivedSegment, bool) {
+	sp, st := a.sp, a.st
+	sp.mu.Lock()
+	store, key := sp.store, id+st.off
+	for _, g := range sp.pendingOf(st) {
+		if g.ID == key {
+			sp.mu.Unlock()
+			x := eventlog.Bounds(g.Data)
+			x.Key = key
+			return x, x.FirstSeq != 0
+		}
+	}
+	sp.mu.Unlock()
+	if store == nil {
+		return eventlog.ArchivedSegment{}, false
+	}
+	infos, _ := store.Segments(st.name)
+	i, ok := slices.BinarySearchFunc(infos, key, func(in persist.Info, id uint64) int { return cmp.Compare(in.ID, id) })
+	if !ok || infos[i].Tail || infos[i].FirstSeq == 0 {
+		return eventlog.ArchivedSegment{}, false
+	}
+	g := infos[i]
+	return eventlog.ArchivedSegment{Key: key, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}, true
+}

@@ -19,6 +19,10 @@ type Archive interface {
 	ArchivedEvents(before uint64) []ArchivedSegment
 	// AppendArchived appends the frames of the segment with key to dst.
 	AppendArchived(dst []byte, key uint64) ([]byte, error)
+	// ArchivedRing describes the archive's copy of the ring's segment id,
+	// for a reader that found it given up after it planned to read it;
+	// ok is false when there is none (it was lost).
+	ArchivedRing(id uint64) (g ArchivedSegment, ok bool)
 }
 
 // ArchivedSegment describes a segment of event frames an Archive holds.

@@ -41,6 +41,17 @@ func (a *memArchive) ArchivedEvents(before uint64) []ArchivedSegment {
 	return out
 }
 
+func (a *memArchive) ArchivedRing(id uint64) (ArchivedSegment, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, g := range a.segs {
+		if g.Key == id {
+			return g, true
+		}
+	}
+	return ArchivedSegment{}, false
+}
+
 func (a *memArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -110,4 +121,80 @@ func TestBoundsTakesEarliestAndLatest(t *testing.T) {
 	l.Walk(0, func(p *ramlog.Spill) { got = Bounds(p.AppendTo(nil)) })
 	assert.Equal(t, ArchivedSegment{FirstSeq: 1, LastSeq: 4, First: temp(2, "", 0).Time, Last: temp(9, "", 0).Time}, got)
 	assert.Equal(t, ArchivedSegment{}, Bounds([]byte("not frames")))
+}
+
+// TestArchiveReadsWhatTheRingGaveUpMidQuery: a segment the ring gives up
+// after a query listed it, and before the query read it, is read from the
+// archive, so the query sees its snapshot whole; without an archive the
+// query says ErrEvicted.
+func TestArchiveReadsWhatTheRingGaveUpMidQuery(t *testing.T) {
+	for _, archived := range []bool{true, false} {
+		t.Run(fmt.Sprintf("archive=%v", archived), func(t *testing.T) {
+			l, _ := newLog(t, Options{RAM: 16 << 10, Segment: 4 << 10})
+			a := &memArchive{data: make(map[uint64][]byte)}
+			if archived {
+				l.SetSpill(a.put)
+				l.SetArchive(a)
+			}
+			const n = 150 // within the ring: every segment listed is the ring's
+			for i := range n {
+				l.Write(temp(i, "wb/1", float64(i)))
+			}
+			require.Empty(t, a.segs, "nothing spilled yet")
+			var got []uint64
+			var errs []error
+			for ev, err := range l.Query(Filter{}) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if got = append(got, ev.Seq); len(got) == 1 {
+					for i := range 2 * n { // the ring gives up what the query listed
+						l.Write(temp(n+i, "wb/2", 0))
+					}
+				}
+			}
+			if !archived {
+				require.NotEmpty(t, errs)
+				assert.ErrorIs(t, errs[0], ErrEvicted)
+				return
+			}
+			require.Empty(t, errs)
+			require.Len(t, got, n, "the snapshot, whole")
+			for i, seq := range got {
+				require.Equal(t, uint64(i+1), seq)
+			}
+
+			// Series and Scan too, reading while a writer makes the
+			// ring give up segments (a bounded number of events).
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := range 20_000 {
+					l.Write(temp(i%n, "wb/3", 1))
+					if i%50 == 0 {
+						time.Sleep(100 * time.Microsecond)
+					}
+				}
+			}()
+			for reads := 0; ; reads++ {
+				s, err := l.Series(SeriesQuery{Attr: "val", Since: t0, Until: t0.Add(n * time.Minute), Step: n * time.Minute})
+				require.NoError(t, err)
+				require.Empty(t, s.Errors)
+				var seq uint64
+				l.Scan(func(payload []byte) bool {
+					next := seqOf(payload)
+					require.Equal(t, seq+1, next, "Scan: no gap, no duplicate")
+					seq = next
+					return true
+				})
+				select {
+				case <-done:
+					t.Logf("%d reads while the writer ran", reads+1)
+					return
+				default:
+				}
+			}
+		})
+	}
 }

@@ -23,7 +23,8 @@
 //
 // A query holds the log's read lock one segment at a time: it sees the
 // events written before it started, but a segment evicted before the
-// query reaches it is reported (ErrEvicted) rather than read. A record
+// query reaches it is read from the archive when there is one (a disk),
+// else reported (ErrEvicted). A record
 // that fails its checksum or does not decode is skipped and reported as a
 // *CorruptionError with its segment and offset; the records after it are
 // still read. Event strings must not be modified while Write runs.

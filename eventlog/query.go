@@ -329,9 +329,11 @@ func compare(a, b Value) (int, bool) {
 // Reverse). It sees a snapshot: the events written up to the call. Index
 // entries let it skip segments that cannot match; it holds the log's read
 // lock one segment at a time, so writers go on between segments. A corrupt
-// record yields a *CorruptionError and the query goes on; a segment evicted
-// before the query reached it yields ErrEvicted. With an archive (see
-// SetArchive), the archived events before the ring's oldest come first.
+// record yields a *CorruptionError and the query goes on. With an archive
+// (see SetArchive), the archived events before the ring's oldest come
+// first, and a segment the ring gives up before the query reaches it is
+// read from the archive; without one (or when its copy was lost) it
+// yields ErrEvicted.
 // Memory is O(results).
 func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
@@ -354,10 +356,15 @@ func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 			if f.Limit > 0 && !f.Reverse {
 				max = f.Limit - n
 			}
+			batch, errs = batch[:0], errs[:0]
+			if c.archive == nil {
+				var ok bool
+				if batch, errs, ok = l.scan(c.id, q, batch, errs, max, d); !ok {
+					c, errs = l.fromArchive(c.id, q.lastSeq, errs)
+				}
+			}
 			if c.archive != nil {
-				data, batch, errs = c.scanArchived(data, q, batch[:0], errs[:0], max, d)
-			} else {
-				batch, errs = l.scan(c.id, q, batch[:0], errs[:0], max, d)
+				data, batch, errs = c.scanArchived(data, q, batch, errs, max, d)
 			}
 			if f.Reverse {
 				slices.Reverse(batch)
@@ -415,21 +422,38 @@ func (l *Log) candidates(q *query) []candidate {
 	return append(arch, out...)
 }
 
+// fromArchive is the archive's copy of the ring's segment id, which the
+// ring gave up after the query listed it, as a candidate; without an
+// archive, or when the copy was lost, it adds ErrEvicted to errs.
+func (l *Log) fromArchive(id, maxSeq uint64, errs []error) (candidate, []error) {
+	l.mu.RLock()
+	a := l.archive
+	l.mu.RUnlock()
+	if a != nil {
+		if g, ok := a.ArchivedRing(id); ok {
+			return candidate{archive: a, seg: g, maxSeq: maxSeq}, errs
+		}
+	}
+	return candidate{id: id}, append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
+}
+
 // scan appends the matches of segment id to batch, at most max of them
-// (0: all). It takes the read lock for the segment only.
-func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d *decoder) ([]Event, []error) {
+// (0: all); ok is false when the ring no longer holds it. It takes the
+// read lock for the segment only.
+func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d *decoder) (_ []Event, _ []error, ok bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	segs := l.ring.Segments()
 	if len(segs) == 0 || id < segs[0].ID {
-		return batch, append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
+		return batch, errs, false
 	}
 	g := segs[id-segs[0].ID]
 	if max == 0 && cap(batch) < int(g.Records) {
 		batch = make([]Event, 0, g.Records)
 	}
 	a, b := l.ring.Slices(g.Start, g.End)
-	return collectMatches(a, b, id, q.lastSeq, q, batch, errs, max, d)
+	batch, errs = collectMatches(a, b, id, q.lastSeq, q, batch, errs, max, d)
+	return batch, errs, true
 }
 
 // scanArchived is scan for an archived segment, read into data.
@@ -562,6 +586,12 @@ func (l *Log) Scan(fn func(payload []byte) bool) {
 	var data []byte
 	for _, c := range l.candidates(&query{all: true, until: math.MaxInt64, since: math.MinInt64, lastSeq: math.MaxUint64}) {
 		more := true
+		if c.archive == nil {
+			var ok bool
+			if more, ok = l.scanRaw(c.id, fn); !ok {
+				c, _ = l.fromArchive(c.id, math.MaxUint64, nil) // lost: skipped, as corrupt frames are
+			}
+		}
 		if c.archive != nil {
 			var err error
 			if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err == nil {
@@ -572,8 +602,6 @@ func (l *Log) Scan(fn func(payload []byte) bool) {
 					return more
 				})
 			}
-		} else {
-			more = l.scanRaw(c.id, fn)
 		}
 		if !more {
 			return
@@ -590,20 +618,22 @@ func seqOf(payload []byte) uint64 {
 	return h.seq
 }
 
-func (l *Log) scanRaw(id uint64, fn func([]byte) bool) bool {
+// scanRaw calls fn with each valid record of the ring's segment id until
+// it returns false (more); ok is false when the ring no longer holds it.
+func (l *Log) scanRaw(id uint64, fn func([]byte) bool) (more, ok bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	segs := l.ring.Segments()
 	if len(segs) == 0 || id < segs[0].ID {
-		return true
+		return true, false
 	}
 	g := segs[id-segs[0].ID]
-	more := true
+	more = true
 	frames(l.ring, g.Start, g.End, func(_ int64, payload []byte, err error) bool {
 		if err == nil {
 			more = fn(payload)
 		}
 		return more
 	})
-	return more
+	return more, true
 }

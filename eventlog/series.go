@@ -89,8 +89,13 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 	var data []byte
 	for _, c := range l.candidates(cq) {
 		if c.archive == nil {
-			s.Errors = l.seriesScan(c.id, cq, q.Attr, add, s.Errors)
-			continue
+			var ok bool
+			if s.Errors, ok = l.seriesScan(c.id, cq, q.Attr, add, s.Errors); ok {
+				continue
+			}
+			if c, s.Errors = l.fromArchive(c.id, cq.lastSeq, s.Errors); c.archive == nil {
+				continue
+			}
 		}
 		var err error
 		if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err != nil {
@@ -109,16 +114,16 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 
 // seriesScan feeds add with the attribute of each match in segment id;
 // events without the attribute are left out.
-func (l *Log) seriesScan(id uint64, q *query, key string, add func(t int64, v float64, numeric bool), errs []error) []error {
+func (l *Log) seriesScan(id uint64, q *query, key string, add func(t int64, v float64, numeric bool), errs []error) (_ []error, ok bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	segs := l.ring.Segments()
 	if len(segs) == 0 || id < segs[0].ID {
-		return append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
+		return errs, false
 	}
 	g := segs[id-segs[0].ID]
 	a, b := l.ring.Slices(g.Start, g.End)
-	return seriesCollect(a, b, id, math.MaxUint64, q, key, add, errs)
+	return seriesCollect(a, b, id, math.MaxUint64, q, key, add, errs), true
 }
 
 // seriesCollect feeds add from the frames of a+b (segment id) up to Seq
