@@ -318,10 +318,20 @@ func TestDiskCrash(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 0))
 	dir := t.TempDir()
 	conf := diskConf(t, dir+" force", "8KiB", 2)
+	plain, err := os.ReadFile(conf)
+	require.NoError(t, err)
 	acks := make([]crashSnap, rounds)
 	start := time.Now()
 	for round := range rounds {
 		c := crashRound{round: round, burst: []int{4, 10, 40}[r.IntN(3)]}
+		// Every other round stores the debug stream's sealed segments
+		// gzipped: a store holds both kinds.
+		gzip := r.IntN(2) == 0
+		body := string(plain)
+		if gzip {
+			body += "compress = gzip\n" // in [stream.debug], the last section
+		}
+		require.NoError(t, os.WriteFile(conf, []byte(body), 0o644))
 		// Mostly kill while it logs; now and then while it opens the store.
 		if c.early = r.IntN(6) == 0; c.early {
 			c.delay = time.Duration(r.IntN(150)) * time.Millisecond
@@ -339,7 +349,7 @@ func TestDiskCrash(t *testing.T) {
 		if !c.early {
 			when = c.delay.Round(time.Millisecond).String() + " after ready"
 		}
-		t.Logf("round %d: burst %d, killed %s, %d acks: line %d, event %d (seq %d)", round, c.burst, when, n, a.line, a.event, a.seq)
+		t.Logf("round %d: burst %d, gzip %v, killed %s, %d acks: line %d, event %d (seq %d)", round, c.burst, gzip, when, n, a.line, a.event, a.seq)
 	}
 	acked := 0
 	for _, a := range acks {
