@@ -186,3 +186,46 @@ func TestDiskAppearingWithHistory(t *testing.T) {
 	require.Len(t, last, 10)
 	assert.Equal(t, uint64(51), last[0], "new events go on after the disk's Seq")
 }
+
+// TestDiskLossIsSaidInTheHistory: lines the ring gave up while the disk
+// was away are counted, and said, with the count, by a line in the
+// history at the point where they are missing, once the disk is back.
+func TestDiskLossIsSaidInTheHistory(t *testing.T) {
+	dir := t.TempDir()
+	rt, err := Open(Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
+	require.NoError(t, err)
+	log := rt.Logger("Away")
+	pad := strings.Repeat("x", 200)
+	for i := range 100 {
+		log.Info(fmt.Sprintf("before %03d %s", i, pad))
+	}
+	_, err = rt.spill.flushOnce()
+	require.NoError(t, err)
+	rt.spill.lose(fmt.Errorf("%w: a test", persist.ErrUnavailable))
+	for i := range 500 { // more than the 24 KiB debug ring holds
+		log.Info(fmt.Sprintf("away %03d %s", i, pad))
+	}
+	lost := rt.Stats().Disk.LostBy["debug"]
+	require.NotZero(t, lost, "the ring gave up lines while the disk was away")
+	require.True(t, rt.spill.open())
+	rt.spill.attachArchives()
+	_, err = rt.spill.flushOnce()
+	require.NoError(t, err)
+	for i := range 10 {
+		log.Info(fmt.Sprintf("after %03d", i))
+	}
+	require.NoError(t, rt.Close())
+	d := rt.Stats().Disk
+	require.Equal(t, lost, d.LostBy["debug"], "nothing lost after the disk was back")
+
+	v, err := OpenStore(dir)
+	require.NoError(t, err)
+	defer v.Close()
+	history := strings.Join(v.Stream("debug").Tail(100000), "\n")
+	said := fmt.Sprintf("gwlog: %d lines and events were lost before they reached the disk (debug %d", d.LostLines, lost)
+	require.Contains(t, history, said)
+	assert.Contains(t, history, "): the disk was away")
+	assert.Less(t, strings.Index(history, "is back: spilling logs again"), strings.Index(history, said), "after the return")
+	assert.Less(t, strings.Index(history, said), strings.Index(history, "after 000"), "before what came after")
+	assert.Equal(t, 1, strings.Count(history, "were lost before they reached the disk"), "said once")
+}

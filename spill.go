@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,7 +89,8 @@ type SpillStats struct {
 	QueueCap  int64  `json:"queue_cap"`        // the most the copies may hold beyond ram_cap
 	Lost      uint64 `json:"lost_segments"`    // segments given up unspilled: queue full or disk gone
 	LostLines uint64 `json:"lost_lines"`       // lines (event records) in them
-	// LostBy counts the lost lines by stream ("events": event records).
+	// LostBy counts the lost lines by stream ("/events", eventlog.SpillName:
+	// event records).
 	LostBy   map[string]uint64 `json:"lost_by,omitempty"`
 	Failures uint64            `json:"failures"` // writes that failed, and disks lost
 	Store    *persist.Stats    `json:"store,omitempty"`
@@ -123,8 +125,12 @@ type spiller struct {
 	reserved int64     // of which reserved from the budget
 	stats    SpillStats
 	gzip     map[string]bool // streams with compress = gzip
-	failing  bool            // the disk failed and has not taken a flush since: said once
-	closed   bool
+	// What was lost, as last said in the logs, and why the last loss was.
+	said      map[string]uint64
+	saidLines uint64
+	lostWhy   string
+	failing   bool // the disk failed and has not taken a flush since: said once
+	closed    bool
 }
 
 // newSpiller opens the store when c's disk is present. It returns nil
@@ -337,14 +343,14 @@ func (sp *spiller) evicted(st *sourceState, p *ramlog.Spill) {
 	if sp.store == nil || sp.closed || p.ID < st.done || p.Records == 0 {
 		if sp.store == nil && sp.failing && p.ID >= st.done {
 			st.done = p.ID + 1
-			sp.lostLocked(st.name, p.Records) // the disk is away: RAM only
+			sp.lostLocked(st.name, p.Records, "the disk was away") // RAM only
 		}
 		return
 	}
 	st.done = p.ID + 1
 	c, ok := sp.copyOf(st, p)
 	if !ok {
-		sp.lostLocked(st.name, p.Records)
+		sp.lostLocked(st.name, p.Records, "the spill queue was full (flushes are slower than the logs, or ram_cap is small)")
 		sp.wake()
 		return
 	}
@@ -557,10 +563,13 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		err = store.PutSegments(segs)
 	}
 	defer sp.report(store)
-	back := false
+	back, lost := false, ""
 	defer func() { // after sp.mu: a line may make a ring evict into the spiller
 		if back {
 			sp.rt.Logger(ScreenLogger).Warn("gwlog: disk " + sp.dir + " is back: spilling logs again")
+		}
+		if lost != "" {
+			sp.rt.Logger("gwlog").Warn(lost)
 		}
 	}()
 	sp.mu.Lock()
@@ -571,7 +580,7 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		// it to, the batch would block every later one: it is dropped,
 		// and counted.
 		for _, b := range batch {
-			sp.lostLocked(b.st.name, b.seg.Records)
+			sp.lostLocked(b.st.name, b.seg.Records, "the store refused them: "+err.Error())
 		}
 		sp.release(batch)
 		return false, err
@@ -596,6 +605,7 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		sp.stats.Flushes++
 		back, sp.failing = sp.failing, false
 	}
+	lost = sp.lostSinceSaid()
 	for src, st := range sp.sources {
 		if st.gone {
 			delete(sp.sources, src) // spilled: forgotten
@@ -796,15 +806,38 @@ func (sp *spiller) close() {
 		sp.store = nil
 	}
 	for _, q := range sp.queue {
-		sp.lostLocked(q.st.name, q.seg.Records)
+		sp.lostLocked(q.st.name, q.seg.Records, "closed with the disk away")
 	}
 	sp.release(sp.queue)
 	sp.queue = nil
 }
 
-// lostLocked counts a segment of stream given up unspilled; sp.mu is
-// held.
-func (sp *spiller) lostLocked(stream string, records uint64) {
+// lostSinceSaid is the line that says what was lost since it was last
+// said, in the history where it went missing, as journald says what it
+// suppressed; "" when nothing was. sp.mu is held.
+func (sp *spiller) lostSinceSaid() string {
+	if sp.stats.LostLines == sp.saidLines {
+		return ""
+	}
+	var by []string
+	for _, stream := range slices.Sorted(maps.Keys(sp.stats.LostBy)) {
+		if n := sp.stats.LostBy[stream] - sp.said[stream]; n > 0 {
+			if stream == eventlog.SpillName {
+				stream = "event log"
+			}
+			by = append(by, fmt.Sprintf("%s %d", stream, n))
+		}
+	}
+	msg := fmt.Sprintf("gwlog: %d lines and events were lost before they reached the disk (%s): %s",
+		sp.stats.LostLines-sp.saidLines, strings.Join(by, ", "), sp.lostWhy)
+	sp.said, sp.saidLines = maps.Clone(sp.stats.LostBy), sp.stats.LostLines
+	return msg
+}
+
+// lostLocked counts a segment of stream given up unspilled (why: the
+// cause, for lostSinceSaid); sp.mu is held.
+func (sp *spiller) lostLocked(stream string, records uint64, why string) {
+	sp.lostWhy = why
 	sp.stats.Lost++
 	sp.stats.LostLines += records
 	if sp.stats.LostBy == nil {
