@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,14 +37,30 @@ import (
 //
 // Quick run: BENCH_SPILL=1 BENCH_SPILL_FLUSH=4s BENCH_SPILL_INTERVALS=2.
 const (
-	envSpill    = "BENCH_SPILL"
-	spillLine   = 1000 // bytes of each line, as the debug ring counts them (WrittenBytes)
-	spillStep   = 10 * time.Millisecond
-	spillTick   = 100 * time.Millisecond // how often the runtime's counters are sampled
-	spillMark   = " INFO spill.bench steady "
-	spillSeqW   = 9 // digits of the sequence number after spillMark
-	spillFiller = "zone=3 valve=open temp=21.5 setpoint=20.0 source=wb/100/CT/1 "
+	envSpill  = "BENCH_SPILL"
+	spillLine = 1000 // bytes of each line, as the debug ring counts them (WrittenBytes)
+	spillStep = 10 * time.Millisecond
+	spillTick = 100 * time.Millisecond // how often the runtime's counters are sampled
+	spillMark = " INFO spill.bench steady "
+	spillSeqW = 9 // digits of the sequence number after spillMark
 )
+
+// spillPads makes 1024 different pads of n bytes, key=value pairs with
+// values that vary as a gateway's do, so that the lines (one pad in turn
+// each) gzip about as real ones do (about 5:1), not as one repeated text.
+func spillPads(n int) []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	pads := make([]string, 1024)
+	for i := range pads {
+		var b []byte
+		for len(b) < n {
+			b = fmt.Appendf(b, "zone=%d valve=%d%% temp=%.1f setpoint=%.1f source=wb/%d/CT/%d rssi=%d ",
+				r.IntN(12), r.IntN(101), 15+r.Float64()*10, 18+float64(r.IntN(8))/2, r.IntN(200), r.IntN(8), -30-r.IntN(60))
+		}
+		pads[i] = string(b[:n])
+	}
+	return pads
+}
 
 // spillDir returns a directory for the store on a filesystem that is not
 // held in RAM, and that filesystem's name: BENCH_SPILL_DIR when set, else
@@ -287,7 +304,7 @@ func TestSpillSteadyState(t *testing.T) {
 	overhead := int(debug.Stats().WrittenBytes-before) - len("probe")
 	padLen := spillLine - overhead - len("steady ") - spillSeqW - 1
 	require.Positive(t, padLen, "a line of %d bytes has no room for the message (the format adds %d)", spillLine, overhead)
-	pad := strings.Repeat(spillFiller, padLen/len(spillFiller)+1)[:padLen]
+	pads := spillPads(padLen)
 
 	perSec := float64(rate) / spillLine
 	warm := flush + flush/2
@@ -334,7 +351,7 @@ func TestSpillSteadyState(t *testing.T) {
 				s0 = takeSpillSnap(t, rt)
 				sm.setWindow(true)
 			}
-			line := fmt.Sprintf("steady %0*d %s", spillSeqW, n, pad)
+			line := fmt.Sprintf("steady %0*d %s", spillSeqW, n, pads[n%len(pads)])
 			start := time.Now()
 			log.Info(line)
 			if n >= w0 {

@@ -25,15 +25,23 @@ func TestMain(m *testing.M) {
 }
 
 // BenchmarkSpill writes segments of 1 MiB (and 64 KiB), batch segments
-// per PutSegments (one transaction, one acknowledgement), and in the same
+// per PutSegments (one transaction, one acknowledgement; gzip: stored
+// gzipped, as compress = gzip does), and in the same
 // run the same bytes to a plain file in the same directory with one fsync
 // at the end. It reports the plain file's throughput, the ratio
 // store/plain (target ≥ 0.5), the write amplification and the fsyncs per
 // PutSegments.
 func BenchmarkSpill(b *testing.B) {
-	for _, c := range []struct{ size, batch int }{{1 << 20, 1}, {1 << 20, 8}, {64 << 10, 1}} {
+	for _, c := range []struct {
+		size, batch int
+		gzip        bool
+	}{{1 << 20, 1, false}, {1 << 20, 8, false}, {64 << 10, 1, false}, {1 << 20, 8, true}} {
 		size, batch := c.size, c.batch
-		b.Run(fmt.Sprintf("seg=%dKiB/batch=%d", size>>10, batch), func(b *testing.B) {
+		name := fmt.Sprintf("seg=%dKiB/batch=%d", size>>10, batch)
+		if c.gzip {
+			name += "/gzip"
+		}
+		b.Run(name, func(b *testing.B) {
 			dir := b.TempDir()
 			clk := newClock(t0)
 			s, err := Open(Options{Dir: dir, Now: clk.Now})
@@ -44,6 +52,9 @@ func BenchmarkSpill(b *testing.B) {
 			segs := make([]Segment, batch)
 			for i := range segs {
 				segs[i] = seg("debug", 0, size, t0)
+				if c.gzip { // log lines, which shrink as logs do
+					segs[i].Gzip, segs[i].Data = true, lines(size)
+				}
 			}
 			b.SetBytes(int64(batch * size))
 			b.ReportAllocs()

@@ -3,6 +3,7 @@ package persist
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -12,12 +13,17 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// lines is n bytes of log-like lines, which gzip shrinks.
+// lines is n bytes of log-like lines (times, levels, loggers and values
+// that vary), which gzip shrinks about as it does a gateway's logs.
 func lines(n int) []byte {
+	r := rand.New(rand.NewPCG(uint64(n), 7))
+	levels := []string{"DEBUG", "INFO", "INFO", "INFO", "WARNING", "ERROR"}
+	loggers := []string{"WebBrickGateway.Heating", "WebBrickGateway.Lighting", "syslog.dnsmasq", "httpd.access", "WebBrickGateway.Events"}
 	var b []byte
 	for i := 0; len(b) < n; i++ {
-		b = append(b, "2026-11-22T05:00:00.000Z INFO WebBrickGateway.Heating: zone 3 at 21.5 C, target 21.0 C, valve 40%\n"...)
-		b = append(b, byte('0'+i%10))
+		b = fmt.Appendf(b, "2026-11-22T05:%02d:%02d.%03dZ %s %s: zone %d at %.1f C, target %.1f C, valve %d%% seq=%d src=10.0.%d.%d\n",
+			i/6000%60, i/100%60, r.IntN(1000), levels[r.IntN(len(levels))], loggers[r.IntN(len(loggers))],
+			r.IntN(12), 15+r.Float64()*10, 18+float64(r.IntN(8))/2, r.IntN(101), i, r.IntN(4), r.IntN(255))
 	}
 	return b[:n]
 }
