@@ -229,3 +229,40 @@ func TestDiskLossIsSaidInTheHistory(t *testing.T) {
 	assert.Less(t, strings.Index(history, said), strings.Index(history, "after 000"), "before what came after")
 	assert.Equal(t, 1, strings.Count(history, "were lost before they reached the disk"), "said once")
 }
+
+// TestDiskLossSaidAtMostOnceAMinute: under overload the loss line would
+// come with every kicked flush; it comes at most once a minute, with the
+// counts since, by cause when there were several.
+func TestDiskLossSaidAtMostOnceAMinute(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	rt := open(t, Options{Configs: []string{diskCfg(t, t.TempDir(), "")}, Screen: &syncBuffer{}, Now: clock})
+	sp := rt.spill
+	lose := func(n uint64, why string) {
+		sp.mu.Lock()
+		sp.lostLocked("debug", n, why)
+		sp.mu.Unlock()
+		_, err := sp.flushOnce()
+		require.NoError(t, err)
+	}
+	said := func() []string {
+		var out []string
+		for _, l := range rt.Stream("debug").Tail(1000) {
+			if i := strings.Index(l, "gwlog: "); i >= 0 && strings.Contains(l, "were lost before") {
+				out = append(out, l[i:])
+			}
+		}
+		return out
+	}
+	lose(10, "the spill queue was full")
+	require.Equal(t, []string{"gwlog: 10 lines and events were lost before they reached the disk (debug 10): the spill queue was full"}, said())
+	lose(20, "the spill queue was full")
+	lose(5, "the disk was away")
+	assert.Len(t, said(), 1, "not again within the minute")
+	mu.Lock()
+	now = now.Add(lossEvery)
+	mu.Unlock()
+	lose(1, "the disk was away")
+	assert.Equal(t, "gwlog: 26 lines and events were lost before they reached the disk (debug 26): the disk was away (6); the spill queue was full (20)", said()[1])
+}

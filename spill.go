@@ -120,15 +120,18 @@ type spiller struct {
 	store    *persist.Store
 	sources  map[spillSource]*sourceState
 	queue    []pending // evicted before a flush took them
+	walked   []pending // taken by the walks of the flush under way
 	inflight []pending // being written
 	held     int64     // bytes of queue and inflight
 	reserved int64     // of which reserved from the budget
 	stats    SpillStats
 	gzip     map[string]bool // streams with compress = gzip
-	// What was lost, as last said in the logs, and why the last loss was.
+	// What was lost, as last said in the logs (at most once a lossEvery,
+	// and when the disk is back), and the causes since.
 	said      map[string]uint64
 	saidLines uint64
-	lostWhy   string
+	saidAt    time.Time
+	lostWhy   map[string]uint64
 	failing   bool // the disk failed and has not taken a flush since: said once
 	closed    bool
 }
@@ -507,7 +510,6 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	srcs := slices.Collect(maps.Values(sp.sources))
 	sp.mu.Unlock()
 	full := false
-	var batch []pending
 	for _, st := range srcs {
 		if !st.placed {
 			continue // attached by a reload since sync: the next flush
@@ -526,7 +528,7 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 					return // unchanged since the last flush
 				}
 				if c, ok := sp.copyOf(st, p); ok {
-					batch = append(batch, c)
+					sp.walked = append(sp.walked, c)
 				} else {
 					full = true
 				}
@@ -536,7 +538,9 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 					full, blocked = true, true // the next flush takes it
 					return
 				}
-				batch = append(batch, c)
+				// In sp.walked at once, where readers find it should
+				// the ring give it up before this flush is done.
+				sp.walked = append(sp.walked, c)
 				st.done = p.ID + 1
 			}
 		})
@@ -545,8 +549,8 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 	// ran, before they reached it, is in it, and goes with its successors
 	// in this commit.
 	sp.mu.Lock()
-	batch = append(sp.queue, batch...)
-	sp.queue = nil
+	batch := append(sp.queue, sp.walked...)
+	sp.queue, sp.walked = nil, nil
 	sp.inflight = batch
 	sp.mu.Unlock()
 	segs := make([]persist.Segment, len(batch))
@@ -605,7 +609,7 @@ func (sp *spiller) flushOnce() (more bool, err error) {
 		sp.stats.Flushes++
 		back, sp.failing = sp.failing, false
 	}
-	lost = sp.lostSinceSaid()
+	lost = sp.lostSinceSaid(back)
 	for src, st := range sp.sources {
 		if st.gone {
 			delete(sp.sources, src) // spilled: forgotten
@@ -812,11 +816,19 @@ func (sp *spiller) close() {
 	sp.queue = nil
 }
 
+// lossEvery is the least time between two lines saying what was lost,
+// as journald says what it suppressed once an interval: under overload
+// they would otherwise come with every kicked flush, into the stream that
+// overflows.
+const lossEvery = time.Minute
+
 // lostSinceSaid is the line that says what was lost since it was last
-// said, in the history where it went missing, as journald says what it
-// suppressed; "" when nothing was. sp.mu is held.
-func (sp *spiller) lostSinceSaid() string {
-	if sp.stats.LostLines == sp.saidLines {
+// said, in the history where it went missing; "" when nothing was, or
+// when the last was said less than lossEvery ago and the disk is not just
+// back (the counts wait). sp.mu is held.
+func (sp *spiller) lostSinceSaid(back bool) string {
+	now := sp.now()
+	if sp.stats.LostLines == sp.saidLines || (!back && now.Sub(sp.saidAt) < lossEvery) {
 		return ""
 	}
 	var by []string
@@ -828,16 +840,28 @@ func (sp *spiller) lostSinceSaid() string {
 			by = append(by, fmt.Sprintf("%s %d", stream, n))
 		}
 	}
+	var why []string
+	for _, cause := range slices.Sorted(maps.Keys(sp.lostWhy)) {
+		if len(sp.lostWhy) == 1 {
+			why = append(why, cause)
+		} else {
+			why = append(why, fmt.Sprintf("%s (%d)", cause, sp.lostWhy[cause]))
+		}
+	}
 	msg := fmt.Sprintf("gwlog: %d lines and events were lost before they reached the disk (%s): %s",
-		sp.stats.LostLines-sp.saidLines, strings.Join(by, ", "), sp.lostWhy)
-	sp.said, sp.saidLines = maps.Clone(sp.stats.LostBy), sp.stats.LostLines
+		sp.stats.LostLines-sp.saidLines, strings.Join(by, ", "), strings.Join(why, "; "))
+	sp.said, sp.saidLines, sp.saidAt = maps.Clone(sp.stats.LostBy), sp.stats.LostLines, now
+	clear(sp.lostWhy)
 	return msg
 }
 
 // lostLocked counts a segment of stream given up unspilled (why: the
 // cause, for lostSinceSaid); sp.mu is held.
 func (sp *spiller) lostLocked(stream string, records uint64, why string) {
-	sp.lostWhy = why
+	if sp.lostWhy == nil {
+		sp.lostWhy = make(map[string]uint64)
+	}
+	sp.lostWhy[why] += records
 	sp.stats.Lost++
 	sp.stats.LostLines += records
 	if sp.stats.LostBy == nil {
@@ -870,7 +894,7 @@ func (sp *spiller) Stats() *SpillStats {
 // sp.mu is held.
 func (sp *spiller) pendingOf(st *sourceState) []persist.Segment {
 	var out []persist.Segment
-	for _, list := range [][]pending{sp.inflight, sp.queue} {
+	for _, list := range [][]pending{sp.inflight, sp.walked, sp.queue} {
 		for _, p := range list {
 			if p.st == st && !p.seg.Tail {
 				out = append(out, p.seg)

@@ -8,8 +8,9 @@ import (
 // ErrCorrupt is wrapped by a CorruptionError.
 var ErrCorrupt = errors.New("eventlog: corrupt record")
 
-// ErrEvicted is returned by a query whose next segment was evicted while
-// it ran: the events in it are missing from the results.
+// ErrEvicted is returned by a query whose next segment the ring gave up
+// while it ran, with no copy in the archive (none attached, or the copy
+// was lost): the events in it are missing from the results.
 var ErrEvicted = errors.New("eventlog: segment evicted during the query")
 
 // ErrQuery is returned for an invalid filter or series query; the

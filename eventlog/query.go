@@ -578,7 +578,8 @@ func unsafeString(b []byte) string {
 }
 
 // Scan calls fn with the msgpack record of every event held, oldest
-// first (the archive's first), skipping corrupt frames; fn returning false
+// first (the archive's first), skipping corrupt frames, and a segment the
+// ring gave up meanwhile with no copy in the archive; fn returning false
 // stops it. The payload is valid only during the call, and fn must not
 // write to the log: Scan holds the read lock for one segment at a time. It
 // is the raw access that export and tools build on.

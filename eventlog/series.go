@@ -36,8 +36,9 @@ type Series struct {
 	Buckets []Bucket `json:"buckets"` // every bucket, empty ones too
 	// Skipped counts matching events whose attribute was not a number.
 	Skipped int `json:"skipped"`
-	// Errors holds corrupt records met (skipped) and segments evicted
-	// during the query.
+	// Errors holds corrupt records met (skipped) and segments the ring
+	// gave up during the query that the archive did not hold
+	// (ErrEvicted).
 	Errors []error `json:"-"`
 }
 

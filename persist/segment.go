@@ -29,9 +29,9 @@ type Segment struct {
 	Events bool
 	// Tail marks the live segment's contents so far (the flush timer's
 	// write): it replaces the tail written before under the same ID, or,
-	// when it begins with that tail, adds only what it grew by; the
-	// sealed segment of that ID does the same to it, and is never
-	// replaced by a tail in turn.
+	// when it begins with that tail, adds only what it grew by. The
+	// sealed segment of that ID replaces it, whole, and is never replaced
+	// by a tail in turn.
 	Tail bool
 	// Gzip asks for the data to be stored gzipped (compress = gzip) when
 	// the segment is sealed and that makes it smaller; readers get it
