@@ -64,8 +64,12 @@ if [ "${BENCH_SPILL:-1}" != 0 ]; then
 	echo
 	# The store's own benchmarks: a slow stream's tail flushed as parts
 	# and whole, over one 1 MiB segment.
-	(cd .. && "$GO" test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist) | tee out/persist.txt
-	grep '^BenchmarkSlowTail/' out/persist.txt >>out/raw.txt || true
+	if (cd .. && "$GO" test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist) | tee out/persist.txt; then
+		grep '^BenchmarkSlowTail/' out/persist.txt >>out/raw.txt || true
+	else
+		echo "run.sh: the store's slow-tail benchmark failed: see out/persist.txt" >&2
+		status=1
+	fi
 fi
 
 if [ "${BENCH_LOAD:-1}" != 0 ]; then
