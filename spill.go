@@ -905,15 +905,16 @@ func (sp *spiller) pendingOf(st *sourceState) []persist.Segment {
 }
 
 // archived lists what the store and the queue hold of st before the ring's
-// segment before (a ring ID; math.MaxUint64 for all), oldest first, with
-// each pending copy's data.
-func (sp *spiller) archived(st *sourceState, before uint64, all bool) ([]persist.Info, map[uint64][]byte) {
+// segment before (a ring ID), oldest first, with each pending copy's data,
+// and the store ID of that segment.
+func (sp *spiller) archived(st *sourceState, before uint64) (_ []persist.Info, _ map[uint64][]byte, limit uint64) {
 	sp.mu.Lock()
-	store, limit := sp.store, before+st.off
+	store := sp.store
+	limit = before + st.off
 	pend := sp.pendingOf(st)
 	sp.mu.Unlock()
 	if store == nil {
-		return nil, nil
+		return nil, nil, limit
 	}
 	stored, _ := store.Segments(st.name) // corrupt infos are left out, and counted
 	data := make(map[uint64][]byte, len(pend))
@@ -925,11 +926,8 @@ func (sp *spiller) archived(st *sourceState, before uint64, all bool) ([]persist
 	infos = append(infos, stored...)
 	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmp.Compare(a.ID, b.ID) })
 	infos = slices.CompactFunc(infos, func(a, b persist.Info) bool { return a.ID == b.ID })
-	if !all {
-		i, _ := slices.BinarySearchFunc(infos, limit, func(a persist.Info, id uint64) int { return cmp.Compare(a.ID, id) })
-		infos = infos[:i]
-	}
-	return infos, data
+	i, _ := slices.BinarySearchFunc(infos, limit, func(a persist.Info, id uint64) int { return cmp.Compare(a.ID, id) })
+	return infos[:i], data, limit
 }
 
 // read returns a segment's data from the queue or the store.
@@ -959,7 +957,7 @@ type storeArchive struct {
 }
 
 func (a *storeArchive) Archived(before uint64) []ramlog.ArchivedSegment {
-	infos, _ := a.sp.archived(a.st, before, false)
+	infos, _, _ := a.sp.archived(a.st, before)
 	out := make([]ramlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
 		out = append(out, ramlog.ArchivedSegment{Key: g.ID, Name: g.Name, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), Records: g.Records, Size: g.Size})
@@ -968,20 +966,25 @@ func (a *storeArchive) Archived(before uint64) []ramlog.ArchivedSegment {
 }
 
 func (a *storeArchive) ArchivedEvents(before uint64) []eventlog.ArchivedSegment {
-	infos, data := a.sp.archived(a.st, before, false)
+	infos, data, _ := a.sp.archived(a.st, before)
 	out := make([]eventlog.ArchivedSegment, 0, len(infos))
 	for _, g := range infos {
-		x := eventlog.ArchivedSegment{Key: g.ID, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}
-		if b, ok := data[g.ID]; ok { // pending: its bounds are not known yet
-			x = eventlog.Bounds(b)
-			x.Key = g.ID
+		if x, ok := eventSegment(g, data); ok {
+			out = append(out, x)
 		}
-		if x.FirstSeq == 0 {
-			continue // no valid record
-		}
-		out = append(out, x)
 	}
 	return out
+}
+
+// eventSegment describes a stored or pending (data) segment of events;
+// ok is false when it holds no valid record.
+func eventSegment(g persist.Info, data map[uint64][]byte) (eventlog.ArchivedSegment, bool) {
+	x := eventlog.ArchivedSegment{Key: g.ID, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}
+	if b, ok := data[g.ID]; ok { // pending: its bounds are not known yet
+		x = eventlog.Bounds(b)
+		x.Key = g.ID
+	}
+	return x, x.FirstSeq != 0
 }
 
 func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
@@ -989,26 +992,13 @@ func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 }
 
 func (a *storeArchive) ArchivedRing(id uint64) (eventlog.ArchivedSegment, bool) {
-	sp, st := a.sp, a.st
-	sp.mu.Lock()
-	store, key := sp.store, id+st.off
-	for _, g := range sp.pendingOf(st) {
-		if g.ID == key {
-			sp.mu.Unlock()
-			x := eventlog.Bounds(g.Data)
-			x.Key = key
-			return x, x.FirstSeq != 0
-		}
-	}
-	sp.mu.Unlock()
-	if store == nil {
+	infos, data, limit := a.sp.archived(a.st, id+1)
+	if len(infos) == 0 {
 		return eventlog.ArchivedSegment{}, false
 	}
-	infos, _ := store.Segments(st.name)
-	i, ok := slices.BinarySearchFunc(infos, key, func(in persist.Info, id uint64) int { return cmp.Compare(in.ID, id) })
-	if !ok || infos[i].Tail || infos[i].FirstSeq == 0 {
+	g := infos[len(infos)-1]
+	if g.ID != limit-1 || g.Tail { // lost, or only its tail was stored
 		return eventlog.ArchivedSegment{}, false
 	}
-	g := infos[i]
-	return eventlog.ArchivedSegment{Key: key, First: units.UnixNano(g.First), Last: units.UnixNano(g.Last), FirstSeq: g.FirstSeq, LastSeq: g.LastSeq}, true
+	return eventSegment(g, data)
 }

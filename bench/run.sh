@@ -21,6 +21,21 @@ cd "$(dirname "$0")"
 GO=${GO:-go}
 mkdir -p out
 status=0
+
+# step OUT PATTERN WHAT CMD...: runs CMD with its output on the screen
+# and in out/OUT, whose lines that start with PATTERN (benchmark lines)
+# go to raw.txt; a failure is said, as WHAT, and sets the exit status.
+step() {
+	local out=$1 pattern=$2 what=$3
+	shift 3
+	if "$@" | tee "out/$out"; then
+		grep "^$pattern" "out/$out" >>out/raw.txt || true
+	else
+		echo "run.sh: $what failed: see out/$out" >&2
+		status=1
+	fi
+}
+
 "$GO" test -run '^$' -bench . -benchmem \
 	-count "${BENCH_COUNT:-5}" -benchtime "${BENCH_TIME:-200ms}" | tee out/raw.txt
 
@@ -28,48 +43,32 @@ if [ "${BENCH_SYSLOG:-1}" != 0 ]; then
 	echo
 	rm -f out/cpu-ingest.prof.*
 	# The runs print their results as benchmark lines, added to raw.txt.
-	if BENCH_SYSLOG=1 BENCH_SYSLOG_CPUPROFILE=out/cpu-ingest.prof \
-		"$GO" test -run '^TestSyslogIngest$' -count 1 -v -timeout 20m . | tee out/ingest.txt; then
-		grep '^BenchmarkSyslogIngest/' out/ingest.txt >>out/raw.txt || true
-		if compgen -G 'out/cpu-ingest.prof.*' >/dev/null; then
-			"$GO" tool pprof -top -nodecount 30 out/cpu-ingest.prof.* >out/ingest-profile.txt 2>&1 || true
-			echo
-			echo "Top of the CPU profile of gwlog's flood runs (out/ingest-profile.txt):"
-			sed -n '1,40p' out/ingest-profile.txt
-		fi
-	else
-		echo "run.sh: the syslog ingest benchmark failed: see out/ingest.txt" >&2
-		status=1
+	step ingest.txt BenchmarkSyslogIngest/ "the syslog ingest benchmark" \
+		env BENCH_SYSLOG=1 BENCH_SYSLOG_CPUPROFILE=out/cpu-ingest.prof \
+		"$GO" test -run '^TestSyslogIngest$' -count 1 -v -timeout 20m .
+	if compgen -G 'out/cpu-ingest.prof.*' >/dev/null; then
+		"$GO" tool pprof -top -nodecount 30 out/cpu-ingest.prof.* >out/ingest-profile.txt 2>&1 || true
+		echo
+		echo "Top of the CPU profile of gwlog's flood runs (out/ingest-profile.txt):"
+		sed -n '1,40p' out/ingest-profile.txt
 	fi
 fi
 
 if [ "${BENCH_SPILL:-1}" != 0 ]; then
 	echo
 	# It prints its result as a benchmark line, added to raw.txt.
-	if BENCH_SPILL=1 "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m . | tee out/spill.txt; then
-		grep '^BenchmarkSpillSteady/' out/spill.txt >>out/raw.txt || true
-	else
-		echo "run.sh: the spill measurement failed: see out/spill.txt" >&2
-		status=1
-	fi
+	step spill.txt BenchmarkSpillSteady/ "the spill measurement" \
+		env BENCH_SPILL=1 "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m .
 	if [ "${BENCH_SPILL_GZIP:-1}" != 0 ]; then
 		echo
-		if BENCH_SPILL=1 BENCH_SPILL_COMPRESS=gzip "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m . | tee out/spill-gzip.txt; then
-			grep '^BenchmarkSpillSteady/' out/spill-gzip.txt >>out/raw.txt || true
-		else
-			echo "run.sh: the spill measurement with gzip failed: see out/spill-gzip.txt" >&2
-			status=1
-		fi
+		step spill-gzip.txt BenchmarkSpillSteady/ "the spill measurement with gzip" \
+			env BENCH_SPILL=1 BENCH_SPILL_COMPRESS=gzip "$GO" test -run '^TestSpillSteadyState$' -count 1 -v -timeout 20m .
 	fi
 	echo
-	# The store's own benchmarks: a slow stream's tail flushed as parts
+	# The store's own benchmark: a slow stream's tail flushed as parts
 	# and whole, over one 1 MiB segment.
-	if (cd .. && "$GO" test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist) | tee out/persist.txt; then
-		grep '^BenchmarkSlowTail/' out/persist.txt >>out/raw.txt || true
-	else
-		echo "run.sh: the store's slow-tail benchmark failed: see out/persist.txt" >&2
-		status=1
-	fi
+	step persist.txt BenchmarkSlowTail/ "the store's slow-tail benchmark" \
+		"$GO" -C .. test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist
 fi
 
 if [ "${BENCH_LOAD:-1}" != 0 ]; then

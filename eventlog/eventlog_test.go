@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
 )
 
 var t0 = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
@@ -369,4 +370,20 @@ func TestWriteAfterClose(t *testing.T) {
 	st := l.Stats()
 	assert.Equal(t, uint64(102), st.Written+st.Dropped, "every write is kept or counted")
 	assert.Len(t, collect(t, l, Filter{}), int(st.Written), "reads keep working")
+}
+
+// frames walks the frames held at ring positions [start, end) as
+// framesIn does.
+func frames(r *ramlog.Ring, start, end uint64, fn func(off int64, payload []byte, err error) bool) {
+	a, b := r.Slices(start, end)
+	framesIn(a, b, fn)
+}
+
+// seqOf returns the Seq of a record, 0 when it does not decode.
+func seqOf(payload []byte) uint64 {
+	h, err := peek(payload)
+	if err != nil {
+		return 0
+	}
+	return h.seq
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-
-	"github.com/gwlog/gwlog/ramlog"
 )
 
 // A record in the event ring is a frame (docs/format.md):
@@ -64,17 +62,11 @@ func nextFrame(b []byte) (payload []byte, size int, err error) {
 	return payload, head + int(n), nil
 }
 
-// frames calls fn for each frame held at ring positions [start, end), in
-// order, with the frame's offset from start and its payload. A run of bytes
-// that is not a valid frame is reported once, with its first offset and a
-// nil payload, and skipped: the frames after it are still found. fn
-// returning false stops the walk. The ring must not be written meanwhile.
-func frames(r *ramlog.Ring, start, end uint64, fn func(off int64, payload []byte, err error) bool) {
-	a, b := r.Slices(start, end)
-	framesIn(a, b, fn)
-}
-
-// framesIn walks the frames of a+b as frames does.
+// framesIn calls fn for each frame in a+b (a ring's bytes, or a copy),
+// in order, with the frame's offset and its payload. A run of bytes that
+// is not a valid frame is reported once, with its first offset and a nil
+// payload, and skipped: the frames after it are still found. fn returning
+// false stops the walk. The bytes must not change meanwhile.
 func framesIn(a, b []byte, fn func(off int64, payload []byte, err error) bool) {
 	total := len(a) + len(b)
 	var scratch []byte

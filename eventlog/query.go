@@ -357,14 +357,14 @@ func (l *Log) Query(f Filter) iter.Seq2[Event, error] {
 				max = f.Limit - n
 			}
 			batch, errs = batch[:0], errs[:0]
-			if c.archive == nil {
-				var ok bool
-				if batch, errs, ok = l.scan(c.id, q, batch, errs, max, d); !ok {
-					c, errs = l.fromArchive(c.id, q.lastSeq, errs)
+			err := l.readSegment(c, q.lastSeq, &data, func(a, b []byte, id, maxSeq, records uint64) {
+				if max == 0 && cap(batch) < int(records) {
+					batch = make([]Event, 0, records)
 				}
-			}
-			if c.archive != nil {
-				data, batch, errs = c.scanArchived(data, q, batch, errs, max, d)
+				batch, errs = collectMatches(a, b, id, maxSeq, q, batch, errs, max, d)
+			})
+			if err != nil {
+				errs = append(errs, err)
 			}
 			if f.Reverse {
 				slices.Reverse(batch)
@@ -422,48 +422,40 @@ func (l *Log) candidates(q *query) []candidate {
 	return append(arch, out...)
 }
 
-// fromArchive is the archive's copy of the ring's segment id, which the
-// ring gave up after the query listed it, as a candidate; without an
-// archive, or when the copy was lost, it adds ErrEvicted to errs.
-func (l *Log) fromArchive(id, maxSeq uint64, errs []error) (candidate, []error) {
-	l.mu.RLock()
-	a := l.archive
-	l.mu.RUnlock()
-	if a != nil {
-		if g, ok := a.ArchivedRing(id); ok {
-			return candidate{archive: a, seg: g, maxSeq: maxSeq}, errs
+// readSegment calls fn with the frames of candidate c (a+b), their segment's
+// ID, the Seq past which records are newer than the reader's snapshot and
+// the records it holds (0 when unknown). A segment of the ring is read
+// under the read lock, and up to ringMax; an archived one, and one the
+// ring gave up since the reader listed it, from the archive into *data.
+// A ring segment gone with no copy in the archive (none attached, or the
+// copy was lost) is ErrEvicted; an archive that fails to read, its error.
+func (l *Log) readSegment(c candidate, ringMax uint64, data *[]byte, fn func(a, b []byte, id, maxSeq, records uint64)) error {
+	if c.archive == nil {
+		l.mu.RLock()
+		segs, a := l.ring.Segments(), l.archive
+		if len(segs) > 0 && c.id >= segs[0].ID {
+			defer l.mu.RUnlock()
+			g := segs[c.id-segs[0].ID]
+			a, b := l.ring.Slices(g.Start, g.End)
+			fn(a, b, c.id, ringMax, g.Records)
+			return nil
 		}
+		l.mu.RUnlock()
+		g, ok := ArchivedSegment{}, false
+		if a != nil {
+			g, ok = a.ArchivedRing(c.id)
+		}
+		if !ok {
+			return fmt.Errorf("%w: segment %d", ErrEvicted, c.id)
+		}
+		c = candidate{archive: a, seg: g, maxSeq: ringMax}
 	}
-	return candidate{id: id}, append(errs, fmt.Errorf("%w: segment %d", ErrEvicted, id))
-}
-
-// scan appends the matches of segment id to batch, at most max of them
-// (0: all); ok is false when the ring no longer holds it. It takes the
-// read lock for the segment only.
-func (l *Log) scan(id uint64, q *query, batch []Event, errs []error, max int, d *decoder) (_ []Event, _ []error, ok bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	segs := l.ring.Segments()
-	if len(segs) == 0 || id < segs[0].ID {
-		return batch, errs, false
+	var err error
+	if *data, err = c.archive.AppendArchived((*data)[:0], c.seg.Key); err != nil {
+		return err
 	}
-	g := segs[id-segs[0].ID]
-	if max == 0 && cap(batch) < int(g.Records) {
-		batch = make([]Event, 0, g.Records)
-	}
-	a, b := l.ring.Slices(g.Start, g.End)
-	batch, errs = collectMatches(a, b, id, q.lastSeq, q, batch, errs, max, d)
-	return batch, errs, true
-}
-
-// scanArchived is scan for an archived segment, read into data.
-func (c *candidate) scanArchived(data []byte, q *query, batch []Event, errs []error, max int, d *decoder) ([]byte, []Event, []error) {
-	data, err := c.archive.AppendArchived(data[:0], c.seg.Key)
-	if err != nil {
-		return data, batch, append(errs, err)
-	}
-	batch, errs = collectMatches(data, nil, c.seg.Key, c.maxSeq, q, batch, errs, max, d)
-	return data, batch, errs
+	fn(*data, nil, c.seg.Key, c.maxSeq, 0)
+	return nil
 }
 
 // collectMatches appends the matches among the frames of a+b (segment id) up to
@@ -587,54 +579,18 @@ func (l *Log) Scan(fn func(payload []byte) bool) {
 	var data []byte
 	for _, c := range l.candidates(&query{all: true, until: math.MaxInt64, since: math.MinInt64, lastSeq: math.MaxUint64}) {
 		more := true
-		if c.archive == nil {
-			var ok bool
-			if more, ok = l.scanRaw(c.id, fn); !ok {
-				c, _ = l.fromArchive(c.id, math.MaxUint64, nil) // lost: skipped, as corrupt frames are
-			}
-		}
-		if c.archive != nil {
-			var err error
-			if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err == nil {
-				framesIn(data, nil, func(_ int64, payload []byte, err error) bool {
-					if err == nil && seqOf(payload) <= c.maxSeq {
-						more = fn(payload)
-					}
-					return more
-				})
-			}
-		}
+		// No snapshot: every record goes. A segment lost with the ring's
+		// and the archive's copy is skipped, as corrupt frames are.
+		l.readSegment(c, math.MaxUint64, &data, func(a, b []byte, _, _, _ uint64) {
+			framesIn(a, b, func(_ int64, payload []byte, err error) bool {
+				if err == nil {
+					more = fn(payload)
+				}
+				return more
+			})
+		})
 		if !more {
 			return
 		}
 	}
-}
-
-// seqOf returns the Seq of a record, 0 when it does not decode.
-func seqOf(payload []byte) uint64 {
-	h, err := peek(payload)
-	if err != nil {
-		return 0
-	}
-	return h.seq
-}
-
-// scanRaw calls fn with each valid record of the ring's segment id until
-// it returns false (more); ok is false when the ring no longer holds it.
-func (l *Log) scanRaw(id uint64, fn func([]byte) bool) (more, ok bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	segs := l.ring.Segments()
-	if len(segs) == 0 || id < segs[0].ID {
-		return true, false
-	}
-	g := segs[id-segs[0].ID]
-	more = true
-	frames(l.ring, g.Start, g.End, func(_ int64, payload []byte, err error) bool {
-		if err == nil {
-			more = fn(payload)
-		}
-		return more
-	})
-	return more, true
 }

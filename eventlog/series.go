@@ -89,21 +89,14 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 	}
 	var data []byte
 	for _, c := range l.candidates(cq) {
-		if c.archive == nil {
-			var ok bool
-			if s.Errors, ok = l.seriesScan(c.id, cq, q.Attr, add, s.Errors); ok {
-				continue
-			}
-			if c, s.Errors = l.fromArchive(c.id, cq.lastSeq, s.Errors); c.archive == nil {
-				continue
-			}
-		}
-		var err error
-		if data, err = c.archive.AppendArchived(data[:0], c.seg.Key); err != nil {
+		// The ring's segments are read whole: a series takes the events
+		// written while it runs too.
+		err := l.readSegment(c, math.MaxUint64, &data, func(a, b []byte, id, maxSeq, _ uint64) {
+			s.Errors = seriesCollect(a, b, id, maxSeq, cq, q.Attr, add, s.Errors)
+		})
+		if err != nil {
 			s.Errors = append(s.Errors, err)
-			continue
 		}
-		s.Errors = seriesCollect(data, nil, c.seg.Key, c.maxSeq, cq, q.Attr, add, s.Errors)
 	}
 	for i := range s.Buckets {
 		if b := &s.Buckets[i]; b.Count > 0 {
@@ -111,20 +104,6 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 		}
 	}
 	return s, nil
-}
-
-// seriesScan feeds add with the attribute of each match in segment id;
-// events without the attribute are left out.
-func (l *Log) seriesScan(id uint64, q *query, key string, add func(t int64, v float64, numeric bool), errs []error) (_ []error, ok bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	segs := l.ring.Segments()
-	if len(segs) == 0 || id < segs[0].ID {
-		return errs, false
-	}
-	g := segs[id-segs[0].ID]
-	a, b := l.ring.Slices(g.Start, g.End)
-	return seriesCollect(a, b, id, math.MaxUint64, q, key, add, errs), true
 }
 
 // seriesCollect feeds add from the frames of a+b (segment id) up to Seq

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,8 +82,7 @@ func CheckFileName(name string) error {
 // It takes no parameters.
 func handleFiles(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
-			writeError(w, http.StatusBadRequest, k+": unknown parameter (/files takes none)")
+		if !noParams(w, r, "/files") {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -103,8 +100,7 @@ func handleFile(src Source) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
-			writeError(w, http.StatusBadRequest, k+": unknown parameter (/files/{name} takes none)")
+		if !noParams(w, r, "/files/{name}") {
 			return
 		}
 		var fsys fs.FS

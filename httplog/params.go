@@ -2,7 +2,9 @@ package httplog
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -79,6 +81,16 @@ func newParams(q url.Values, known, repeatable []string) *params {
 		}
 	}
 	return p
+}
+
+// noParams answers 400 naming the first query parameter r has, and
+// returns false, for an endpoint that takes none.
+func noParams(w http.ResponseWriter, r *http.Request, endpoint string) bool {
+	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
+		writeError(w, http.StatusBadRequest, k+": unknown parameter ("+endpoint+" takes none)")
+		return false
+	}
+	return true
 }
 
 // fail records the first problem.

@@ -1,9 +1,7 @@
 package httplog
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/ramlog"
@@ -36,8 +34,7 @@ type SourceStats struct {
 // It takes no parameters; any is a 400, as elsewhere.
 func handleStats(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
-			writeError(w, http.StatusBadRequest, k+": unknown parameter (/stats takes none)")
+		if !noParams(w, r, "/stats") {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")

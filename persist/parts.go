@@ -66,13 +66,15 @@ func eachPart(vb *bolt.Bucket, fn func(flags byte, data []byte) error) error {
 	return nil
 }
 
+// errDiffer stops storedPrefix at the first part that differs.
+var errDiffer = errors.New("differs")
+
 // storedPrefix reports whether vb's parts are, together, exactly prefix,
 // and how many there are. All of them are compared: a ring that shrinks
 // on reload cuts the front off its live segment and keeps its ID, so a
 // tail that ends as the last one stored may still begin otherwise.
 func storedPrefix(vb *bolt.Bucket, prefix []byte) (parts int, ok bool) {
 	rest := prefix
-	errDiffer := errors.New("differs")
 	err := eachPart(vb, func(_ byte, data []byte) error {
 		if !bytes.HasPrefix(rest, data) {
 			return errDiffer
