@@ -87,19 +87,26 @@ func TestDiskBigLiveTailDoesNotSpin(t *testing.T) {
 	assert.Zero(t, st.Lost)
 }
 
+// loseDisk makes rt's disk fail as a failed flush does: between flushes,
+// so that none in flight commits after it and says the disk is back.
+func loseDisk(rt *Runtime) {
+	rt.spill.fmu.Lock()
+	defer rt.spill.fmu.Unlock()
+	rt.spill.lose(fmt.Errorf("%w: a test", persist.ErrUnavailable))
+}
+
 // TestDiskFailedAndBackKeepsOneCopy: after a failure and a reopen of the
 // same store, the live segment's tail written before is replaced by its
 // sealed segment, not kept beside it under another ID.
 func TestDiskFailedAndBackKeepsOneCopy(t *testing.T) {
 	dir := t.TempDir()
-	rt, err := Open(Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
-	require.NoError(t, err)
+	rt := open(t, Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
 	for i := range 10 {
 		rt.Logger("a").Warn(fmt.Sprintf("n=%02d", i))
 	}
-	_, err = rt.spill.flushOnce() // the live segment's tail
+	_, err := rt.spill.flushOnce() // the live segment's tail
 	require.NoError(t, err)
-	rt.spill.lose(fmt.Errorf("%w: a test", persist.ErrUnavailable))
+	loseDisk(rt)
 	require.True(t, rt.spill.open())
 	rt.spill.attachArchives()
 	_, err = rt.spill.flushOnce()
@@ -192,16 +199,15 @@ func TestDiskAppearingWithHistory(t *testing.T) {
 // history at the point where they are missing, once the disk is back.
 func TestDiskLossIsSaidInTheHistory(t *testing.T) {
 	dir := t.TempDir()
-	rt, err := Open(Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
-	require.NoError(t, err)
+	rt := open(t, Options{Configs: []string{diskCfg(t, dir, "")}, Screen: &syncBuffer{}})
 	log := rt.Logger("Away")
 	pad := strings.Repeat("x", 200)
 	for i := range 100 {
 		log.Info(fmt.Sprintf("before %03d %s", i, pad))
 	}
-	_, err = rt.spill.flushOnce()
+	_, err := rt.spill.flushOnce()
 	require.NoError(t, err)
-	rt.spill.lose(fmt.Errorf("%w: a test", persist.ErrUnavailable))
+	loseDisk(rt)
 	for i := range 500 { // more than the 24 KiB debug ring holds
 		log.Info(fmt.Sprintf("away %03d %s", i, pad))
 	}
@@ -239,12 +245,20 @@ func TestDiskLossSaidAtMostOnceAMinute(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	rt := open(t, Options{Configs: []string{diskCfg(t, t.TempDir(), "")}, Screen: &syncBuffer{}, Now: clock})
 	sp := rt.spill
-	lose := func(n uint64, why string) {
+	count := func(n uint64, why string) {
 		sp.mu.Lock()
 		sp.lostLocked("debug", n, why)
 		sp.mu.Unlock()
+	}
+	flush := func() {
 		_, err := sp.flushOnce()
 		require.NoError(t, err)
+	}
+	// Counted before each flush that may say them, so that the timer's
+	// flushes meanwhile (flush = 1s) can only say the same.
+	lose := func(n uint64, why string) {
+		count(n, why)
+		flush()
 	}
 	said := func() []string {
 		var out []string
@@ -260,9 +274,10 @@ func TestDiskLossSaidAtMostOnceAMinute(t *testing.T) {
 	lose(20, "the spill queue was full")
 	lose(5, "the disk was away")
 	assert.Len(t, said(), 1, "not again within the minute")
+	count(1, "the disk was away")
 	mu.Lock()
 	now = now.Add(lossEvery)
 	mu.Unlock()
-	lose(1, "the disk was away")
+	flush()
 	assert.Equal(t, "gwlog: 26 lines and events were lost before they reached the disk (debug 26): the disk was away (6); the spill queue was full (20)", said()[1])
 }
