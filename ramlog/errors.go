@@ -1,6 +1,9 @@
 package ramlog
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // ErrOverBudget is returned when a ring would take the global RAM cap past
 // its limit.
@@ -9,8 +12,33 @@ var ErrOverBudget = errors.New("ramlog: over the RAM cap")
 // ErrSize is returned when a size is zero, negative or does not fit.
 var ErrSize = errors.New("ramlog: invalid size")
 
-// ErrRotate is returned when a rotation spec cannot be parsed.
+// ErrRotate is returned when a rotation spec cannot be parsed (as a
+// *RotationError) or a Rotation is invalid.
 var ErrRotate = errors.New("ramlog: invalid rotation")
 
 // ErrClosed is returned when a closed stream is used.
 var ErrClosed = errors.New("ramlog: stream closed")
+
+// RotationError is returned by ParseRotation for a spec it cannot parse.
+// It matches ErrRotate.
+type RotationError struct {
+	Spec string // the spec as given
+	// Reason says what is wrong with a spec of a known kind, such as "the
+	// size must be a positive size such as 1MiB"; "" when the spec's form
+	// is wrong.
+	Reason string
+}
+
+// Error returns `ramlog: invalid rotation: want "size N", "time UNIT",
+// "both UNIT,N" or "none", got "SPEC"`, followed by ": REASON" when there is
+// one.
+func (e *RotationError) Error() string {
+	s := ErrRotate.Error() + `: want "size N", "time UNIT", "both UNIT,N" or "none", got ` + strconv.Quote(e.Spec)
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
+}
+
+// Unwrap returns ErrRotate.
+func (e *RotationError) Unwrap() error { return ErrRotate }

@@ -49,7 +49,7 @@ type Rotation struct {
 // number of minutes; N is a size such as "1MiB".
 func ParseRotation(s string) (Rotation, error) {
 	bad := func(why string) (Rotation, error) {
-		return Rotation{}, fmt.Errorf(`%w: want "size N", "time UNIT", "both UNIT,N" or "none", got %q%s`, ErrRotate, s, why)
+		return Rotation{}, &RotationError{Spec: s, Reason: why}
 	}
 	kind, arg, _ := strings.Cut(strings.TrimSpace(s), " ")
 	arg = strings.TrimSpace(arg)
@@ -62,13 +62,13 @@ func ParseRotation(s string) (Rotation, error) {
 	case "size":
 		n, err := units.ParseSize(arg)
 		if err != nil || n == 0 {
-			return bad(": the size must be a positive size such as 1MiB")
+			return bad("the size must be a positive size such as 1MiB")
 		}
 		return Rotation{Kind: RotateSize, Size: n}, nil
 	case "time":
 		d, err := parseUnit(arg)
 		if err != nil {
-			return bad(": " + err.Error())
+			return bad(err.Error())
 		}
 		return Rotation{Kind: RotateTime, Every: d}, nil
 	case "both":
@@ -78,11 +78,11 @@ func ParseRotation(s string) (Rotation, error) {
 		}
 		d, err := parseUnit(strings.TrimSpace(u))
 		if err != nil {
-			return bad(": " + err.Error())
+			return bad(err.Error())
 		}
 		n, err := units.ParseSize(sz)
 		if err != nil || n == 0 {
-			return bad(": the size must be a positive size such as 1MiB")
+			return bad("the size must be a positive size such as 1MiB")
 		}
 		return Rotation{Kind: RotateBoth, Every: d, Size: n}, nil
 	}
