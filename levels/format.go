@@ -142,7 +142,7 @@ type op struct {
 // with conv one of s, r, d, f, and %% for a percent sign. Fields: asctime,
 // created, msecs, relativeCreated, levelname, levelno, name, message,
 // module, filename, pathname, lineno, funcName, process, threadName, token,
-// attrs. An error wraps ErrFormat and names the offset.
+// attrs. An error matches ErrFormat; a pattern's is a *FormatError.
 func NewFormatter(o FormatterOptions) (*Formatter, error) {
 	p := o.Pattern
 	if p == "" {
@@ -193,12 +193,12 @@ func compile(p string) ([]op, error) {
 	for i := 0; i < len(p); {
 		c := p[i]
 		if (c < 0x20 && c != '\t') || c == 0x7f {
-			return nil, fmt.Errorf("%w: offset %d: control byte %#02x (only tab may appear raw)", ErrFormat, i, c)
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("control byte %#02x (only tab may appear raw)", c)}
 		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(p[i:])
 			if r == utf8.RuneError && size == 1 {
-				return nil, fmt.Errorf("%w: offset %d: invalid UTF-8", ErrFormat, i)
+				return nil, &FormatError{Offset: i, Reason: "invalid UTF-8"}
 			}
 			lit.WriteString(p[i : i+size])
 			i += size
@@ -215,16 +215,16 @@ func compile(p string) ([]op, error) {
 			continue
 		}
 		if i+1 >= len(p) || p[i+1] != '(' {
-			return nil, fmt.Errorf("%w: offset %d: want %%(field)s or %%%%, got %q", ErrFormat, i, clip(p[i:]))
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("want %%(field)s or %%%%, got %q", clip(p[i:]))}
 		}
 		end := strings.IndexByte(p[i+2:], ')')
 		if end < 0 {
-			return nil, fmt.Errorf("%w: offset %d: unclosed %q", ErrFormat, i, clip(p[i:]))
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("unclosed %q", clip(p[i:]))}
 		}
 		name := p[i+2 : i+2+end]
 		fl, ok := fields[name]
 		if !ok {
-			return nil, fmt.Errorf("%w: offset %d: unknown field %q", ErrFormat, i, name)
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("unknown field %q", name)}
 		}
 		o := op{f: fl, prec: -1}
 		j := i + 2 + end + 1
@@ -251,14 +251,14 @@ func compile(p string) ([]op, error) {
 			}
 		}
 		if j >= len(p) {
-			return nil, fmt.Errorf("%w: offset %d: %%(%s) needs a conversion (s, d, f or r)", ErrFormat, i, name)
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("%%(%s) needs a conversion (s, d, f or r)", name)}
 		}
 		o.conv = p[j]
 		switch {
 		case o.conv == 's' || o.conv == 'r':
 		case (o.conv == 'd' || o.conv == 'f') && fl.numeric():
 		default:
-			return nil, fmt.Errorf("%w: offset %d: conversion %q does not fit %%(%s)", ErrFormat, i, o.conv, name)
+			return nil, &FormatError{Offset: i, Reason: fmt.Sprintf("conversion %q does not fit %%(%s)", o.conv, name)}
 		}
 		if fl == fAttrs && lit.Len() > 0 && strings.HasSuffix(lit.String(), " ") {
 			o.trim = true
