@@ -315,8 +315,12 @@ var streamKeys = specs[Stream]{
 		func(s *Stream, v string) error {
 			rot, err := ramlog.ParseRotation(v)
 			if err != nil {
-				// Keep ramlog's explanation, which follows the quoted value.
-				_, why, _ := strings.Cut(err.Error(), "got "+strconv.Quote(v))
+				// Keep ramlog's explanation, without its sentinel.
+				var why string
+				var re *ramlog.RotationError
+				if errors.As(err, &re) && re.Reason != "" {
+					why = ": " + re.Reason
+				}
 				return fmt.Errorf(`want "size N", "time UNIT", "both UNIT,N" or "none", got %q%s`, v, why)
 			}
 			s.Rotate = rot
@@ -597,16 +601,14 @@ func orList(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
-// formatProblem turns a levels format error, "levels: invalid format:
-// offset 0: unknown field \"x\"", into "unknown field \"x\" at offset 0".
+// formatProblem says what is wrong with a pattern levels refuses, as
+// "unknown field \"x\" at offset 0".
 func formatProblem(err error) string {
-	msg := strings.TrimPrefix(err.Error(), levels.ErrFormat.Error()+": ")
-	if rest, ok := strings.CutPrefix(msg, "offset "); ok {
-		if off, why, ok := strings.Cut(rest, ": "); ok {
-			return why + " at offset " + off
-		}
+	var fe *levels.FormatError
+	if errors.As(err, &fe) {
+		return fe.Reason + " at offset " + strconv.Itoa(fe.Offset)
 	}
-	return msg
+	return err.Error()
 }
 
 // parseDuration is units.ParseDuration, refusing sums that overflow.
