@@ -49,11 +49,11 @@ func crashOptions(dir string, round int, now *time.Time) Options {
 // crashBase is the clock of round's start.
 func crashBase(round int) time.Time { return t0.Add(time.Duration(round) * 7 * time.Hour) }
 
-// eventData is count event frames with Seq from first on.
+// eventData is count event records with Seq from first on.
 func eventData(first uint64, count int) []byte {
 	var b []byte
 	for i := range uint64(count) {
-		b = append(b, frame(first+i)...)
+		b = append(b, record(first+i)...)
 	}
 	return b
 }
@@ -90,7 +90,10 @@ func TestHelperProcess(t *testing.T) {
 			switch st := []string{"debug", "error", "events"}[r.IntN(3)]; st {
 			case "events":
 				n := 1 + r.IntN(200)
-				segs = append(segs, Segment{Stream: st, ID: next[st], Events: true, Records: uint64(n), Last: now, Data: eventData(seq, n)})
+				segs = append(segs, Segment{
+					Stream: st, ID: next[st], Events: true, Records: uint64(n), Last: now,
+					FirstSeq: seq, LastSeq: seq + uint64(n) - 1, Data: eventData(seq, n),
+				})
 				acks = append(acks, fmt.Sprintf("ack events %d %d %d", next[st], seq, n))
 				seq += uint64(n)
 				next[st]++

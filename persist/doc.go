@@ -10,16 +10,19 @@
 //
 // A Segment is what a RAM ring gives up: a sealed segment of lines, or of
 // CRC-framed event records (docs/format.md), with its stream, ID, name,
-// times and record count. PutSegments writes a batch of them in one bbolt
-// transaction, each segment's data as one value with its CRC, and returns
-// once it committed (bbolt fsyncs on commit): that return is the
-// acknowledgement, and what it acknowledged survives a crash, and a power
-// cut on a device that honours fsync. The live segment's tail is written
-// the same way, marked Tail; flushed again to the same file, only what it
-// grew by is written, as a further part; the sealed segment of the same ID
-// replaces it later, whole. A segment marked Gzip (compress = gzip) is
-// stored gzipped when sealed; readers get it back as it was, and a gzip
-// checksum that fails is a *CorruptionError like a CRC that does.
+// times and record count, and for events the Seq of its first and last
+// record. The store reads neither lines nor records: it keeps the bytes as
+// given, and the Seq range as the caller says it. PutSegments writes a
+// batch of them in one bbolt transaction, each segment's data as one value
+// with its CRC, and returns once it committed (bbolt fsyncs on commit):
+// that return is the acknowledgement, and what it acknowledged survives a
+// crash, and a power cut on a device that honours fsync. The live
+// segment's tail is written the same way, marked Tail; flushed again to
+// the same file, only what it grew by is written, as a further part; the
+// sealed segment of the same ID replaces it later, whole. A segment marked
+// Gzip (compress = gzip) is stored gzipped when sealed; readers get it
+// back as it was, and a gzip checksum that fails is a *CorruptionError
+// like a CRC that does.
 //
 // Segments lists a stream's segments oldest first without reading their
 // data; Read and AppendSegment return one segment's bytes after checking

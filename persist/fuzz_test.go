@@ -10,7 +10,7 @@ import (
 // damaged byte of a valid value goes unnoticed.
 func FuzzDecodeValue(f *testing.F) {
 	f.Add(appendValue(nil, 0, []byte("debug line\n")))
-	f.Add(appendValue(nil, flagEvents, frame(7)))
+	f.Add(appendValue(nil, flagEvents, record(7)))
 	f.Add(appendValue(nil, flagTail, nil))
 	f.Add([]byte{valueMagic, valueVersion, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, v []byte) {
@@ -54,30 +54,6 @@ func FuzzDecodeInfo(f *testing.F) {
 			if err := decodeInfo(w, &in); err == nil {
 				t.Fatalf("byte %d of %x damaged, and the info still decodes", i, v)
 			}
-		}
-	})
-}
-
-// FuzzEventSeqs checks that any segment bytes are scanned without a panic,
-// and that valid frames after a damaged run are still found.
-func FuzzEventSeqs(f *testing.F) {
-	f.Add(append(frame(1), frame(2)...), []byte("junk"))
-	f.Add([]byte{frameMagic, 0x80, 0x80, 0x80}, frame(1<<40))
-	f.Add(append(frame(300), 0xE7), frame(0x7f))
-	f.Fuzz(func(t *testing.T, junk, tail []byte) {
-		first, last, n := eventSeqs(junk)
-		if n > len(junk)/7 {
-			t.Fatalf("%d frames in %d bytes", n, len(junk))
-		}
-		if n == 1 && first != last {
-			t.Fatalf("one frame, seqs %d and %d", first, last)
-		}
-		// A valid frame at the end is found whatever comes before it,
-		// unless the junk ends with the start of a frame that swallows
-		// it.
-		b := append(append(bytes.Clone(junk), frame(42)...), frame(43)...)
-		if _, last, _ := eventSeqs(b); last != 43 && !bytes.Contains(junk, []byte{frameMagic}) {
-			t.Fatalf("the last frame after %x is not found: %d", junk, last)
 		}
 	})
 }

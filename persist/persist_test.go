@@ -2,6 +2,7 @@ package persist
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -78,35 +79,22 @@ func TestRoundTripAcrossDays(t *testing.T) {
 	assert.Equal(t, append([]byte("x"), data("access", 1, 1)...), buf)
 }
 
-// frame makes an event frame (docs/format.md) of a 6-element record whose
-// Seq is seq.
-func frame(seq uint64) []byte {
-	p := []byte{0x96}
-	switch {
-	case seq <= 0x7f:
-		p = append(p, byte(seq))
-	case seq <= 0xffff:
-		p = append(p, 0xcd, byte(seq>>8), byte(seq))
-	default:
-		p = append(p, 0xcf, byte(seq>>56), byte(seq>>48), byte(seq>>40), byte(seq>>32), byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq))
-	}
-	p = append(p, 0xd3, 0, 0, 0, 0, 0, 0, 0, 1, 0xa1, 't', 0xa1, 's', 0xa0, 0x90)
-	return appendFrame(nil, p)
-}
+// record stands for the event record of Seq seq: the store takes event
+// segments as opaque bytes, so any will do.
+func record(seq uint64) []byte { return fmt.Appendf(nil, "event %d\n", seq) }
 
-func appendFrame(dst, payload []byte) []byte {
-	dst = append(dst, frameMagic, byte(len(payload)))
-	c := crc(payload)
-	dst = append(dst, byte(c), byte(c>>8), byte(c>>16), byte(c>>24))
-	return append(dst, payload...)
-}
-
+// eventSeg is an event segment of the records of seqs, with their Seq
+// range as a caller gives it.
 func eventSeg(id uint64, seqs ...uint64) Segment {
 	var b []byte
 	for _, q := range seqs {
-		b = append(b, frame(q)...)
+		b = append(b, record(q)...)
 	}
-	return Segment{Stream: "events", ID: id, Events: true, Records: uint64(len(seqs)), Last: t0, Data: b}
+	g := Segment{Stream: "events", ID: id, Events: true, Records: uint64(len(seqs)), Last: t0, Data: b}
+	if len(seqs) > 0 {
+		g.FirstSeq, g.LastSeq = seqs[0], seqs[len(seqs)-1]
+	}
+	return g
 }
 
 func TestReopenContinuesIDsAndSeq(t *testing.T) {
@@ -152,6 +140,39 @@ func TestReopenContinuesIDsAndSeq(t *testing.T) {
 	assert.Equal(t, uint64(8), s2.NextID("access"))
 	assert.Equal(t, uint64(300), s2.LastSeq())
 	assert.Empty(t, s2.Streams())
+}
+
+// TestSeqFromCaller checks that an event segment's Seq range is the one
+// its caller gave, whatever its bytes, and that other segments have none.
+func TestSeqFromCaller(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, Now: newClock(t0).Now}
+	s, err := Open(o)
+	require.NoError(t, err)
+	ev := Segment{Stream: "events", ID: 0, Events: true, Records: 5, Last: t0, FirstSeq: 5, LastSeq: 9, Data: []byte("no frames here")}
+	lines := seg("debug", 0, 10, t0)
+	lines.FirstSeq, lines.LastSeq = 100, 200
+	require.NoError(t, s.PutSegments([]Segment{ev, lines}))
+	assert.Equal(t, uint64(9), s.LastSeq(), "a segment that is not events has no Seq")
+	tail := ev
+	tail.ID, tail.Tail, tail.FirstSeq, tail.LastSeq = 1, true, 10, 10
+	require.NoError(t, s.PutSegments([]Segment{tail}))
+	tail.Data, tail.LastSeq = append(tail.Data, " nor here"...), 12
+	require.NoError(t, s.PutSegments([]Segment{tail}))
+	require.NoError(t, s.Close())
+
+	s = open(t, o)
+	assert.Equal(t, uint64(12), s.LastSeq())
+	infos, err := s.Segments("events")
+	require.NoError(t, err)
+	require.Len(t, infos, 2)
+	assert.Equal(t, [2]uint64{5, 9}, [2]uint64{infos[0].FirstSeq, infos[0].LastSeq})
+	assert.Equal(t, [2]uint64{10, 12}, [2]uint64{infos[1].FirstSeq, infos[1].LastSeq}, "a tail grown by a part")
+	infos, err = s.Segments("debug")
+	require.NoError(t, err)
+	require.Len(t, infos, 1)
+	assert.Zero(t, infos[0].FirstSeq)
+	assert.Zero(t, infos[0].LastSeq)
 }
 
 func TestTails(t *testing.T) {

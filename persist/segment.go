@@ -24,9 +24,13 @@ type Segment struct {
 	// Records counts the lines, or the event records.
 	Records uint64
 	// Events marks a segment of CRC-framed event records
-	// (docs/format.md); the store reads their Seq to give Info.FirstSeq,
-	// Info.LastSeq and Store.LastSeq.
+	// (docs/format.md). The store does not read them: FirstSeq and
+	// LastSeq give Info.FirstSeq, Info.LastSeq and Store.LastSeq.
 	Events bool
+	// FirstSeq and LastSeq are, for an event segment (Events), the Seq
+	// of its first and last record, given by the caller; the store does
+	// not read event records. Ignored for other segments.
+	FirstSeq, LastSeq uint64
 	// Tail marks the live segment's contents so far (the flush timer's
 	// write): it replaces the tail written before under the same ID, or,
 	// when it begins with that tail, adds only what it grew by. The
@@ -37,7 +41,8 @@ type Segment struct {
 	// the segment is sealed and that makes it smaller; readers get it
 	// back as it was. A Tail is stored as it is, to grow by parts.
 	Gzip bool
-	// Data is the segment's bytes: lines, or event frames.
+	// Data is the segment's bytes: lines, or event frames, stored as
+	// they are.
 	Data []byte
 }
 
@@ -53,8 +58,8 @@ type Info struct {
 	Events   bool      `json:"events,omitempty"`
 	Tail     bool      `json:"tail,omitempty"`      // the live segment's tail at its last flush
 	Gzip     bool      `json:"gzip,omitempty"`      // stored gzipped; Size is the bytes unzipped
-	FirstSeq uint64    `json:"first_seq,omitempty"` // events: Seq of the first valid record
-	LastSeq  uint64    `json:"last_seq,omitempty"`  // events: Seq of the last valid record
+	FirstSeq uint64    `json:"first_seq,omitempty"` // events: Segment.FirstSeq as written
+	LastSeq  uint64    `json:"last_seq,omitempty"`  // events: Segment.LastSeq as written
 	File     string    `json:"file"`                // the store file holding it
 }
 
@@ -86,7 +91,7 @@ func (seg *Segment) info() Info {
 		in.Last = time.Time{}
 	}
 	if seg.Events {
-		in.FirstSeq, in.LastSeq, _ = eventSeqs(seg.Data)
+		in.FirstSeq, in.LastSeq = seg.FirstSeq, seg.LastSeq
 	}
 	return in
 }
