@@ -1,0 +1,375 @@
+package persist
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// writer returns the file to write, opening, starting or rolling over to
+// the day's file as needed; after a failure it scans the directory again
+// first. s.mu is held.
+func (s *Store) writer() (*dayFile, error) {
+	if s.broken != nil {
+		if err := Detect(s.o.Dir, s.o.Force); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if err := s.scan(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		s.broken = nil
+	}
+	today := dayOf(s.o.Now())
+	if w := s.w; w != nil {
+		if !today.After(w.day) && w.bytes < s.o.FileSize {
+			return w, nil
+		}
+		s.closeFile(w) // a new day, or full
+		defer s.retainReport()
+	}
+	// The newest file of today (or of a later day, when the clock went
+	// back) goes on while it has room; else a new one starts.
+	var last *dayFile
+	if n := len(s.files); n > 0 {
+		last = s.files[n-1]
+	}
+	if last != nil && !today.After(last.day) && last.bytes < s.o.FileSize {
+		s.closeFile(last) // a read handle would hold the lock against us
+		if err := s.open(last, true); err != nil {
+			return nil, s.openError(last, err)
+		}
+		s.w = last
+		return last, nil
+	}
+	f := &dayFile{day: today, entries: make(map[string]map[uint64]*entry), next: make(map[string]uint64)}
+	if last != nil && !today.After(last.day) {
+		f.day, f.part = last.day, last.part+1
+	}
+	f.name = fileName(f.day, f.part)
+	if err := s.create(f); err != nil {
+		return nil, s.openError(f, err)
+	}
+	s.files = append(s.files, f)
+	s.w = f
+	return f, nil
+}
+
+// openError wraps an error opening f for writing.
+func (s *Store) openError(f *dayFile, err error) error {
+	if errors.Is(err, ErrLocked) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, f.name, err)
+}
+
+// create makes f: a bbolt file with the store's buckets and the counters
+// carried over, so that IDs and Seq go on when older files are deleted.
+func (s *Store) create(f *dayFile) error {
+	path := f.path(s.o.Dir)
+	if err := s.open(f, true); err != nil {
+		os.Remove(path)
+		return err
+	}
+	err := update(f.db, func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketStreams); err != nil {
+			return err
+		}
+		now := uint64(s.o.Now().UnixNano())
+		for _, kv := range [][2][]byte{{keyVersion, {fileVersion}}, {keyCreated, u64(now)}, {keySeq, u64(s.seq)}} {
+			if err := meta.Put(kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		for stream, n := range s.next {
+			if err := meta.Put([]byte(nextPrefix+stream), u64(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = syncDir(s.o.Dir) // the new name survives a power cut
+	}
+	if err != nil {
+		s.closeFile(f)
+		os.Remove(path)
+		return err
+	}
+	f.seq = s.seq
+	for k, v := range s.next {
+		f.next[k] = v
+	}
+	return s.refresh(f)
+}
+
+// refresh reads f's size from the disk, failing when the file at f's path
+// is no longer the one open (the directory was removed or replaced).
+func (s *Store) refresh(f *dayFile) error {
+	fi, err := os.Stat(f.path(s.o.Dir))
+	if err != nil {
+		return err
+	}
+	if f.fi != nil && !os.SameFile(fi, f.fi) {
+		return fmt.Errorf("%s was replaced while open", f.name)
+	}
+	if fi.Size() > f.size {
+		s.stats.Syncs++ // bbolt grew it: truncate and fsync
+	}
+	f.size, f.bytes = fi.Size(), allocated(fi)
+	return nil
+}
+
+// syncDir fsyncs a directory, so that names created in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// PutTail stores the live segment's tail: PutSegments of seg marked Tail.
+func (s *Store) PutTail(seg Segment) error {
+	seg.Tail = true
+	return s.PutSegments([]Segment{seg})
+}
+
+// PutSegments writes segs in one bbolt transaction and returns after it
+// committed: bbolt has written the values and fsynced the file, which is
+// the acknowledgement. Each segment becomes one value (a header with its
+// CRC-32C, then the data) and one info; a segment that extends the tail
+// this file holds under its ID adds a value of what it grew by instead
+// (docs/format.md, "Parts"). A Tail never replaces a sealed segment of
+// its ID.
+//
+// An invalid segment fails the whole batch with ErrInvalid before anything
+// is written. A failed write (no space, I/O error, read-only filesystem,
+// directory removed) returns an error wrapping ErrUnavailable and the
+// cause, and leaves the files as the last commit left them; the next call
+// opens the directory afresh and retries.
+func (s *Store) PutSegments(segs []Segment) error {
+	for i := range segs {
+		if err := segs[i].valid(); err != nil {
+			return err
+		}
+	}
+	if s.o.ReadOnly {
+		return ErrReadOnly
+	}
+	// Gzipped before the lock, so that readers do not wait for it.
+	zipped := make([][]byte, len(segs))
+	for i, seg := range segs {
+		if seg.Gzip && !seg.Tail {
+			zipped[i] = s.zip.zip(seg.Data)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.o.ReadOnly {
+		return ErrReadOnly
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	w, err := s.writer()
+	if err != nil {
+		s.stats.Failures++
+		return err
+	}
+	if err := s.refresh(w); err != nil {
+		return s.fail(w, err)
+	}
+	entries := make([]*entry, len(segs))
+	total := 0
+	for i := range segs {
+		entries[i] = &entry{Info: segs[i].info(), f: w}
+		entries[i].File = w.name
+		entries[i].Gzip = zipped[i] != nil
+		total += headerSize + len(segs[i].Data) + infoFixed + len(segs[i].Name) + 4
+	}
+	// Grown as append grows, so that a tail a line longer each flush
+	// does not make a new buffer each time.
+	buf := slices.Grow(s.buf[:0], total)
+	skipped := make([]bool, len(segs))
+	written := make([]int, len(segs)) // bytes of data each put wrote
+	err = update(w.db, func(tx *bolt.Tx) error {
+		streams, err := tx.CreateBucketIfNotExists(bucketStreams)
+		if err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		seq, _ := readU64(meta.Get(keySeq))
+		next := make(map[string]uint64)
+		for i := range segs {
+			seg, e := &segs[i], entries[i]
+			sb, err := streams.CreateBucketIfNotExists([]byte(seg.Stream))
+			if err != nil {
+				return err
+			}
+			ib, err := sb.CreateBucketIfNotExists(bucketInfo)
+			if err != nil {
+				return err
+			}
+			db, err := sb.CreateBucketIfNotExists(bucketData)
+			if err != nil {
+				return err
+			}
+			ib.FillPercent, db.FillPercent = 0.9, 0.9 // keys mostly grow
+			k := key(seg.ID)
+			var old Info
+			hasOld := false
+			if v := ib.Get(k); v != nil && decodeInfo(v, &old) == nil {
+				hasOld = true
+				if seg.Tail && !old.Tail {
+					skipped[i] = true
+					continue
+				}
+			}
+			start := len(buf)
+			buf = appendInfo(buf, &e.Info)
+			if err := ib.Put(k, buf[start:len(buf):len(buf)]); err != nil {
+				return err
+			}
+			// A tail of a segment whose tail this file holds already
+			// adds what it grew by as a further part.
+			from := 0
+			vb := db.Bucket(k)
+			if seg.Tail && hasOld && old.Tail && old.Events == seg.Events && old.Size > 0 &&
+				old.Size <= int64(len(seg.Data)) && vb != nil {
+				if n, ok := storedPrefix(vb, seg.Data[:old.Size]); ok && n < maxParts {
+					from = int(old.Size)
+				}
+			}
+			stored := seg.Data[from:]
+			if e.Gzip {
+				stored = zipped[i]
+			}
+			written[i] = len(seg.Data) - from
+			if from < len(seg.Data) {
+				start = len(buf)
+				buf = appendValue(buf, e.flags(), stored)
+				if err := putData(db, k, seg.Tail, from, buf[start:len(buf):len(buf)]); err != nil {
+					return fmt.Errorf("%s segment %d: %w", seg.Stream, seg.ID, err)
+				}
+			}
+			seq = max(seq, e.LastSeq)
+			next[seg.Stream] = max(next[seg.Stream], seg.ID+1)
+		}
+		if err := meta.Put(keySeq, u64(seq)); err != nil {
+			return err
+		}
+		for stream, n := range next {
+			k := []byte(nextPrefix + stream)
+			if old, _ := readU64(meta.Get(k)); old >= n {
+				continue
+			}
+			if err := meta.Put(k, u64(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cap(buf) <= 16<<20 {
+		s.buf = buf[:0]
+	}
+	if err != nil {
+		return s.fail(w, err)
+	}
+	s.stats.Commits++
+	s.stats.Syncs += 2 // bbolt: fdatasync of the pages, then of the meta page
+	if err := s.refresh(w); err != nil {
+		// Committed to a file that is no longer in the directory: as good
+		// as lost.
+		return s.fail(w, err)
+	}
+	for i, e := range entries {
+		if skipped[i] {
+			continue
+		}
+		m := w.entries[e.Stream]
+		if m == nil {
+			m = make(map[uint64]*entry)
+			w.entries[e.Stream] = m
+		}
+		m[e.ID] = e
+		w.seq = max(w.seq, e.LastSeq)
+		w.next[e.Stream] = max(w.next[e.Stream], e.ID+1)
+		s.merge(e)
+		s.stats.Puts++
+		s.stats.DataBytes += uint64(written[i])
+		if e.Gzip {
+			s.stats.GzipBytes += uint64(e.Size)
+			s.stats.GzipStored += uint64(len(zipped[i]))
+		}
+	}
+	if s.diskBytes() > s.o.Cap {
+		s.retainReport()
+	}
+	return nil
+}
+
+// putData puts a segment's data value v in db, a stream's data bucket,
+// under k: as the part at from of a tail the bucket holds (from > 0);
+// else whole, replacing what the bucket held, as a tail's first part or
+// as a sealed segment's "v" (docs/format.md, "Parts").
+func putData(db *bolt.Bucket, k []byte, tail bool, from int, v []byte) error {
+	vb := db.Bucket(k)
+	if from == 0 {
+		if vb != nil {
+			if err := db.DeleteBucket(k); err != nil {
+				return err
+			}
+		}
+		var err error
+		if vb, err = db.CreateBucket(k); err != nil {
+			return err
+		}
+	}
+	if tail {
+		var err error
+		if vb, err = vb.CreateBucket(partKey(from)); err != nil {
+			return err
+		}
+	}
+	return vb.Put(keyValue, v)
+}
+
+// valid checks a segment before anything is written.
+func (seg *Segment) valid() error {
+	switch {
+	case len(seg.Stream) == 0 || len(seg.Stream) > 255:
+		return fmt.Errorf("%w: stream name %q: want 1 to 255 bytes", ErrInvalid, seg.Stream)
+	case len(seg.Name) > maxName:
+		return fmt.Errorf("%w: %s segment %d: name of %d bytes", ErrInvalid, seg.Stream, seg.ID, len(seg.Name))
+	case len(seg.Data) > MaxData:
+		return fmt.Errorf("%w: %s segment %d: %d bytes is over %d", ErrInvalid, seg.Stream, seg.ID, len(seg.Data), MaxData)
+	}
+	return nil
+}
+
+// fail handles a failed write to w: the handle is closed (bbolt's file is
+// as the last commit left it) and the next write scans the directory
+// again. It returns err wrapped in ErrUnavailable.
+func (s *Store) fail(w *dayFile, err error) error {
+	s.stats.Failures++
+	s.closeFile(w)
+	s.broken = err
+	return fmt.Errorf("%w: write %s: %w", ErrUnavailable, w.path(s.o.Dir), err)
+}
