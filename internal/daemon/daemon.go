@@ -18,6 +18,7 @@ import (
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/demo"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/syslog"
 )
 
@@ -66,106 +67,167 @@ func Run(ctx context.Context, c Config) error {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	defer rt.Close()
-	addr, token := c.HTTP, ""
-	if addr == "" {
-		addr = DefaultHTTP
+	d := &gwlogd{c: c, rt: rt, addr: c.HTTP, stopAPI: func() {}}
+	if d.addr == "" {
+		d.addr = DefaultHTTP
 	}
-	if addr != "none" {
-		// Refused before anything is logged, so that the error is the
-		// one line the user sees.
-		if token, err = httpToken(c, rt.Config()); err == nil {
-			err = exposed(addr, token)
-		}
-		if err != nil {
-			return err
-		}
+	// Refused before anything is logged, so that the error is the one
+	// line the user sees.
+	if err := d.checkAPI(); err != nil {
+		return err
 	}
 	limitMemory(rt)
-	screen := rt.Logger(gwlog.ScreenLogger)
-	screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
+	d.screen = rt.Logger(gwlog.ScreenLogger)
+	d.screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
 		"configs", len(c.Options.Configs), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
-
-	var wg sync.WaitGroup
-	stop := func() {}
-	if addr != "none" {
-		handler := rt.HTTPHandler()
-		if token != "" {
-			handler = httplog.RequireToken(handler, token)
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			screen.Error("gwlogd cannot start", "err", err)
-			return fmt.Errorf("http: %w", err)
-		}
-		// Requests live in base, so that stopping ends live followers
-		// instead of waiting for them.
-		base, cancelBase := context.WithCancel(context.Background())
-		srv := &http.Server{
-			Handler:           handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			BaseContext:       func(net.Listener) context.Context { return base },
-		}
-		wg.Go(func() { _ = srv.Serve(ln) })
-		stop = func() {
-			cancelBase()
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}
-		screen.Info("serving the read-back API", "addr", "http://"+ln.Addr().String(), "token", token != "")
-		if c.Ready != nil {
-			c.Ready(ln.Addr().String())
-		}
+	if err := d.serveAPI(); err != nil {
+		return err
 	}
-	if c.Syslog != "" || c.SyslogSocket != "" {
-		srv, err := syslog.Listen(syslog.ServerOptions{UDP: c.Syslog, Unix: c.SyslogSocket, Handle: rt.SyslogHandler()})
-		if err != nil {
-			screen.Error("gwlogd cannot start", "err", err)
-			stop()
-			wg.Wait()
-			return fmt.Errorf("%w: %w", ErrUsage, err)
-		}
-		defer srv.Close()
-		if a := srv.UDPAddr(); a != nil {
-			screen.Info("syslog ingest", "udp", a.String(), "socket", c.SyslogSocket)
-			if c.SyslogReady != nil {
-				c.SyslogReady(a.String())
-			}
-		}
+	ingest, err := d.listenSyslog()
+	if err != nil {
+		d.stop()
+		return err
+	}
+	if ingest != nil {
+		defer ingest.Close()
 	}
 	dctx, cancelDemo := context.WithCancel(ctx)
 	defer cancelDemo()
 	if c.Demo {
-		wg.Go(func() { demo.Run(dctx, rt, c.DemoOptions) })
+		d.wg.Go(func() { demo.Run(dctx, rt, c.DemoOptions) })
 	}
-	for done := false; !done; {
-		select {
-		case <-ctx.Done():
-			done = true
-		case <-c.Reload:
-			// A failure is on the error stream with its file:line
-			// already; the console says so at WARNING, which keeps it
-			// out of the error stream a second time.
-			if err := rt.Reload(); err != nil {
-				screen.Warn("config reload failed, running config kept", "err", err)
-			} else {
-				limitMemory(rt)
-				screen.Info("config reloaded", "files", len(c.Options.Configs))
-				if c.HTTPToken == "" && addr != "none" && rt.Config().Runtime.HTTPToken != token {
-					screen.Warn("http_token changed: the API keeps the old one until gwlogd restarts")
-				}
-			}
+	d.wait(ctx)
+	cancelDemo()
+	d.stop()
+	d.screen.Info("gwlogd stopping", "drops", drops(rt))
+	return nil
+}
+
+// gwlogd is a running daemon: its runtime and what Run started around it.
+type gwlogd struct {
+	c      Config
+	rt     *gwlog.Runtime
+	screen *levels.Logger
+	// addr is the API's address, "none" when it is off; token is the
+	// token it requires, "" for none.
+	addr, token string
+	// wg holds the API's server and the demo; stopAPI ends the server's
+	// requests and shuts it down.
+	wg      sync.WaitGroup
+	stopAPI func()
+}
+
+// checkAPI sets the API's token and refuses an address beyond loopback
+// without one.
+func (d *gwlogd) checkAPI() error {
+	if d.addr == "none" {
+		return nil
+	}
+	token, err := httpToken(d.c, d.rt.Config())
+	if err != nil {
+		return err
+	}
+	d.token = token
+	return exposed(d.addr, token)
+}
+
+// serveAPI serves the read-back API on d.addr, unless it is "none", and
+// sets stopAPI to stop it.
+func (d *gwlogd) serveAPI() error {
+	if d.addr == "none" {
+		return nil
+	}
+	handler := d.rt.HTTPHandler()
+	if d.token != "" {
+		handler = httplog.RequireToken(handler, d.token)
+	}
+	ln, err := net.Listen("tcp", d.addr)
+	if err != nil {
+		d.screen.Error("gwlogd cannot start", "err", err)
+		return fmt.Errorf("http: %w", err)
+	}
+	// Requests live in base, so that stopping ends live followers instead
+	// of waiting for them.
+	base, cancelBase := context.WithCancel(context.Background())
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	d.wg.Go(func() { _ = srv.Serve(ln) })
+	d.stopAPI = func() {
+		cancelBase()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	d.screen.Info("serving the read-back API", "addr", "http://"+ln.Addr().String(), "token", d.token != "")
+	if d.c.Ready != nil {
+		d.c.Ready(ln.Addr().String())
+	}
+	return nil
+}
+
+// listenSyslog starts the local syslog ingest when the config asks for
+// one, and returns it (nil when it does not) for the caller to close.
+func (d *gwlogd) listenSyslog() (*syslog.Server, error) {
+	if d.c.Syslog == "" && d.c.SyslogSocket == "" {
+		return nil, nil
+	}
+	srv, err := syslog.Listen(syslog.ServerOptions{UDP: d.c.Syslog, Unix: d.c.SyslogSocket, Handle: d.rt.SyslogHandler()})
+	if err != nil {
+		d.screen.Error("gwlogd cannot start", "err", err)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if a := srv.UDPAddr(); a != nil {
+		d.screen.Info("syslog ingest", "udp", a.String(), "socket", d.c.SyslogSocket)
+		if d.c.SyslogReady != nil {
+			d.c.SyslogReady(a.String())
 		}
 	}
-	cancelDemo()
-	stop()
-	wg.Wait()
-	var drops uint64
-	for _, s := range rt.Stats().Streams {
-		drops += s.Drops
+	return srv, nil
+}
+
+// wait reloads the config on every request until ctx ends.
+func (d *gwlogd) wait(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.c.Reload:
+			d.reload()
+		}
 	}
-	screen.Info("gwlogd stopping", "drops", drops)
-	return nil
+}
+
+// reload reloads the config. A failure is on the error stream with its
+// file:line already; the console says so at WARNING, which keeps it out
+// of the error stream a second time.
+func (d *gwlogd) reload() {
+	if err := d.rt.Reload(); err != nil {
+		d.screen.Warn("config reload failed, running config kept", "err", err)
+		return
+	}
+	limitMemory(d.rt)
+	d.screen.Info("config reloaded", "files", len(d.c.Options.Configs))
+	if d.c.HTTPToken == "" && d.addr != "none" && d.rt.Config().Runtime.HTTPToken != d.token {
+		d.screen.Warn("http_token changed: the API keeps the old one until gwlogd restarts")
+	}
+}
+
+// stop stops the API and waits for it and the demo to end.
+func (d *gwlogd) stop() {
+	d.stopAPI()
+	d.wg.Wait()
+}
+
+// drops returns how many lines rt's streams have dropped.
+func drops(rt *gwlog.Runtime) uint64 {
+	var n uint64
+	for _, s := range rt.Stats().Streams {
+		n += s.Drops
+	}
+	return n
 }
 
 // memoryHeadroom is what gwlogd may use beside its rings before the Go
