@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,32 @@ func (ss specs[T]) apply(dst *T, sec *section) error {
 	return nil
 }
 
+// codec reads the value of a key into a V and prints it back.
+type codec[V any] struct {
+	// parse decodes v (trimmed, not empty); its error text is the message
+	// after "KEY: ", as spec.set's.
+	parse func(v string) (V, error)
+	// format prints a value so that parse reads it back unchanged.
+	format func(V) string
+}
+
+// field is the spec of a key that c decodes into the field of a T that at
+// points to. A value that c refuses leaves the field as it was.
+func field[T, V any](key string, at func(*T) *V, c codec[V]) spec[T] {
+	return spec[T]{
+		key: key,
+		set: func(dst *T, v string) error {
+			x, err := c.parse(v)
+			if err != nil {
+				return err
+			}
+			*at(dst) = x
+			return nil
+		},
+		get: func(src *T) string { return c.format(*at(src)) },
+	}
+}
+
 // kind is a section kind as the parser sees it.
 type kind struct {
 	check func(key, v string) (known bool, err error)
@@ -139,121 +166,241 @@ func newForward(name string) Forward {
 }
 
 var runtimeKeys = specs[Runtime]{
-	{"profile",
-		func(r *Runtime, v string) error {
-			p := strings.ToLower(v)
-			if !isProfile(p) {
-				return want(orList(profileNames), v)
-			}
-			r.Profile = p
-			return nil
-		},
-		func(r *Runtime) string { return r.Profile }},
-	{"ram_cap",
-		func(r *Runtime, v string) error {
-			n, err := units.ParseSize(v)
-			switch {
-			case err != nil:
-				return want("a size such as 100MiB", v)
-			case n == 0:
-				return want("a size above 0 such as 100MiB", v)
-			}
-			r.RAMCap = n
-			return nil
-		},
-		func(r *Runtime) string { return formatSize(r.RAMCap) }},
-	{"event_ram",
-		func(r *Runtime, v string) error {
-			n, err := units.ParseSize(v)
-			switch {
-			case err != nil:
-				return want("a size such as 8MiB", v)
-			case n < 64<<10:
-				return want("a size of at least 64KiB", v)
-			}
-			r.EventRAM = n
-			return nil
-		},
-		func(r *Runtime) string { return formatSize(r.EventRAM) }},
+	field("profile", func(r *Runtime) *string { return &r.Profile }, oneOf(profileNames...)),
+	field("ram_cap", func(r *Runtime) *int64 { return &r.RAMCap },
+		size("a size such as 100MiB", bounds[int64]{min: 1, want: "a size above 0 such as 100MiB"})),
+	field("event_ram", func(r *Runtime) *int64 { return &r.EventRAM },
+		size("a size such as 8MiB", bounds[int64]{min: 64 << 10, want: "a size of at least 64KiB"})),
 	{"disk", setDisk, getDisk},
-	{"disk_cap",
-		func(r *Runtime, v string) error {
+	field("disk_cap", func(r *Runtime) *int64 { return &r.DiskCap }, size("a size such as 1GiB", bounds[int64]{})),
+	field("flush", func(r *Runtime) *time.Duration { return &r.Flush },
+		duration("a duration such as 30s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
+	field("reload", func(r *Runtime) *time.Duration { return &r.Reload },
+		duration("a duration such as 60s, or 0 to disable", bounds[time.Duration]{min: time.Second, orZero: true, want: zeroOrSecond})),
+	field("monitor", func(r *Runtime) *time.Duration { return &r.Monitor },
+		duration("a duration such as 5m, or 0 to disable", bounds[time.Duration]{min: time.Second, orZero: true, want: zeroOrSecond})),
+	field("max_line", func(r *Runtime) *int { return &r.MaxLine },
+		asInt(size("a size from 64B to 1MiB", bounds[int64]{min: 64, max: 1 << 20, want: "a size from 64B to 1MiB"}))),
+	field("http_token", func(r *Runtime) *string { return &r.HTTPToken },
+		noneIsEmpty(codec[string]{parseHTTPToken, verbatim})),
+}
+
+// zeroOrSecond is what a period that 0 disables takes.
+const zeroOrSecond = "0 (disabled) or a duration of at least 1s"
+
+var streamKeys = specs[Stream]{
+	field("rotate", func(s *Stream) *ramlog.Rotation { return &s.Rotate },
+		codec[ramlog.Rotation]{parseRotation, formatRotation}),
+	field("keep", func(s *Stream) *int { return &s.Keep }, whole(0, 1000, "a whole number from 0 to 1000")),
+	field("ram", func(s *Stream) *int64 { return &s.RAM },
+		size("a size such as 4MiB, or 0 to derive it from rotate and keep", bounds[int64]{})),
+	field("disk_keep", func(s *Stream) *time.Duration { return &s.DiskKeep },
+		duration("a duration such as 48h or 14d", bounds[time.Duration]{})),
+	field("format", func(s *Stream) *string { return &s.Format }, codec[string]{parseFormat, verbatim}),
+	field("level", func(s *Stream) *levels.Level { return &s.Level }, levelCodec),
+	field("compress", func(s *Stream) *string { return &s.Compress }, noneIsEmpty(oneOf("none", "gzip"))),
+	field("console", func(s *Stream) *bool { return &s.Console }, boolCodec),
+	field("dedup", func(s *Stream) *time.Duration { return &s.Dedup },
+		orOff(duration("off or a duration such as 30s", bounds[time.Duration]{min: minDedup, max: maxDedup, orZero: true,
+			want: "off or a duration from " + formatDuration(minDedup) + " to " + formatDuration(maxDedup)}))),
+}
+
+// The bounds of a stream's dedup window: a shorter one would wake the
+// runtime too often to write the counts of quiet streams, and a longer one
+// would hold a count back for longer than anyone reads a log for.
+const (
+	minDedup = time.Second
+	maxDedup = time.Hour
+)
+
+var loggerKeys = specs[Logger]{
+	{"level", setLoggerLevel, getLoggerLevel},
+	field("propagate", func(l *Logger) *bool { return &l.Propagate }, boolCodec),
+	field("streams", func(l *Logger) *[]string { return &l.Streams }, streamList(streamsWant+", or none", false)),
+}
+
+var forwardKeys = specs[Forward]{
+	field("type", func(f *Forward) *string { return &f.Type }, oneOf("syslog", "webhook")),
+	field("to", func(f *Forward) *string { return &f.To }, codec[string]{parseTo, verbatim}),
+	field("protocol", func(f *Forward) *string { return &f.Protocol }, oneOf("rfc5424", "rfc3164")),
+	{"priority", setPriority, getPriority},
+	field("level", func(f *Forward) *levels.Level { return &f.Level }, levelCodec),
+	field("streams", func(f *Forward) *[]string { return &f.Streams }, streamList("one or more "+streamsWant, true)),
+	field("queue", func(f *Forward) *int64 { return &f.Queue }, size("a size such as 4MiB", bounds[int64]{})),
+	field("replay_rate", func(f *Forward) *int { return &f.ReplayRate },
+		whole(1, 1000000, "a whole number of lines per second from 1 to 1000000")),
+	field("fail_silent", func(f *Forward) *bool { return &f.FailSilent }, boolCodec),
+}
+
+// bounds are the numbers a key takes: from min to max (no maximum when
+// max is 0), and 0 as well when orZero is set. A number outside them is
+// refused with want(want, v). Bounds without a want take every number.
+type bounds[N int64 | time.Duration] struct {
+	min, max N
+	orZero   bool
+	want     string
+}
+
+func (b bounds[N]) check(n N, v string) error {
+	if b.want == "" || n == 0 && b.orZero || n >= b.min && (b.max == 0 || n <= b.max) {
+		return nil
+	}
+	return want(b.want, v)
+}
+
+// size reads a size such as 100MiB within b; syntax is wanted of a value
+// that is not a size.
+func size(syntax string, b bounds[int64]) codec[int64] {
+	return codec[int64]{
+		func(v string) (int64, error) {
 			n, err := units.ParseSize(v)
 			if err != nil {
-				return want("a size such as 1GiB", v)
+				return 0, want(syntax, v)
 			}
-			r.DiskCap = n
-			return nil
+			return n, b.check(n, v)
 		},
-		func(r *Runtime) string { return formatSize(r.DiskCap) }},
-	{"flush",
-		func(r *Runtime, v string) error {
+		formatSize,
+	}
+}
+
+// asInt stores c's numbers in an int; c's bounds must keep them within 32
+// bits.
+func asInt(c codec[int64]) codec[int] {
+	return codec[int]{
+		func(v string) (int, error) {
+			n, err := c.parse(v)
+			return int(n), err
+		},
+		func(n int) string { return c.format(int64(n)) },
+	}
+}
+
+// duration reads a duration such as 30s or 14d within b; syntax is wanted
+// of a value that is not a duration.
+func duration(syntax string, b bounds[time.Duration]) codec[time.Duration] {
+	return codec[time.Duration]{
+		func(v string) (time.Duration, error) {
 			d, ok := parseDuration(v)
-			switch {
-			case !ok:
-				return want("a duration such as 30s", v)
-			case d < time.Second:
-				return want("a duration of at least 1s", v)
+			if !ok {
+				return 0, want(syntax, v)
 			}
-			r.Flush = d
-			return nil
+			return d, b.check(d, v)
 		},
-		func(r *Runtime) string { return formatDuration(r.Flush) }},
-	{"reload",
-		func(r *Runtime, v string) error {
-			d, ok := parseDuration(v)
-			switch {
-			case !ok:
-				return want("a duration such as 60s, or 0 to disable", v)
-			case d != 0 && d < time.Second:
-				return want("0 (disabled) or a duration of at least 1s", v)
+		formatDuration,
+	}
+}
+
+// orOff lets 0, off and none turn c's duration off (to 0), and prints 0
+// as off.
+func orOff(c codec[time.Duration]) codec[time.Duration] {
+	return codec[time.Duration]{
+		func(v string) (time.Duration, error) {
+			if isOff(v) {
+				return 0, nil
 			}
-			r.Reload = d
-			return nil
+			return c.parse(v)
 		},
-		func(r *Runtime) string { return formatDuration(r.Reload) }},
-	{"monitor",
-		func(r *Runtime, v string) error {
-			d, ok := parseDuration(v)
-			switch {
-			case !ok:
-				return want("a duration such as 5m, or 0 to disable", v)
-			case d != 0 && d < time.Second:
-				return want("0 (disabled) or a duration of at least 1s", v)
+		func(d time.Duration) string {
+			if d == 0 {
+				return "off"
 			}
-			r.Monitor = d
-			return nil
+			return c.format(d)
 		},
-		func(r *Runtime) string { return formatDuration(r.Monitor) }},
-	{"max_line",
-		func(r *Runtime, v string) error {
-			n, err := units.ParseSize(v)
-			if err != nil || n < 64 || n > 1<<20 {
-				return want("a size from 64B to 1MiB", v)
+	}
+}
+
+// isOff reports whether v turns a duration key off: 0, off or none.
+func isOff(v string) bool {
+	return v == "0" || strings.EqualFold(v, "off") || strings.EqualFold(v, "none")
+}
+
+// whole reads a number of decimal digits from lo to hi; wanted describes
+// them.
+func whole(lo, hi int, wanted string) codec[int] {
+	return codec[int]{
+		func(v string) (int, error) {
+			n, ok := parseWhole(v, lo, hi)
+			if !ok {
+				return 0, want(wanted, v)
 			}
-			r.MaxLine = int(n)
-			return nil
+			return n, nil
 		},
-		func(r *Runtime) string { return formatSize(int64(r.MaxLine)) }},
-	{"http_token",
-		func(r *Runtime, v string) error {
+		strconv.Itoa,
+	}
+}
+
+// oneOf reads one of words, in any case, as the word.
+func oneOf(words ...string) codec[string] {
+	return codec[string]{
+		func(v string) (string, error) {
+			w := strings.ToLower(v)
+			if !slices.Contains(words, w) {
+				return "", want(orList(words), v)
+			}
+			return w, nil
+		},
+		verbatim,
+	}
+}
+
+// noneIsEmpty reads none, in any case, as "" and prints "" as none; c
+// reads every other value.
+func noneIsEmpty(c codec[string]) codec[string] {
+	return codec[string]{
+		func(v string) (string, error) {
 			if strings.EqualFold(v, "none") {
-				r.HTTPToken = ""
-				return nil
+				return "", nil
 			}
-			if err := CheckHTTPToken(v); err != nil {
-				// Not want(…, v): the value is a secret, even a mistyped one.
-				return errors.New("want none or " + tokenWant + ", got something else (not shown: it is a secret)")
-			}
-			r.HTTPToken = v
-			return nil
+			return c.parse(v)
 		},
-		func(r *Runtime) string {
-			if r.HTTPToken == "" {
+		func(s string) string {
+			if s == "" {
 				return "none"
 			}
-			return r.HTTPToken
-		}},
+			return c.format(s)
+		},
+	}
+}
+
+func verbatim(s string) string { return s }
+
+// levelCodec reads a level name or number.
+var levelCodec = codec[levels.Level]{
+	func(v string) (levels.Level, error) {
+		l, err := levels.ParseLevel(v)
+		if err != nil {
+			return 0, want(levelWant, v)
+		}
+		return l, nil
+	},
+	levels.Level.String,
+}
+
+// boolCodec reads yes or no.
+var boolCodec = codec[bool]{
+	func(v string) (bool, error) {
+		b, ok := parseBool(v)
+		if !ok {
+			return false, want(boolWant, v)
+		}
+		return b, nil
+	},
+	formatBool,
+}
+
+// streamList reads stream names with parseStreams, at least one when
+// oneOrMore is set; wanted describes them.
+func streamList(wanted string, oneOrMore bool) codec[[]string] {
+	return codec[[]string]{
+		func(v string) ([]string, error) {
+			names, ok := parseStreams(v)
+			if !ok || oneOrMore && len(names) == 0 {
+				return nil, want(wanted, v)
+			}
+			return names, nil
+		},
+		formatStreams,
+	}
 }
 
 // The bounds of an HTTP bearer token.
@@ -283,6 +430,15 @@ func CheckHTTPToken(tok string) error {
 	return nil
 }
 
+// parseHTTPToken reads a token other than none.
+func parseHTTPToken(v string) (string, error) {
+	if err := CheckHTTPToken(v); err != nil {
+		// Not want(…, v): the value is a secret, even a mistyped one.
+		return "", errors.New("want none or " + tokenWant + ", got something else (not shown: it is a secret)")
+	}
+	return v, nil
+}
+
 // setDisk reads "none", "PATH" or "PATH force".
 func setDisk(r *Runtime, v string) error {
 	if strings.EqualFold(v, "none") {
@@ -310,274 +466,79 @@ func getDisk(r *Runtime) string {
 	return r.Disk
 }
 
-var streamKeys = specs[Stream]{
-	{"rotate",
-		func(s *Stream, v string) error {
-			rot, err := ramlog.ParseRotation(v)
-			if err != nil {
-				// Keep ramlog's explanation, without its sentinel.
-				var why string
-				var re *ramlog.RotationError
-				if errors.As(err, &re) && re.Reason != "" {
-					why = ": " + re.Reason
-				}
-				return fmt.Errorf(`want "size N", "time UNIT", "both UNIT,N" or "none", got %q%s`, v, why)
-			}
-			s.Rotate = rot
-			return nil
-		},
-		func(s *Stream) string { return formatRotation(s.Rotate) }},
-	{"keep",
-		func(s *Stream, v string) error {
-			n, ok := parseWhole(v, 0, 1000)
-			if !ok {
-				return want("a whole number from 0 to 1000", v)
-			}
-			s.Keep = n
-			return nil
-		},
-		func(s *Stream) string { return strconv.Itoa(s.Keep) }},
-	{"ram",
-		func(s *Stream, v string) error {
-			n, err := units.ParseSize(v)
-			if err != nil {
-				return want("a size such as 4MiB, or 0 to derive it from rotate and keep", v)
-			}
-			s.RAM = n
-			return nil
-		},
-		func(s *Stream) string { return formatSize(s.RAM) }},
-	{"disk_keep",
-		func(s *Stream, v string) error {
-			d, ok := parseDuration(v)
-			if !ok {
-				return want("a duration such as 48h or 14d", v)
-			}
-			s.DiskKeep = d
-			return nil
-		},
-		func(s *Stream) string { return formatDuration(s.DiskKeep) }},
-	{"format",
-		func(s *Stream, v string) error {
-			if _, err := levels.NewFormatter(levels.FormatterOptions{Pattern: v}); err != nil {
-				return fmt.Errorf("%s, got %q", formatProblem(err), v)
-			}
-			s.Format = v
-			return nil
-		},
-		func(s *Stream) string { return s.Format }},
-	{"level",
-		func(s *Stream, v string) error {
-			l, err := levels.ParseLevel(v)
-			if err != nil {
-				return want(levelWant, v)
-			}
-			s.Level = l
-			return nil
-		},
-		func(s *Stream) string { return s.Level.String() }},
-	{"compress",
-		func(s *Stream, v string) error {
-			switch strings.ToLower(v) {
-			case "none":
-				s.Compress = ""
-			case "gzip":
-				s.Compress = "gzip"
-			default:
-				return want("none or gzip", v)
-			}
-			return nil
-		},
-		func(s *Stream) string {
-			if s.Compress == "" {
-				return "none"
-			}
-			return s.Compress
-		}},
-	{"console",
-		func(s *Stream, v string) error {
-			b, ok := parseBool(v)
-			if !ok {
-				return want(boolWant, v)
-			}
-			s.Console = b
-			return nil
-		},
-		func(s *Stream) string { return formatBool(s.Console) }},
-	{"dedup",
-		func(s *Stream, v string) error {
-			if isOff(v) {
-				s.Dedup = 0
-				return nil
-			}
-			d, ok := parseDuration(v)
-			switch {
-			case !ok:
-				return want("off or a duration such as 30s", v)
-			case d != 0 && (d < minDedup || d > maxDedup):
-				return want("off or a duration from "+formatDuration(minDedup)+" to "+formatDuration(maxDedup), v)
-			}
-			s.Dedup = d
-			return nil
-		},
-		func(s *Stream) string {
-			if s.Dedup == 0 {
-				return "off"
-			}
-			return formatDuration(s.Dedup)
-		}},
+// parseRotation is ramlog.ParseRotation with ramlog's explanation but
+// without its sentinel.
+func parseRotation(v string) (ramlog.Rotation, error) {
+	rot, err := ramlog.ParseRotation(v)
+	if err != nil {
+		var why string
+		var re *ramlog.RotationError
+		if errors.As(err, &re) && re.Reason != "" {
+			why = ": " + re.Reason
+		}
+		return rot, fmt.Errorf(`want "size N", "time UNIT", "both UNIT,N" or "none", got %q%s`, v, why)
+	}
+	return rot, nil
 }
 
-// The bounds of a stream's dedup window: a shorter one would wake the
-// runtime too often to write the counts of quiet streams, and a longer one
-// would hold a count back for longer than anyone reads a log for.
-const (
-	minDedup = time.Second
-	maxDedup = time.Hour
-)
-
-// isOff reports whether v turns a duration key off: 0, off or none.
-func isOff(v string) bool {
-	return v == "0" || strings.EqualFold(v, "off") || strings.EqualFold(v, "none")
+// parseFormat checks a levels pattern. Its error says what levels finds
+// wrong first: `unknown field "x" at offset 0, got "%(x)s"`.
+func parseFormat(v string) (string, error) {
+	_, err := levels.NewFormatter(levels.FormatterOptions{Pattern: v})
+	if err == nil {
+		return v, nil
+	}
+	var fe *levels.FormatError
+	if errors.As(err, &fe) {
+		return "", fmt.Errorf("%s at offset %d, got %q", fe.Reason, fe.Offset, v)
+	}
+	return "", fmt.Errorf("%s, got %q", err, v)
 }
 
-var loggerKeys = specs[Logger]{
-	{"level",
-		func(l *Logger, v string) error {
-			lv, d := v, time.Duration(0)
-			if f := strings.Fields(v); len(f) >= 3 && strings.EqualFold(f[len(f)-2], "for") {
-				var ok bool
-				if d, ok = parseDuration(f[len(f)-1]); !ok || d == 0 {
-					return want("LEVEL for DURATION with a duration above 0 such as DEBUG for 15m", v)
-				}
-				lv = strings.Join(f[:len(f)-2], " ")
-			}
-			level, err := levels.ParseLevel(lv)
-			if err != nil {
-				return want(levelWant+", optionally followed by for DURATION such as DEBUG for 15m", v)
-			}
-			l.Level, l.For = level, d
-			return nil
-		},
-		func(l *Logger) string {
-			if l.For > 0 {
-				return l.Level.String() + " for " + formatDuration(l.For)
-			}
-			return l.Level.String()
-		}},
-	{"propagate",
-		func(l *Logger, v string) error {
-			b, ok := parseBool(v)
-			if !ok {
-				return want(boolWant, v)
-			}
-			l.Propagate = b
-			return nil
-		},
-		func(l *Logger) string { return formatBool(l.Propagate) }},
-	{"streams",
-		func(l *Logger, v string) error {
-			names, ok := parseStreams(v)
-			if !ok {
-				return want(streamsWant+", or none", v)
-			}
-			l.Streams = names
-			return nil
-		},
-		func(l *Logger) string { return formatStreams(l.Streams) }},
+// setLoggerLevel reads "LEVEL" or "LEVEL for DURATION".
+func setLoggerLevel(l *Logger, v string) error {
+	lv, d := v, time.Duration(0)
+	if f := strings.Fields(v); len(f) >= 3 && strings.EqualFold(f[len(f)-2], "for") {
+		var ok bool
+		if d, ok = parseDuration(f[len(f)-1]); !ok || d == 0 {
+			return want("LEVEL for DURATION with a duration above 0 such as DEBUG for 15m", v)
+		}
+		lv = strings.Join(f[:len(f)-2], " ")
+	}
+	level, err := levels.ParseLevel(lv)
+	if err != nil {
+		return want(levelWant+", optionally followed by for DURATION such as DEBUG for 15m", v)
+	}
+	l.Level, l.For = level, d
+	return nil
 }
 
-var forwardKeys = specs[Forward]{
-	{"type",
-		func(f *Forward, v string) error {
-			t := strings.ToLower(v)
-			if t != "syslog" && t != "webhook" {
-				return want("syslog or webhook", v)
-			}
-			f.Type = t
-			return nil
-		},
-		func(f *Forward) string { return f.Type }},
-	{"to",
-		func(f *Forward, v string) error {
-			if toType(v) == "" {
-				return want("a syslog address ("+syslogWant+") or a webhook URL (http:// or https://)", v)
-			}
-			f.To = v
-			return nil
-		},
-		func(f *Forward) string { return f.To }},
-	{"protocol",
-		func(f *Forward, v string) error {
-			p := strings.ToLower(v)
-			if p != "rfc5424" && p != "rfc3164" {
-				return want("rfc5424 or rfc3164", v)
-			}
-			f.Protocol = p
-			return nil
-		},
-		func(f *Forward) string { return f.Protocol }},
-	{"priority",
-		func(f *Forward, v string) error {
-			fac, sev, ok := parsePriority(v)
-			if !ok {
-				return want("FACILITY.SEVERITY with syslog names such as user.notice or local3.info", v)
-			}
-			f.Facility, f.Severity = fac, sev
-			return nil
-		},
-		func(f *Forward) string { return formatPriority(f.Facility, f.Severity) }},
-	{"level",
-		func(f *Forward, v string) error {
-			l, err := levels.ParseLevel(v)
-			if err != nil {
-				return want(levelWant, v)
-			}
-			f.Level = l
-			return nil
-		},
-		func(f *Forward) string { return f.Level.String() }},
-	{"streams",
-		func(f *Forward, v string) error {
-			names, ok := parseStreams(v)
-			if !ok || len(names) == 0 {
-				return want("one or more "+streamsWant, v)
-			}
-			f.Streams = names
-			return nil
-		},
-		func(f *Forward) string { return formatStreams(f.Streams) }},
-	{"queue",
-		func(f *Forward, v string) error {
-			n, err := units.ParseSize(v)
-			if err != nil {
-				return want("a size such as 4MiB", v)
-			}
-			f.Queue = n
-			return nil
-		},
-		func(f *Forward) string { return formatSize(f.Queue) }},
-	{"replay_rate",
-		func(f *Forward, v string) error {
-			n, ok := parseWhole(v, 1, 1000000)
-			if !ok {
-				return want("a whole number of lines per second from 1 to 1000000", v)
-			}
-			f.ReplayRate = n
-			return nil
-		},
-		func(f *Forward) string { return strconv.Itoa(f.ReplayRate) }},
-	{"fail_silent",
-		func(f *Forward, v string) error {
-			b, ok := parseBool(v)
-			if !ok {
-				return want(boolWant, v)
-			}
-			f.FailSilent = b
-			return nil
-		},
-		func(f *Forward) string { return formatBool(f.FailSilent) }},
+func getLoggerLevel(l *Logger) string {
+	if l.For > 0 {
+		return l.Level.String() + " for " + formatDuration(l.For)
+	}
+	return l.Level.String()
 }
+
+// parseTo reads a forward's destination, of either type.
+func parseTo(v string) (string, error) {
+	if toType(v) == "" {
+		return "", want("a syslog address ("+syslogWant+") or a webhook URL (http:// or https://)", v)
+	}
+	return v, nil
+}
+
+// setPriority reads FACILITY.SEVERITY.
+func setPriority(f *Forward, v string) error {
+	fac, sev, ok := parsePriority(v)
+	if !ok {
+		return want("FACILITY.SEVERITY with syslog names such as user.notice or local3.info", v)
+	}
+	f.Facility, f.Severity = fac, sev
+	return nil
+}
+
+func getPriority(f *Forward) string { return formatPriority(f.Facility, f.Severity) }
 
 // Wanted forms shared by several keys.
 const (
@@ -599,16 +560,6 @@ func orList(words []string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
-
-// formatProblem says what is wrong with a pattern levels refuses, as
-// "unknown field \"x\" at offset 0".
-func formatProblem(err error) string {
-	var fe *levels.FormatError
-	if errors.As(err, &fe) {
-		return fe.Reason + " at offset " + strconv.Itoa(fe.Offset)
-	}
-	return err.Error()
 }
 
 // parseDuration is units.ParseDuration, refusing sums that overflow.
