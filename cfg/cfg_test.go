@@ -225,8 +225,8 @@ func TestErrorText(t *testing.T) {
 	}
 }
 
-func TestOverride(t *testing.T) {
-	logCfg := src("log.cfg", `[runtime]
+// overrideBase is a log.cfg that the override tests override.
+const overrideBase = `[runtime]
 ram_cap = 64MiB
 flush = 10s
 
@@ -236,7 +236,10 @@ level = INFO
 
 [logger.root]
 level = ERROR
-`)
+`
+
+func TestOverride(t *testing.T) {
+	logCfg := src("log.cfg", overrideBase)
 	t.Run("key by key", func(t *testing.T) {
 		c := mustParse(t, logCfg, src("prod.cfg", "[runtime]\nflush = 5s\n"))
 		assert.Equal(t, int64(64<<20), c.Runtime.RAMCap)
@@ -266,8 +269,27 @@ level = ERROR
 		assert.Equal(t, time.Hour, c.Loggers[0].For)
 		assert.Equal(t, Origin{File: "b.cfg", Line: 2}, c.Origins["logger.root/level"])
 	})
-	t.Run("sections added by an override", func(t *testing.T) {
-		c := mustParse(t, logCfg, src("prod.cfg", `[logger.Zigbee]
+	t.Run("logger streams none", func(t *testing.T) {
+		c := mustParse(t, src("prod.cfg", "[logger.root]\nstreams = none\n"))
+		assert.Nil(t, c.Loggers[0].Streams)
+		c = mustParse(t, src("log.cfg", "[logger.root]\nstreams = none\n"), src("prod.cfg", "[logger.root]\nstreams =\n"))
+		assert.Equal(t, []string{"debug", "error"}, c.Loggers[0].Streams)
+	})
+	t.Run("key overridden by a bad value", func(t *testing.T) {
+		err := parseErr(t, logCfg, src("prod.cfg", "[runtime]\nram_cap = 0\n"))
+		assert.Equal(t, `prod.cfg:2: [runtime] ram_cap: want a size above 0 such as 100MiB, got "0"`, err)
+	})
+	t.Run("bad value overridden later is still reported", func(t *testing.T) {
+		err := parseErr(t, src("log.cfg", "[runtime]\nflush = never\n"), src("prod.cfg", "[runtime]\nflush = 5s\n"))
+		assert.Equal(t, `log.cfg:2: [runtime] flush: want a duration such as 30s, got "never"`, err)
+	})
+}
+
+// TestOverrideAddsSections checks that sections only an override declares
+// follow the profile's, in order of first appearance.
+func TestOverrideAddsSections(t *testing.T) {
+	logCfg := src("log.cfg", overrideBase)
+	c := mustParse(t, logCfg, src("prod.cfg", `[logger.Zigbee]
 streams = zigbee
 propagate = no
 [stream.zigbee]
@@ -277,23 +299,20 @@ rotate = size 256KiB
 to = udp://10.0.0.1:514
 streams = error, zigbee
 `))
-		var names []string
-		for _, s := range c.Streams {
-			names = append(names, s.Name)
-		}
-		assert.Equal(t, []string{"access", "error", "EventLog", "debug", "screen", "zigbee", "audit"}, names)
-		assert.Equal(t, ramlog.Rotation{Kind: ramlog.RotateSize, Size: 256 << 10}, c.Streams[5].Rotate)
-		assert.Equal(t, Logger{Name: "Zigbee", Propagate: false, Streams: []string{"zigbee"}}, c.Loggers[4])
-		require.Len(t, c.Forwards, 1)
-		assert.Equal(t, []string{"error", "zigbee"}, c.Forwards[0].Streams)
-		assert.Equal(t, Origin{File: "prod.cfg", Line: 8}, c.Origins["forward.central/to"])
-	})
-	t.Run("logger streams none", func(t *testing.T) {
-		c := mustParse(t, src("prod.cfg", "[logger.root]\nstreams = none\n"))
-		assert.Nil(t, c.Loggers[0].Streams)
-		c = mustParse(t, src("log.cfg", "[logger.root]\nstreams = none\n"), src("prod.cfg", "[logger.root]\nstreams =\n"))
-		assert.Equal(t, []string{"debug", "error"}, c.Loggers[0].Streams)
-	})
+	var names []string
+	for _, s := range c.Streams {
+		names = append(names, s.Name)
+	}
+	assert.Equal(t, []string{"access", "error", "EventLog", "debug", "screen", "zigbee", "audit"}, names)
+	assert.Equal(t, ramlog.Rotation{Kind: ramlog.RotateSize, Size: 256 << 10}, c.Streams[5].Rotate)
+	assert.Equal(t, Logger{Name: "Zigbee", Propagate: false, Streams: []string{"zigbee"}}, c.Loggers[4])
+	require.Len(t, c.Forwards, 1)
+	assert.Equal(t, []string{"error", "zigbee"}, c.Forwards[0].Streams)
+	assert.Equal(t, Origin{File: "prod.cfg", Line: 8}, c.Origins["forward.central/to"])
+}
+
+// TestOverrideProfile checks a profile chosen or reset by a later file.
+func TestOverrideProfile(t *testing.T) {
 	t.Run("profile switch in prod.cfg", func(t *testing.T) {
 		c := mustParse(t, src("log.cfg", "[runtime]\nprofile = minimal\nram_cap = 64MiB\n"), src("prod.cfg", "[runtime]\nprofile = disk\n"))
 		assert.Equal(t, "disk", c.Runtime.Profile)
@@ -305,14 +324,6 @@ streams = error, zigbee
 	t.Run("profile reset", func(t *testing.T) {
 		c := mustParse(t, src("log.cfg", "[runtime]\nprofile = disk\n"), src("prod.cfg", "[runtime]\nprofile =\n"))
 		assert.Equal(t, values(mustDefault(t, "minimal")), values(c))
-	})
-	t.Run("key overridden by a bad value", func(t *testing.T) {
-		err := parseErr(t, logCfg, src("prod.cfg", "[runtime]\nram_cap = 0\n"))
-		assert.Equal(t, `prod.cfg:2: [runtime] ram_cap: want a size above 0 such as 100MiB, got "0"`, err)
-	})
-	t.Run("bad value overridden later is still reported", func(t *testing.T) {
-		err := parseErr(t, src("log.cfg", "[runtime]\nflush = never\n"), src("prod.cfg", "[runtime]\nflush = 5s\n"))
-		assert.Equal(t, `log.cfg:2: [runtime] flush: want a duration such as 30s, got "never"`, err)
 	})
 }
 

@@ -15,24 +15,40 @@ import (
 // A forward needs to and streams; keyCase adds them unless tested.
 const forwardNeeds = "to = udp://127.0.0.1:514\nstreams = error\n"
 
-// TestKeys parses a good and a bad value of every key. The key is on line 2
-// of log.cfg, after its section's header.
-func TestKeys(t *testing.T) {
-	stream := func(c *Config) Stream { return c.Streams[3] } // [stream.debug]
-	logger := func(c *Config) Logger { return c.Loggers[len(c.Loggers)-1] }
-	forward := func(c *Config) Forward { return c.Forwards[0] }
-	tests := []struct {
-		name    string
-		section string
-		key     string
-		good    string
-		extra   string // lines after the key's
-		get     func(*Config) any
-		want    any
-		bad     string
-		err     string // without "log.cfg:2: [section] key: "
-	}{
-		// [runtime]
+// keyCase is a good and a bad value of a key. The key is on line 2 of
+// log.cfg, after its section's header.
+type keyCase struct {
+	name    string
+	section string
+	key     string
+	good    string
+	extra   string // lines after the key's
+	get     func(*Config) any
+	want    any
+	bad     string
+	err     string // without "log.cfg:2: [section] key: "
+}
+
+// testKeys parses each case's good value, which must decode to want and
+// come from line 2, and its bad value, which must fail with err.
+func testKeys(t *testing.T, tests []keyCase) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := func(v string) string { return "[" + tt.section + "]\n" + tt.key + " = " + v + "\n" + tt.extra }
+			c := mustParse(t, src("log.cfg", text(tt.good)))
+			assert.Equal(t, tt.want, tt.get(c))
+			assert.Equal(t, Origin{File: "log.cfg", Line: 2}, c.Origins[tt.section+"/"+tt.key])
+
+			err := parseErr(t, src("log.cfg", text(tt.bad)))
+			assert.Equal(t, "log.cfg:2: ["+tt.section+"] "+tt.key+": "+tt.err, err)
+		})
+	}
+}
+
+// TestRuntimeKeys, TestStreamKeys, TestLoggerKeys and TestForwardKeys
+// parse a good and a bad value of every key.
+func TestRuntimeKeys(t *testing.T) {
+	testKeys(t, []keyCase{
 		{"profile", "runtime", "profile", "Disk", "", func(c *Config) any { return c.Runtime.Profile }, "disk",
 			"max", `want minimal or disk, got "max"`},
 		{"ram_cap", "runtime", "ram_cap", "64 MB", "", func(c *Config) any { return c.Runtime.RAMCap }, int64(64 << 20),
@@ -63,8 +79,12 @@ func TestKeys(t *testing.T) {
 			"short", tokenErr},
 		{"http_token none", "runtime", "http_token", "NONE", "", func(c *Config) any { return c.Runtime.HTTPToken }, "",
 			"0123456789abcdef;x", tokenErr},
+	})
+}
 
-		// [stream.NAME]
+func TestStreamKeys(t *testing.T) {
+	stream := func(c *Config) Stream { return c.Streams[3] } // [stream.debug]
+	testKeys(t, []keyCase{
 		{"rotate", "stream.debug", "rotate", "both 10m,2MiB", "", func(c *Config) any { return stream(c).Rotate },
 			ramlog.Rotation{Kind: ramlog.RotateBoth, Every: 10 * time.Minute, Size: 2 << 20},
 			"sise 1MiB", `want "size N", "time UNIT", "both UNIT,N" or "none", got "sise 1MiB"`},
@@ -103,8 +123,12 @@ func TestKeys(t *testing.T) {
 			"1d", `want off or a duration from 1s to 1h, got "1d"`},
 		{"dedup least", "stream.debug", "dedup", "1s", "", func(c *Config) any { return stream(c).Dedup }, time.Second,
 			"100000d", `want off or a duration from 1s to 1h, got "100000d"`},
+	})
+}
 
-		// [logger.NAME]
+func TestLoggerKeys(t *testing.T) {
+	logger := func(c *Config) Logger { return c.Loggers[len(c.Loggers)-1] }
+	testKeys(t, []keyCase{
 		{"logger level", "logger.WebBrickGateway.Heating", "level", "DEBUG for 15m", "", func(c *Config) any { return [2]any{logger(c).Level, logger(c).For} }, [2]any{levels.DEBUG, 15 * time.Minute},
 			"DEBUG for ever", `want LEVEL for DURATION with a duration above 0 such as DEBUG for 15m, got "DEBUG for ever"`},
 		{"logger level zero for", "logger.x", "level", "Level 15 FOR 1d", "", func(c *Config) any { return [2]any{logger(c).Level, logger(c).For} }, [2]any{levels.Level(15), 24 * time.Hour},
@@ -117,8 +141,12 @@ func TestKeys(t *testing.T) {
 			"debug error", `want stream names separated by commas, or none, got "debug error"`},
 		{"logger streams none", "logger.x", "streams", "none", "", func(c *Config) any { return logger(c).Streams }, []string(nil),
 			"debug, debug", `want stream names separated by commas, or none, got "debug, debug"`},
+	})
+}
 
-		// [forward.NAME]
+func TestForwardKeys(t *testing.T) {
+	forward := func(c *Config) Forward { return c.Forwards[0] }
+	testKeys(t, []keyCase{
 		{"type", "forward.hook", "type", "Webhook", "to = https://hooks.example/gw\nstreams = error\n", func(c *Config) any { return [2]any{forward(c).Type, forward(c).Level} }, [2]any{"webhook", levels.WARNING},
 			"email", `want syslog or webhook, got "email"`},
 		{"to", "forward.central", "to", "tcp://[::1]:601", "streams = error\n", func(c *Config) any { return forward(c).To }, "tcp://[::1]:601",
@@ -141,18 +169,7 @@ func TestKeys(t *testing.T) {
 			"0", `want a whole number of lines per second from 1 to 1000000, got "0"`},
 		{"fail_silent", "forward.central", "fail_silent", "TRUE", forwardNeeds, func(c *Config) any { return forward(c).FailSilent }, true,
 			"sometimes", `want yes or no (true/false, on/off), got "sometimes"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			text := func(v string) string { return "[" + tt.section + "]\n" + tt.key + " = " + v + "\n" + tt.extra }
-			c := mustParse(t, src("log.cfg", text(tt.good)))
-			assert.Equal(t, tt.want, tt.get(c))
-			assert.Equal(t, Origin{File: "log.cfg", Line: 2}, c.Origins[tt.section+"/"+tt.key])
-
-			err := parseErr(t, src("log.cfg", text(tt.bad)))
-			assert.Equal(t, "log.cfg:2: ["+tt.section+"] "+tt.key+": "+tt.err, err)
-		})
-	}
+	})
 }
 
 // tokenErr is the error of a bad http_token, which does not repeat it.
