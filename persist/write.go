@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -168,12 +167,7 @@ func (s *Store) PutSegments(segs []Segment) error {
 		return ErrReadOnly
 	}
 	// Gzipped before the lock, so that readers do not wait for it.
-	zipped := make([][]byte, len(segs))
-	for i, seg := range segs {
-		if seg.Gzip && !seg.Tail {
-			zipped[i] = s.zip.zip(seg.Data)
-		}
-	}
+	zipped := s.zipSealed(segs)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -193,101 +187,10 @@ func (s *Store) PutSegments(segs []Segment) error {
 	if err := s.refresh(w); err != nil {
 		return s.fail(w, err)
 	}
-	entries := make([]*entry, len(segs))
-	total := 0
-	for i := range segs {
-		entries[i] = &entry{Info: segs[i].info(), f: w}
-		entries[i].File = w.name
-		entries[i].Gzip = zipped[i] != nil
-		total += headerSize + len(segs[i].Data) + infoFixed + len(segs[i].Name) + 4
-	}
-	// Grown as append grows, so that a tail a line longer each flush
-	// does not make a new buffer each time.
-	buf := slices.Grow(s.buf[:0], total)
-	skipped := make([]bool, len(segs))
-	written := make([]int, len(segs)) // bytes of data each put wrote
-	err = update(w.db, func(tx *bolt.Tx) error {
-		streams, err := tx.CreateBucketIfNotExists(bucketStreams)
-		if err != nil {
-			return err
-		}
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		seq, _ := readU64(meta.Get(keySeq))
-		next := make(map[string]uint64)
-		for i := range segs {
-			seg, e := &segs[i], entries[i]
-			sb, err := streams.CreateBucketIfNotExists([]byte(seg.Stream))
-			if err != nil {
-				return err
-			}
-			ib, err := sb.CreateBucketIfNotExists(bucketInfo)
-			if err != nil {
-				return err
-			}
-			db, err := sb.CreateBucketIfNotExists(bucketData)
-			if err != nil {
-				return err
-			}
-			ib.FillPercent, db.FillPercent = 0.9, 0.9 // keys mostly grow
-			k := key(seg.ID)
-			var old Info
-			hasOld := false
-			if v := ib.Get(k); v != nil && decodeInfo(v, &old) == nil {
-				hasOld = true
-				if seg.Tail && !old.Tail {
-					skipped[i] = true
-					continue
-				}
-			}
-			start := len(buf)
-			buf = appendInfo(buf, &e.Info)
-			if err := ib.Put(k, buf[start:len(buf):len(buf)]); err != nil {
-				return err
-			}
-			// A tail of a segment whose tail this file holds already
-			// adds what it grew by as a further part.
-			from := 0
-			vb := db.Bucket(k)
-			if seg.Tail && hasOld && old.Tail && old.Events == seg.Events && old.Size > 0 &&
-				old.Size <= int64(len(seg.Data)) && vb != nil {
-				if n, ok := storedPrefix(vb, seg.Data[:old.Size]); ok && n < maxParts {
-					from = int(old.Size)
-				}
-			}
-			stored := seg.Data[from:]
-			if e.Gzip {
-				stored = zipped[i]
-			}
-			written[i] = len(seg.Data) - from
-			if from < len(seg.Data) {
-				start = len(buf)
-				buf = appendValue(buf, e.flags(), stored)
-				if err := putData(db, k, seg.Tail, from, buf[start:len(buf):len(buf)]); err != nil {
-					return fmt.Errorf("%s segment %d: %w", seg.Stream, seg.ID, err)
-				}
-			}
-			seq = max(seq, e.LastSeq)
-			next[seg.Stream] = max(next[seg.Stream], seg.ID+1)
-		}
-		if err := meta.Put(keySeq, u64(seq)); err != nil {
-			return err
-		}
-		for stream, n := range next {
-			k := []byte(nextPrefix + stream)
-			if old, _ := readU64(meta.Get(k)); old >= n {
-				continue
-			}
-			if err := meta.Put(k, u64(n)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if cap(buf) <= 16<<20 {
-		s.buf = buf[:0]
+	b := newBatch(w, segs, zipped, s.buf)
+	err = update(w.db, b.write)
+	if cap(b.buf) <= 16<<20 {
+		s.buf = b.buf[:0]
 	}
 	if err != nil {
 		return s.fail(w, err)
@@ -299,30 +202,23 @@ func (s *Store) PutSegments(segs []Segment) error {
 		// as lost.
 		return s.fail(w, err)
 	}
-	for i, e := range entries {
-		if skipped[i] {
-			continue
-		}
-		m := w.entries[e.Stream]
-		if m == nil {
-			m = make(map[uint64]*entry)
-			w.entries[e.Stream] = m
-		}
-		m[e.ID] = e
-		w.seq = max(w.seq, e.LastSeq)
-		w.next[e.Stream] = max(w.next[e.Stream], e.ID+1)
-		s.merge(e)
-		s.stats.Puts++
-		s.stats.DataBytes += uint64(written[i])
-		if e.Gzip {
-			s.stats.GzipBytes += uint64(e.Size)
-			s.stats.GzipStored += uint64(len(zipped[i]))
-		}
-	}
+	s.indexBatch(w, b)
 	if s.diskBytes() > s.o.Cap {
 		s.retainReport()
 	}
 	return nil
+}
+
+// zipSealed returns the gzipped data of each segment to be stored so
+// (sealed and marked Gzip), and nil for the others.
+func (s *Store) zipSealed(segs []Segment) [][]byte {
+	zipped := make([][]byte, len(segs))
+	for i, seg := range segs {
+		if seg.Gzip && !seg.Tail {
+			zipped[i] = s.zip.zip(seg.Data)
+		}
+	}
+	return zipped
 }
 
 // putData puts a segment's data value v in db, a stream's data bucket,
