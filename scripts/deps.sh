@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests run for real — rsyslog (the
-# forwarding test's collector), chromium (the plot and page tests) and
+# forwarding test's collector), chromium at /usr/bin/chromium with the
+# DejaVu fonts the page names (the plot and page tests) and
 # qemu-user-static (the ARM test runs) — when we are root and they are
-# missing. Without root the tests that need them skip with a reason.
+# missing. Tests never install anything themselves: without root, those
+# that need a package skip with a reason.
 set -uo pipefail
 want=()
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || want+=(rsyslog)
-command -v chromium >/dev/null 2>&1 || want+=(chromium)
+[ -x /usr/bin/chromium ] || want+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || want+=(fonts-dejavu-core)
 command -v qemu-arm-static >/dev/null 2>&1 || want+=(qemu-user-static)
 if [ ${#want[@]} -eq 0 ]; then
 	exit 0

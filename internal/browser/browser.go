@@ -1,14 +1,14 @@
 // Package browser finds the headless Chromium that the page and plot
-// tests drive, installing Debian's package when it is missing and the
-// tests run as root.
+// tests drive. It never installs it: make deps (scripts/deps.sh) installs
+// Debian's chromium when run as root; without it the tests skip, saying
+// so.
 package browser
 
 import (
-	"context"
+	"errors"
+	"io/fs"
 	"os"
-	"os/exec"
 	"testing"
-	"time"
 )
 
 // Path is where Debian's chromium package puts the browser.
@@ -22,34 +22,16 @@ var Flags = []string{
 	"--disable-background-networking", "--disable-component-update", "--disable-sync",
 }
 
-// Chromium returns the browser's path, installing it with apt-get when it
-// is missing and the test runs as root. It skips the test, saying why,
-// when there is none to be had (and under -short, which does not install).
+// Chromium returns the browser's path. It skips the test, saying why,
+// when there is none.
 func Chromium(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(Path); err == nil {
-		return Path
-	}
-	if testing.Short() {
-		t.Skip("no " + Path + " and -short: not installing it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("no " + Path + " and not root: cannot apt-get install chromium")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("no " + Path + " and no apt-get to install it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	for _, args := range [][]string{{"update"}, {"install", "-y", "--no-install-recommends", "chromium"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("no %s, and apt-get %s failed: %v\n%s", Path, args[0], err, LastBytes(out, 2000))
-		}
-	}
-	if _, err := os.Stat(Path); err != nil {
-		t.Skipf("apt-get installed chromium but %s is missing: %v", Path, err)
+	_, err := os.Stat(Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		t.Skip("no " + Path + ": run make deps (as root it installs Debian's chromium)")
+	case err != nil:
+		t.Skipf("no usable %s: %v", Path, err)
 	}
 	return Path
 }
