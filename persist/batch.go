@@ -16,12 +16,14 @@ type batch struct {
 	buf     []byte // the batch's values, one buffer for the transaction
 	skipped []bool // a tail of a segment the file holds sealed: not written
 	written []int  // bytes of data each put wrote
+	// maxParts is Options.MaxParts.
+	maxParts int
 }
 
 // newBatch prepares the write of segs to w, with their gzipped data, its
-// values appended into buf.
-func newBatch(w *dayFile, segs []Segment, zipped [][]byte, buf []byte) *batch {
-	b := &batch{segs: segs, zipped: zipped, entries: make([]*entry, len(segs))}
+// values appended into buf, a tail in at most maxParts parts.
+func newBatch(w *dayFile, segs []Segment, zipped [][]byte, buf []byte, maxParts int) *batch {
+	b := &batch{segs: segs, zipped: zipped, entries: make([]*entry, len(segs)), maxParts: maxParts}
 	total := 0
 	for i := range segs {
 		b.entries[i] = &entry{Info: segs[i].info(), f: w}
@@ -90,7 +92,7 @@ func (b *batch) put(streams *bolt.Bucket, i int) error {
 	}
 	from := 0
 	if hasOld {
-		from = grownFrom(db.Bucket(k), seg, &old)
+		from = grownFrom(db.Bucket(k), seg, &old, b.maxParts)
 	}
 	stored := seg.Data[from:]
 	if e.Gzip {
@@ -129,7 +131,7 @@ func streamBuckets(streams *bolt.Bucket, stream string) (ib, db *bolt.Bucket, er
 // adds what it grew by as a further part, when the stored parts are, all
 // of them, its beginning and fewer than maxParts. Otherwise it is 0: the
 // segment is written whole.
-func grownFrom(vb *bolt.Bucket, seg *Segment, old *Info) int {
+func grownFrom(vb *bolt.Bucket, seg *Segment, old *Info, maxParts int) int {
 	if !seg.Tail || !old.Tail || old.Events != seg.Events || old.Size <= 0 ||
 		old.Size > int64(len(seg.Data)) || vb == nil {
 		return 0

@@ -208,11 +208,9 @@ func BenchmarkSlowTail(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		parts int
-	}{{"parts", maxParts}, {"whole", 1}} {
+	}{{"parts", DefaultMaxParts}, {"whole", 1}} {
 		b.Run(c.name, func(b *testing.B) {
-			defer func(n int) { maxParts = n }(maxParts)
-			maxParts = c.parts
-			s, err := Open(Options{Dir: b.TempDir(), Now: newClock(t0).Now})
+			s, err := Open(Options{Dir: b.TempDir(), Now: newClock(t0).Now, MaxParts: c.parts})
 			if err != nil {
 				b.Fatal(err)
 			}

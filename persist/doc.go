@@ -74,12 +74,12 @@
 // one 1 MiB segment writes about 1.05 bytes per byte of data, of eight
 // 1.01; each commit also writes about 40 KiB of bbolt's own pages (leaf,
 // branch, freelist and meta), which dominates small batches. A tail
-// flushed again to the file that holds it is written as what it grew by;
-// a tail in a file that does not hold it yet (a new day's, or the next
-// part of a day), or past 1024 parts, is written whole, and so is the
-// seal: a slow stream writes each line about twice, not once per flush.
-// Flush a tail only when it grew: each commit costs bbolt's pages even
-// when the tail grew by one line.
+// flushed again to the file that holds it is written as what it grew by; a
+// tail in a file that does not hold it yet (a new day's, or the next part
+// of a day), or past Options.MaxParts parts (1024 by default), is written
+// whole, and so is the seal: a slow stream writes each line about twice,
+// not once per flush. Flush a tail only when it grew: each commit costs
+// bbolt's pages even when the tail grew by one line.
 //
 // Gzip keeps one flate compressor, about 1 MiB, from the first sealed
 // segment it compresses until Close; a read of a gzipped segment unzips

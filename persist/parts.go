@@ -19,11 +19,6 @@ import (
 // writes the segment whole, as "v", and drops its parts, so that the
 // history takes no more room than its data (docs/format.md, "Parts").
 
-// maxParts bounds the parts of one tail: past it the tail is written
-// whole again, so that a read stays a bounded walk. A variable for the
-// benchmark that compares with writing tails whole.
-var maxParts = 1024
-
 // partKey is the key of the part that starts at offset off.
 func partKey(off int) []byte {
 	return binary.BigEndian.AppendUint64(append([]byte(nil), keyValue...), uint64(off))

@@ -53,38 +53,59 @@ func TestTailParts(t *testing.T) {
 }
 
 // TestTailPartsWholeAgain: a tail that does not extend what the file holds
-// (shorter, or other bytes), and one that reached maxParts, is written
-// whole, and reads as written.
+// (shorter, or other bytes), and one that reached Options.MaxParts, is
+// written whole, and reads as written.
 func TestTailPartsWholeAgain(t *testing.T) {
-	s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now})
-	put := func(g Segment) int {
-		g.Tail = true
-		before := s.Stats().DataBytes
-		require.NoError(t, s.PutSegments([]Segment{g}))
-		b, err := s.Read(g.Stream, g.ID)
-		require.NoError(t, err)
-		require.Equal(t, g.Data, b)
-		return int(s.Stats().DataBytes - before)
+	tests := []struct {
+		name     string
+		maxParts int // Options.MaxParts
+		want     int // the bound in effect
+	}{
+		{"default", 0, DefaultMaxParts},
+		{"set", 3, 3},
 	}
-	g := seg("debug", 1, 1000, t0)
-	assert.Equal(t, 1000, put(g))
-	g.Data = append(g.Data, "more\n"...)
-	assert.Equal(t, 5, put(g), "grown: a part")
-	g.Data = g.Data[:500]
-	assert.Equal(t, 500, put(g), "shorter: whole")
-	other := append(data("access", 1, 500), "and more\n"...)
-	g.Data = other
-	assert.Equal(t, len(other), put(g), "other bytes: whole")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now, MaxParts: tt.maxParts})
+			put := func(g Segment) int {
+				g.Tail = true
+				before := s.Stats().DataBytes
+				require.NoError(t, s.PutSegments([]Segment{g}))
+				b, err := s.Read(g.Stream, g.ID)
+				require.NoError(t, err)
+				require.Equal(t, g.Data, b)
+				return int(s.Stats().DataBytes - before)
+			}
+			g := seg("debug", 1, 1000, t0)
+			assert.Equal(t, 1000, put(g))
+			g.Data = append(g.Data, "more\n"...)
+			assert.Equal(t, 5, put(g), "grown: a part")
+			g.Data = g.Data[:500]
+			assert.Equal(t, 500, put(g), "shorter: whole")
+			other := append(data("access", 1, 500), "and more\n"...)
+			g.Data = other
+			assert.Equal(t, len(other), put(g), "other bytes: whole")
 
-	for i := range maxParts + 1 {
-		g.Data = append(g.Data, byte('a'+i%26))
-		written := put(g)
-		if i == maxParts-1 {
-			assert.Equal(t, len(g.Data), written, "the part past maxParts: whole")
-		} else {
-			assert.Equal(t, 1, written)
-		}
+			for i := range tt.want + 1 {
+				g.Data = append(g.Data, byte('a'+i%26))
+				written := put(g)
+				if i == tt.want-1 {
+					assert.Equal(t, len(g.Data), written, "the part past MaxParts: whole")
+				} else {
+					assert.Equal(t, 1, written)
+				}
+			}
+		})
 	}
+}
+
+// TestMaxPartsNegative: a negative Options.MaxParts fails Open.
+func TestMaxPartsNegative(t *testing.T) {
+	s, err := Open(Options{Dir: t.TempDir(), MaxParts: -1})
+	if err == nil {
+		s.Close()
+	}
+	assert.Error(t, err)
 }
 
 // TestTailPartCorrupt: a damaged part makes its segment a

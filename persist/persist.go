@@ -26,6 +26,8 @@ const (
 	DefaultTimeout = time.Second
 	// FileMode is the mode of the files the store creates.
 	FileMode fs.FileMode = 0o640
+	// DefaultMaxParts bounds the parts of one tail.
+	DefaultMaxParts = 1024
 )
 
 // Options configure a Store. The zero value means the defaults, but for
@@ -67,6 +69,11 @@ type Options struct {
 	// Now is the clock: it picks the day's file and ages segments. Nil
 	// means time.Now.
 	Now func() time.Time
+	// MaxParts bounds the parts of one tail (docs/format.md, "Parts"): a
+	// tail flushed again once its segment has MaxParts parts is written
+	// whole, so that a read stays a bounded walk. 1 writes every tail
+	// whole. Zero means DefaultMaxParts.
+	MaxParts int
 
 	// openFile, when set, opens bbolt's files instead of os.OpenFile: the
 	// tests' way to put faults under bbolt's writes.
@@ -89,8 +96,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Dir == "" {
 		return o, fmt.Errorf("%w: no directory configured", ErrNoDisk)
 	}
-	if o.Cap < 0 || o.FileSize < 0 || o.Timeout < 0 {
-		return o, fmt.Errorf("persist: negative cap, file size or timeout")
+	if o.Cap < 0 || o.FileSize < 0 || o.Timeout < 0 || o.MaxParts < 0 {
+		return o, fmt.Errorf("persist: negative cap, file size, timeout or parts")
 	}
 	if o.Cap == 0 {
 		o.Cap = DefaultCap
@@ -104,6 +111,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.MaxParts == 0 {
+		o.MaxParts = DefaultMaxParts
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -187,7 +187,7 @@ func (s *Store) PutSegments(segs []Segment) error {
 	if err := s.refresh(w); err != nil {
 		return s.fail(w, err)
 	}
-	b := newBatch(w, segs, zipped, s.buf)
+	b := newBatch(w, segs, zipped, s.buf, s.o.MaxParts)
 	err = update(w.db, b.write)
 	if cap(b.buf) <= 16<<20 {
 		s.buf = b.buf[:0]
