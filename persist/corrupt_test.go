@@ -109,46 +109,59 @@ func TestCorruptInfo(t *testing.T) {
 	assert.NoError(t, err, "other streams are not concerned")
 }
 
-func TestCorruptFiles(t *testing.T) {
-	garbage := func(t *testing.T, path string) {
-		b := make([]byte, 64<<10)
-		r := rand.New(rand.NewPCG(1, 2))
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		require.NoError(t, os.WriteFile(path, b, 0o640))
-	}
-	// truncate cuts the file to frac of the pages bbolt uses (the file
-	// may be longer: bbolt grows it ahead).
-	truncate := func(frac float64) func(t *testing.T, path string) {
-		return func(t *testing.T, path string) {
-			db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true})
-			require.NoError(t, err)
-			var used int64
-			require.NoError(t, db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }))
-			require.NoError(t, db.Close())
-			require.NoError(t, os.Truncate(path, int64(float64(used)*frac)))
-		}
-	}
-	zeroMeta := func(t *testing.T, path string) {
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
-		require.NoError(t, err)
-		_, err = f.WriteAt(make([]byte, 8192), 0)
-		require.NoError(t, err)
-		require.NoError(t, f.Close())
-	}
-	damages := []struct {
-		name   string
-		damage func(t *testing.T, path string)
-	}{
-		{"garbage", garbage},
-		{"truncated to half", truncate(0.5)},
+// fileDamage is a way TestCorruptFiles damages a store file at path.
+type fileDamage struct {
+	name   string
+	damage func(t *testing.T, path string)
+}
+
+// fileDamages are the damages TestCorruptFiles makes.
+func fileDamages() []fileDamage {
+	return []fileDamage{
+		{"garbage", writeGarbage},
+		{"truncated to half", truncateUsed(0.5)},
 		{"truncated to 100 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 100)) }},
 		{"truncated to nothing", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 0)) }},
-		{"truncated by a page", truncate(0.99)},
+		{"truncated by a page", truncateUsed(0.99)},
 		{"truncated to 9000 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 9000)) }},
 		{"meta pages zeroed", zeroMeta},
 	}
+}
+
+// writeGarbage replaces the file at path with 64 KiB of random bytes.
+func writeGarbage(t *testing.T, path string) {
+	b := make([]byte, 64<<10)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	require.NoError(t, os.WriteFile(path, b, 0o640))
+}
+
+// truncateUsed cuts the file to frac of the pages bbolt uses (the file
+// may be longer: bbolt grows it ahead).
+func truncateUsed(frac float64) func(t *testing.T, path string) {
+	return func(t *testing.T, path string) {
+		db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true})
+		require.NoError(t, err)
+		var used int64
+		require.NoError(t, db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }))
+		require.NoError(t, db.Close())
+		require.NoError(t, os.Truncate(path, int64(float64(used)*frac)))
+	}
+}
+
+// zeroMeta zeroes the file's two meta pages.
+func zeroMeta(t *testing.T, path string) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt(make([]byte, 8192), 0)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+func TestCorruptFiles(t *testing.T) {
+	damages := fileDamages()
 	for _, target := range []int{1, 2} { // an older day's file, today's
 		for _, d := range damages {
 			t.Run(d.name+map[int]string{1: " (older file)", 2: " (today's file)"}[target], func(t *testing.T) {
