@@ -1,13 +1,16 @@
 // Package browser finds the headless Chromium that the page and plot
-// tests drive. It never installs it: make deps (scripts/deps.sh) installs
-// Debian's chromium when run as root; without it the tests skip, saying
-// so.
+// tests drive, and starts it. It never installs it: make deps
+// (scripts/deps.sh) installs Debian's chromium when run as root; without
+// it the tests skip, saying so.
 package browser
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -34,6 +37,15 @@ func Chromium(t testing.TB) string {
 		t.Skipf("no usable %s: %v", Path, err)
 	}
 	return Path
+}
+
+// Command returns the command that runs the browser at path with Flags
+// and args, its profile and home in dir (a test's temporary directory).
+func Command(ctx context.Context, path, dir string, args ...string) *exec.Cmd {
+	all := append(append([]string{}, Flags...), "--user-data-dir="+filepath.Join(dir, "profile"))
+	cmd := exec.CommandContext(ctx, path, append(all, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	return cmd
 }
 
 // LastBytes returns the last n bytes of b, for error messages.
