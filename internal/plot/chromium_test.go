@@ -1,12 +1,12 @@
 package plot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,61 +16,30 @@ import (
 	"github.com/stretchr/testify/require"
 
 	chromium "github.com/gwlog/gwlog/internal/browser"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 // screenshot renders the SVG file at svg with headless Chromium into a
-// PNG of 900×500 and decodes it.
+// PNG of 900×500 and decodes it. With GWLOG_SAVE_SCREENSHOT=1 it keeps
+// the PNG in testdata, named after the SVG file.
 func screenshot(t *testing.T, browser, svg string) image.Image {
 	t.Helper()
 	dir := t.TempDir()
 	shot := filepath.Join(dir, "shot.png")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, browser,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"),
-		"--screenshot="+shot, "--window-size=900,500",
-		"file://"+svg)
-	cmd.Env = append(os.Environ(), "HOME="+dir)
+	cmd := chromium.Command(ctx, browser, dir, "--screenshot="+shot, "--window-size=900,500", "file://"+svg)
 	out, err := cmd.CombinedOutput()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatalf("chromium took more than 60s:\n%s", chromium.LastBytes(out, 4000))
 	}
 	require.NoError(t, err, "chromium:\n%s", chromium.LastBytes(out, 4000))
-	f, err := os.Open(shot)
+	b, err := os.ReadFile(shot)
 	require.NoError(t, err, "chromium wrote no screenshot:\n%s", chromium.LastBytes(out, 4000))
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(bytes.NewReader(b))
 	require.NoError(t, err)
-	if os.Getenv("GWLOG_SAVE_SCREENSHOT") == "1" {
-		b, err := os.ReadFile(shot)
-		require.NoError(t, err)
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		name := filepath.Join("testdata", strings.TrimSuffix(filepath.Base(svg), ".svg")+".png")
-		require.NoError(t, os.WriteFile(name, b, 0o644))
-		t.Logf("screenshot saved as %s", name)
-	}
+	gwtest.KeepScreenshot(t, strings.TrimSuffix(filepath.Base(svg), ".svg")+".png", b)
 	return img
-}
-
-// inkCount counts the pixels of img that are not (nearly) white, and
-// those that are mostly blue (the series' line and band).
-func inkCount(img image.Image) (ink, blue int) {
-	bounds := img.Bounds()
-	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
-		for x := bounds.Min.X; x < bounds.Max.X; x++ {
-			r, g, b, _ := img.At(x, y).RGBA()
-			r, g, b = r>>8, g>>8, b>>8
-			if r < 245 || g < 245 || b < 245 {
-				ink++
-			}
-			if b > r+40 && b > g+20 {
-				blue++
-			}
-		}
-	}
-	return ink, blue
 }
 
 func TestChromiumScreenshot(t *testing.T) {
@@ -95,7 +64,7 @@ func TestChromiumScreenshot(t *testing.T) {
 
 			img := screenshot(t, browser, svg)
 			assert.Equal(t, image.Rect(0, 0, 900, 500), img.Bounds())
-			ink, blue := inkCount(img)
+			ink, blue := gwtest.InkCount(img)
 			total := img.Bounds().Dx() * img.Bounds().Dy()
 			t.Logf("%d of %d pixels inked, %d blue", ink, total, blue)
 			assert.Greater(t, ink, total/50, "the chart is (nearly) blank")
