@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 var base = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
@@ -31,10 +31,8 @@ var base = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 // ints) every minute, and a valve event with a token every ten minutes.
 func eventServer(t *testing.T) (*gwlog.Runtime, *httptest.Server) {
 	t.Helper()
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	srv := httptest.NewServer(rt.HTTPHandler())
-	t.Cleanup(func() { srv.Close(); rt.Close() })
+	rt := gwtest.Open(t, gwlog.Options{})
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	ev := rt.Events()
 	for i := range 60 {
 		at := base.Add(time.Duration(i) * time.Minute)
@@ -53,17 +51,7 @@ func eventServer(t *testing.T) (*gwlog.Runtime, *httptest.Server) {
 // get fetches path with an optional Accept header.
 func get(t *testing.T, srv *httptest.Server, path, accept string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	require.NoError(t, err)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, b
+	return gwtest.Fetch(t, http.MethodGet, srv.URL+path, "Accept", accept)
 }
 
 // jsonEvent is an event as GET /events sends it.

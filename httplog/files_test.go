@@ -3,12 +3,8 @@ package httplog_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,17 +16,15 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 // rotating opens a runtime whose debug stream rotates every 4 KiB and
 // writes n lines to it.
 func rotating(t *testing.T, n int) *gwlog.Runtime {
 	t.Helper()
-	conf := filepath.Join(t.TempDir(), "log.cfg")
-	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nreload = 0\n[stream.debug]\nrotate = size 4KiB\nkeep = 3\n"), 0o644))
-	rt, err := gwlog.Open(gwlog.Options{Configs: []string{conf}, Screen: io.Discard})
-	require.NoError(t, err)
-	t.Cleanup(func() { rt.Close() })
+	conf := gwtest.Config(t, "[runtime]\nreload = 0\n[stream.debug]\nrotate = size 4KiB\nkeep = 3\n")
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{conf}})
 	for i := range n {
 		rt.Logger("svc").Warn("line " + strconv.Itoa(i) + strings.Repeat(" padding", 4))
 	}
@@ -44,10 +38,9 @@ func TestFiles(t *testing.T) {
 		src  httplog.Source
 	}{{"FileSource", rt}, {"Source", plainSource{rt}}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(httplog.NewHandler(tc.src))
-			defer srv.Close()
+			srv := gwtest.Serve(t, httplog.NewHandler(tc.src))
 
-			resp, body := fetch(t, http.MethodGet, srv.URL+"/files", nil)
+			resp, body := gwtest.Fetch(t, http.MethodGet, srv.URL+"/files")
 			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			var list []httplog.FileInfo
@@ -77,7 +70,7 @@ func TestFiles(t *testing.T) {
 			assert.NotContains(t, string(body), `"first"`+":\"0001", "no zero times: an empty file has none")
 
 			for _, f := range debug {
-				resp, body := fetch(t, http.MethodGet, srv.URL+"/files/"+f.Name, nil)
+				resp, body := gwtest.Fetch(t, http.MethodGet, srv.URL+"/files/"+f.Name)
 				require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 				assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
 				assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
@@ -89,13 +82,13 @@ func TestFiles(t *testing.T) {
 				assert.Equal(t, int(f.Lines), strings.Count(string(body), "\n"))
 			}
 			// The newest lines are at the end of the live file.
-			_, body = fetch(t, http.MethodGet, srv.URL+"/files/debug.log", nil)
+			_, body = gwtest.Fetch(t, http.MethodGet, srv.URL+"/files/debug.log")
 			assert.True(t, strings.HasSuffix(string(body), "WARNING svc line 199 padding padding padding padding\n"))
 
-			resp, body = fetch(t, http.MethodGet, srv.URL+"/files/debug.log", []string{"Range", "bytes=0-9"})
+			resp, body = gwtest.Fetch(t, http.MethodGet, srv.URL+"/files/debug.log", "Range", "bytes=0-9")
 			assert.Equal(t, http.StatusPartialContent, resp.StatusCode)
 			assert.Len(t, body, 10)
-			resp, body = fetch(t, http.MethodHead, srv.URL+"/files/debug.log.1", nil)
+			resp, body = gwtest.Fetch(t, http.MethodHead, srv.URL+"/files/debug.log.1")
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Empty(t, body)
 			assert.NotEmpty(t, resp.Header.Get("Last-Modified"))
@@ -105,8 +98,7 @@ func TestFiles(t *testing.T) {
 
 func TestFilesErrors(t *testing.T) {
 	rt := rotating(t, 10)
-	srv := httptest.NewServer(rt.HTTPHandler())
-	defer srv.Close()
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	tests := []struct {
 		name, path string

@@ -3,9 +3,7 @@ package httplog_test
 import (
 	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,18 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 	"github.com/gwlog/gwlog/ramlog"
 )
 
 func TestReadBack(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	for i := range 30 {
 		rt.Logger("svc").Warn("line", "i", i)
 	}
-	srv := httptest.NewServer(rt.HTTPHandler())
-	defer srv.Close()
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 
 	tests := []struct {
 		name, path string
@@ -60,11 +56,7 @@ func TestReadBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(srv.URL + tt.path)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
+			resp, b := gwtest.Fetch(t, http.MethodGet, srv.URL+tt.path)
 			assert.Equal(t, tt.code, resp.StatusCode)
 			if tt.code >= 400 {
 				assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
@@ -81,11 +73,8 @@ func TestReadBack(t *testing.T) {
 }
 
 func TestFollowServerSentEvents(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
-	srv := httptest.NewServer(rt.HTTPHandler())
-	defer srv.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 
 	resp, err := http.Get(srv.URL + "/streams/debug?follow=1")
 	require.NoError(t, err)

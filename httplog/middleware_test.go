@@ -15,6 +15,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 	"github.com/gwlog/gwlog/levels"
 )
 
@@ -30,32 +31,15 @@ func gateway(t *testing.T, rt *gwlog.Runtime, format string) *httptest.Server {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
-	srv := httptest.NewServer(mw(mux))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func do(t *testing.T, method, url string, hdr map[string]string) *http.Response {
-	req, err := http.NewRequestWithContext(context.Background(), method, url, nil)
-	require.NoError(t, err)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return gwtest.Serve(t, mw(mux))
 }
 
 func TestAccessCombinedAndToken(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard, Loggers: []gwlog.LoggerOptions{{Name: "root", Level: levels.WARNING}}})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{Loggers: []gwlog.LoggerOptions{{Name: "root", Level: levels.WARNING}}})
 	srv := gateway(t, rt, "")
-	resp := do(t, "GET", srv.URL+"/api/v1/status?x=1", map[string]string{"User-Agent": `panel "1.0"`, "Referer": "http://gw/panel", "X-Request-ID": "req-42"})
+	resp, _ := gwtest.Fetch(t, "GET", srv.URL+"/api/v1/status?x=1", "User-Agent", `panel "1.0"`, "Referer", "http://gw/panel", "X-Request-ID", "req-42")
 	assert.Equal(t, "req-42", resp.Header.Get("X-Request-ID"), "a client's ID is kept")
-	resp = do(t, "GET", srv.URL+"/missing", map[string]string{"X-Request-ID": "bad \"id\""})
+	resp, _ = gwtest.Fetch(t, "GET", srv.URL+"/missing", "X-Request-ID", "bad \"id\"")
 	generated := resp.Header.Get("X-Request-ID")
 	assert.Regexp(t, `^[0-9a-f]{16}$`, generated, "an unusable one is replaced")
 
@@ -77,12 +61,10 @@ func TestAccessCombinedAndToken(t *testing.T) {
 }
 
 func TestAccessCustomAndConditions(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	srv := gateway(t, rt, `%m %U%q %>s %B %400,404{User-agent}i %!200{Referer}i %{X-Request-ID}i %{Content-Type}o %D`)
-	do(t, "GET", srv.URL+"/api/v1/status?a=b", map[string]string{"User-Agent": "ua", "Referer": "ref", "X-Request-ID": "r1"})
-	do(t, "GET", srv.URL+"/missing", map[string]string{"User-Agent": "ua", "Referer": "ref", "X-Request-ID": "r2"})
+	gwtest.Fetch(t, "GET", srv.URL+"/api/v1/status?a=b", "User-Agent", "ua", "Referer", "ref", "X-Request-ID", "r1")
+	gwtest.Fetch(t, "GET", srv.URL+"/missing", "User-Agent", "ua", "Referer", "ref", "X-Request-ID", "r2")
 	lines := rt.Stream("access").Tail(10)
 	require.Len(t, lines, 2)
 	assert.Regexp(t, `^GET /api/v1/status\?a=b 200 3 - - r1 text/plain; charset=utf-8 \d+$`, lines[0])
@@ -90,11 +72,9 @@ func TestAccessCustomAndConditions(t *testing.T) {
 }
 
 func TestAccessW3C(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	srv := gateway(t, rt, "w3c")
-	do(t, "GET", srv.URL+"/api/v1/status", map[string]string{"User-Agent": "Mozilla/5.0 (X11)", "X-Request-ID": "r1"})
+	gwtest.Fetch(t, "GET", srv.URL+"/api/v1/status", "User-Agent", "Mozilla/5.0 (X11)", "X-Request-ID", "r1")
 	lines := rt.Stream("access").Tail(10)
 	require.Len(t, lines, 3)
 	assert.Equal(t, "#Version: 1.0", lines[0])
@@ -103,9 +83,7 @@ func TestAccessW3C(t *testing.T) {
 }
 
 func TestAccessFormatErrors(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	for format, want := range map[string]string{
 		"%h %Z":          "offset 3: unknown code %Z",
 		"%{Host":         "offset 0: unclosed {",
@@ -122,13 +100,10 @@ func TestAccessFormatErrors(t *testing.T) {
 }
 
 func TestAccessKeepsStreamingWorking(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	mw, err := httplog.Middleware(rt, httplog.AccessOptions{})
 	require.NoError(t, err)
-	srv := httptest.NewServer(mw(rt.HTTPHandler()))
-	defer srv.Close()
+	srv := gwtest.Serve(t, mw(rt.HTTPHandler()))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/streams/debug?follow=1", nil)

@@ -3,17 +3,16 @@ package httplog_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/png"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 // pageServer is a runtime with lines on the debug stream, one of them
@@ -36,8 +36,7 @@ import (
 // wrappers.
 func pageServer(t *testing.T, wrappers ...func(http.Handler) http.Handler) (*gwlog.Runtime, *httptest.Server) {
 	t.Helper()
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
+	rt := gwtest.Open(t, gwlog.Options{})
 	now := time.Now()
 	for i := range 180 { // every 20 s, swinging and jittering
 		at := now.Add(-time.Duration(180-i)*20*time.Second + 5*time.Second)
@@ -57,13 +56,7 @@ func pageServer(t *testing.T, wrappers ...func(http.Handler) http.Handler) (*gwl
 	for _, w := range wrappers {
 		h = w(h)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		rt.Close()
-	})
-	return rt, srv
+	return rt, gwtest.Serve(t, h)
 }
 
 // browser is headless Chromium driven over the DevTools protocol on a
@@ -114,11 +107,7 @@ func openBrowser(t *testing.T, path string, width, height int) *browser {
 	out, fromChrome, err := os.Pipe()
 	require.NoError(t, err)
 	b := &browser{t: t, in: in, out: out, rd: bufio.NewReader(out), stderr: new(lockedBuffer)}
-	b.cmd = exec.Command(path,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--remote-debugging-pipe", "about:blank")
-	b.cmd.Env = append(os.Environ(), "HOME="+dir)
+	b.cmd = chromium.Command(context.Background(), path, dir, "--remote-debugging-pipe", "about:blank")
 	b.cmd.ExtraFiles = []*os.File{toChrome, fromChrome} // fd 3 and fd 4
 	b.cmd.Stderr = b.stderr
 	require.NoError(t, b.cmd.Start())
@@ -260,35 +249,12 @@ func TestPageInChromium(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(shot.Data))
 	require.NoError(t, err)
 	assert.Equal(t, image.Rect(0, 0, 1200, 900), img.Bounds())
-	ink, blue := inkCount(img)
+	ink, blue := gwtest.InkCount(img)
 	total := img.Bounds().Dx() * img.Bounds().Dy()
 	t.Logf("%d of %d pixels inked, %d blue", ink, total, blue)
 	assert.Greater(t, ink, total/30, "the page is (nearly) blank")
 	assert.Greater(t, blue, total/200, "too little of the graph's line and band shows")
-	if os.Getenv("GWLOG_SAVE_SCREENSHOT") == "1" {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join("testdata", "page.png"), shot.Data, 0o644))
-		t.Logf("screenshot saved as testdata/page.png")
-	}
-}
-
-// inkCount counts the pixels of img that are not (nearly) white, and
-// those that are mostly blue (the graph's line and band).
-func inkCount(img image.Image) (ink, blue int) {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			r, g, bl = r>>8, g>>8, bl>>8
-			if r < 245 || g < 245 || bl < 245 {
-				ink++
-			}
-			if bl > r+40 && bl > g+20 {
-				blue++
-			}
-		}
-	}
-	return ink, blue
+	gwtest.KeepScreenshot(t, "page.png", shot.Data)
 }
 
 // TestPageInChromiumWithToken serves the page behind RequireToken: the

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -41,11 +41,8 @@ func TestPageGzipped(t *testing.T) {
 // gzipped, one that does not gets them as written; each representation
 // has its own ETag.
 func TestPageEncodings(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
-	srv := httptest.NewServer(rt.HTTPHandler())
-	defer srv.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	src, err := os.ReadFile(filepath.Join("page", "app.js"))
 	require.NoError(t, err)
 

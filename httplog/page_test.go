@@ -1,9 +1,7 @@
 package httplog_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,17 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func TestPage(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	mux := http.NewServeMux()
 	mux.Handle("/", rt.HTTPHandler())
 	mux.Handle("/logs/", http.StripPrefix("/logs", rt.HTTPHandler()))
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := gwtest.Serve(t, mux)
 
 	tests := []struct {
 		name, path, ctype string
@@ -38,7 +34,7 @@ func TestPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := fetch(t, http.MethodGet, srv.URL+tt.path, nil)
+			resp, body := gwtest.Fetch(t, http.MethodGet, srv.URL+tt.path)
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Equal(t, tt.ctype, resp.Header.Get("Content-Type"))
 			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
@@ -55,10 +51,10 @@ func TestPage(t *testing.T) {
 				assert.Empty(t, resp.Header.Get("Content-Security-Policy"))
 			}
 
-			resp, body = fetch(t, http.MethodGet, srv.URL+tt.path, []string{"If-None-Match", etag})
+			resp, body = gwtest.Fetch(t, http.MethodGet, srv.URL+tt.path, "If-None-Match", etag)
 			assert.Equal(t, http.StatusNotModified, resp.StatusCode)
 			assert.Empty(t, body)
-			resp, body = fetch(t, http.MethodHead, srv.URL+tt.path, nil)
+			resp, body = gwtest.Fetch(t, http.MethodHead, srv.URL+tt.path)
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Empty(t, body)
 		})
@@ -66,7 +62,7 @@ func TestPage(t *testing.T) {
 
 	for _, path := range []string{"/page/", "/page/nope.js", "/index.html", "/page/index.html", "/page/app.js/x"} {
 		t.Run("404 "+path, func(t *testing.T) {
-			resp, body := fetch(t, http.MethodGet, srv.URL+path, nil)
+			resp, body := gwtest.Fetch(t, http.MethodGet, srv.URL+path)
 			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 			assert.JSONEq(t, `{"error":"no such endpoint: `+path+`"}`, string(body))
 		})

@@ -2,9 +2,7 @@ package httplog_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,12 +11,11 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func TestStats(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	for i := range 7 {
 		rt.Logger("svc").Warn("line", "i", i)
 	}
@@ -50,9 +47,8 @@ func TestStats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(httplog.NewHandler(tt.src))
-			defer srv.Close()
-			resp, body := fetch(t, http.MethodGet, srv.URL+"/stats", nil)
+			srv := gwtest.Serve(t, httplog.NewHandler(tt.src))
+			resp, body := gwtest.Fetch(t, http.MethodGet, srv.URL+"/stats")
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
@@ -62,11 +58,8 @@ func TestStats(t *testing.T) {
 }
 
 func TestStatsBadRequests(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
-	srv := httptest.NewServer(rt.HTTPHandler())
-	defer srv.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	tests := []struct {
 		name, method, path string
 		code               int
@@ -79,29 +72,12 @@ func TestStatsBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := fetch(t, tt.method, srv.URL+tt.path, nil)
+			resp, body := gwtest.Fetch(t, tt.method, srv.URL+tt.path)
 			assert.Equal(t, tt.code, resp.StatusCode)
 			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			assert.JSONEq(t, tt.body, string(body))
 		})
 	}
-}
-
-// fetch makes a request with the headers (name, value, name, value, …)
-// and returns the response, whose body is read and closed.
-func fetch(t *testing.T, method, url string, header []string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	require.NoError(t, err)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, body
 }
 
 // plainSource hides the runtime's StatsJSON, as a Source without one.
