@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -15,13 +14,12 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func daemon(t *testing.T) (*gwlog.Runtime, string) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	srv := httptest.NewServer(rt.HTTPHandler())
-	t.Cleanup(func() { rt.Close(); srv.Close() })
+	rt := gwtest.Open(t, gwlog.Options{})
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	return rt, strings.TrimPrefix(srv.URL, "http://")
 }
 
@@ -140,12 +138,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	const tok = "s3cret-token-of-16+chars"
-	srv := httptest.NewServer(httplog.RequireToken(rt.HTTPHandler(), tok))
-	defer srv.Close()
+	srv := gwtest.Serve(t, httplog.RequireToken(rt.HTTPHandler(), tok))
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	code, _, errs := run2("-addr", addr, "stats")
 	assert.Equal(t, ExitFailure, code)

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func TestEventsFormats(t *testing.T) {
@@ -129,8 +129,7 @@ func TestSkippedRecords(t *testing.T) {
 	mux.HandleFunc("GET /series", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"buckets":[{"start":"2026-11-21T00:00:00Z","count":2,"min":1,"max":3,"avg":2,"last":3}],"skipped":0,"error":"2 corrupt records skipped (first: crc)","corrupt":2}`))
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := gwtest.Serve(t, mux)
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
 	code, out, errs := run2("-addr", addr, "events")

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +22,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 	"github.com/gwlog/gwlog/persist"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -31,19 +31,14 @@ import (
 // end of the test (Close is idempotent).
 func diskRuntime(t *testing.T, dir string) *gwlog.Runtime {
 	t.Helper()
-	conf := filepath.Join(t.TempDir(), "log.cfg")
-	c := fmt.Sprintf("[runtime]\nprofile = disk\ndisk = %s force\nflush = 1s\nreload = 0\n", dir)
-	require.NoError(t, os.WriteFile(conf, []byte(c), 0o644))
-	rt, err := gwlog.Open(gwlog.Options{Configs: []string{conf}, Screen: io.Discard})
-	require.NoError(t, err)
-	t.Cleanup(func() { rt.Close() })
+	conf := gwtest.Config(t, fmt.Sprintf("[runtime]\nprofile = disk\ndisk = %s force\nflush = 1s\nreload = 0\n", dir))
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{conf}})
 	return rt
 }
 
 // serve serves rt's read-back API on loopback and returns its address.
 func serve(t *testing.T, rt *gwlog.Runtime) (addr string, stop func()) {
-	srv := httptest.NewServer(rt.HTTPHandler())
-	t.Cleanup(srv.Close)
+	srv := gwtest.Serve(t, rt.HTTPHandler())
 	return strings.TrimPrefix(srv.URL, "http://"), srv.Close
 }
 
@@ -392,8 +387,7 @@ func TestExportPartial(t *testing.T) {
 				_, _ = w.Write([]byte(`{"error":"disk on fire"}`))
 			})
 			mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {})
-			srv := httptest.NewServer(mux)
-			defer srv.Close()
+			srv := gwtest.Serve(t, mux)
 			dir := t.TempDir()
 			file := filepath.Join(dir, "x.tar.gz")
 			code, _, errs := run2("-addr", strings.TrimPrefix(srv.URL, "http://"), "export", "-since", "-1h", "-o", file)
