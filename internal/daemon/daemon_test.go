@@ -22,17 +22,14 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/internal/demo"
+	"github.com/gwlog/gwlog/internal/gwtest"
 	"github.com/gwlog/gwlog/internal/leakcheck"
 )
 
+// get gets url and returns the status code and body.
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	return getAuth(t, url, "")
 }
 
 func TestRunServesDemoLinesAndStopsClean(t *testing.T) {
@@ -170,8 +167,7 @@ func TestLoopback(t *testing.T) {
 // is refused at start-up and which requests are served.
 func TestRunHTTPToken(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	conf := filepath.Join(t.TempDir(), "prod.cfg")
-	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nhttp_token = "+apiToken+"\n"), 0o644))
+	conf := gwtest.Config(t, "[runtime]\nhttp_token = "+apiToken+"\n")
 	tests := []struct {
 		name, addr, flag string
 		configs          []string
@@ -244,16 +240,7 @@ func TestRunHTTPToken(t *testing.T) {
 // getAuth gets url with an Authorization header, unless empty.
 func getAuth(t *testing.T, url, auth string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	resp, b := gwtest.Fetch(t, http.MethodGet, url, "Authorization", auth)
 	return resp.StatusCode, string(b)
 }
 
