@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +11,11 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 func TestRunEvents(t *testing.T) {
-	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard})
-	require.NoError(t, err)
-	defer rt.Close()
+	rt := gwtest.Open(t, gwlog.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); Run(ctx, rt, Options{Rate: 50}) }()
