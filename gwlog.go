@@ -122,7 +122,7 @@ type Runtime struct {
 	order      []string // ring streams in the order they were declared
 	targets    map[string]levels.Target
 	plan       *plan
-	hashes     []source                // the config files as last applied
+	files      cfg.Files               // the config files as last applied
 	forwards   []namedForward          // running syslog destinations
 	webhooks   []namedWebhook          // running webhook alerts
 	forwarding []cfg.Forward           // their config
@@ -137,11 +137,11 @@ type Runtime struct {
 // Open builds a runtime from o and its config files. An error names the
 // file:line or option at fault.
 func Open(o Options) (*Runtime, error) {
-	srcs, err := readSources(o.Configs)
+	files, err := cfg.ReadFiles(o.Configs)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	c, err := parse(srcs, o.Profile)
+	c, err := files.Parse(o.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -168,7 +168,7 @@ func Open(o Options) (*Runtime, error) {
 	rt.fsys = ramlog.NewFS(rt.Streams)
 	rt.mu.Lock()
 	err = rt.apply(p)
-	rt.hashes = srcs
+	rt.files = files
 	rt.mu.Unlock()
 	if err == nil {
 		rt.spill = newSpiller(rt, p)

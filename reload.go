@@ -1,12 +1,9 @@
 package gwlog
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -20,81 +17,6 @@ import (
 
 // ErrClosed is returned by Reload and SetLevel after Close.
 var ErrClosed = errors.New("gwlog: runtime closed")
-
-// source is one config file as read: its content, or missing when it is
-// optional and absent.
-type source struct {
-	cfg.Source
-	path    string
-	missing bool
-	mod     time.Time
-	size    int64
-}
-
-// readSources reads the config files; a path ending in "?" may be missing.
-func readSources(paths []string) ([]source, error) {
-	out := make([]source, 0, len(paths))
-	for _, p := range paths {
-		name, optional := strings.CutSuffix(p, "?")
-		s := source{path: name, Source: cfg.Source{Name: name}}
-		info, err := os.Stat(name)
-		if err == nil {
-			s.mod, s.size = info.ModTime(), info.Size()
-			s.Data, err = os.ReadFile(name)
-		}
-		switch {
-		case err == nil:
-		case optional && errors.Is(err, fs.ErrNotExist):
-			s.missing = true
-		default:
-			return nil, fmt.Errorf("cfg: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// parse merges the sources over the profile; profile applies when no file
-// names one.
-func parse(srcs []source, profile string) (*cfg.Config, error) {
-	var list []cfg.Source
-	if profile != "" {
-		list = append(list, cfg.Source{Name: "options", Data: []byte("[runtime]\nprofile = " + profile + "\n")})
-	}
-	for _, s := range srcs {
-		if !s.missing {
-			list = append(list, s.Source)
-		}
-	}
-	if len(list) == 0 {
-		return cfg.Default("")
-	}
-	return cfg.Parse(list...)
-}
-
-// changed reports whether any config file differs from what was applied:
-// its mtime or size first, then its content.
-func changed(old []source) bool {
-	for _, s := range old {
-		info, err := os.Stat(s.path)
-		switch {
-		case err != nil:
-			if !s.missing {
-				return true // gone (or unreadable): let Reload say so
-			}
-			continue
-		case s.missing:
-			return true
-		case info.ModTime().Equal(s.mod) && info.Size() == s.size:
-			continue
-		}
-		data, err := os.ReadFile(s.path)
-		if err != nil || !bytes.Equal(data, s.Data) {
-			return true
-		}
-	}
-	return false
-}
 
 // watch re-reads the config files every reload interval until Close.
 // In between it wakes every dedup window, when a stream has one, to write
@@ -114,9 +36,9 @@ func (rt *Runtime) watch() {
 		rt.expireRepeats()
 		if !time.Now().Before(next) {
 			rt.mu.RLock()
-			old := rt.hashes
+			applied := rt.files
 			rt.mu.RUnlock()
-			if _, on := rt.interval(reloadEvery); on && changed(old) {
+			if _, on := rt.interval(reloadEvery); on && applied.Changed() {
 				_ = rt.Reload() // a failure is reported on the error stream
 			}
 			d, _ = rt.interval(reloadEvery)
@@ -219,10 +141,10 @@ func reloadEvery(r cfg.Runtime) time.Duration { return r.Reload }
 // says what changed. A bad config changes nothing: one line naming
 // file:line goes to the error stream and the error is returned.
 func (rt *Runtime) Reload() error {
-	srcs, err := readSources(rt.opts.Configs)
+	files, err := cfg.ReadFiles(rt.opts.Configs)
 	var c *cfg.Config
 	if err == nil {
-		c, err = parse(srcs, rt.opts.Profile)
+		c, err = files.Parse(rt.opts.Profile)
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -237,7 +159,7 @@ func (rt *Runtime) Reload() error {
 			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", held))
 		}
 		if err = rt.apply(p); err == nil {
-			rt.hashes = srcs
+			rt.files = files
 			rt.reloadDisk(old, c)
 			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
 			return nil

@@ -2,9 +2,7 @@ package cfg
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -26,19 +24,11 @@ type Source struct {
 // the files are an Errors. With no paths, Load returns the minimal
 // profile.
 func Load(paths ...string) (*Config, error) {
-	var srcs []Source
-	for _, p := range paths {
-		name, optional := strings.CutSuffix(p, "?")
-		data, err := os.ReadFile(name)
-		if err != nil {
-			if optional && errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return nil, fmt.Errorf("cfg: %w", err)
-		}
-		srcs = append(srcs, Source{Name: name, Data: data})
+	files, err := ReadFiles(paths)
+	if err != nil {
+		return nil, err
 	}
-	return Parse(srcs...)
+	return files.Parse("")
 }
 
 // Parse merges sources, in order, over the embedded profile that the last
