@@ -1,62 +1,10 @@
 package gwlog
 
-import (
-	"log/slog"
-	"strings"
-	"sync"
-	"sync/atomic"
-
-	"github.com/gwlog/gwlog/levels"
-	"github.com/gwlog/gwlog/syslog"
-)
+import "github.com/gwlog/gwlog/syslog"
 
 // SyslogHandler returns the handler of the local syslog ingest
-// (syslog.ServerOptions.Handle): a packet is logged on the logger
-// syslog.<app> at the level of its severity, with host, pid and msgid as
-// attrs; a malformed or oversized one is kept as a raw line on the logger
-// "syslog", at WARNING. App names are untrusted: they create loggers only
-// up to levels.MaxNamedByRecords. Safe for concurrent use.
+// (syslog.ServerOptions.Handle) that logs into the runtime's tree
+// (syslog.Handler). Safe for concurrent use.
 func (rt *Runtime) SyslogHandler() func(*syslog.Message, []byte, error) {
-	raw := rt.Logger("syslog")
-	var apps sync.Map // app name (a copy) → *levels.Logger: a packet costs no name building
-	var napps atomic.Int32
-	logger := func(app string) *levels.Logger {
-		if l, ok := apps.Load(app); ok {
-			return l.(*levels.Logger)
-		}
-		l := rt.tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
-		if napps.Load() < levels.MaxNamedByRecords {
-			if _, loaded := apps.LoadOrStore(strings.Clone(app), l); !loaded { // app is a view of the packet
-				napps.Add(1)
-			}
-		}
-		return l
-	}
-	return func(m *syslog.Message, b []byte, err error) {
-		if err != nil {
-			raw.LogAttrsAt(nil, m.Received, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
-			return
-		}
-		app := m.AppName
-		if app == "" {
-			app = "unknown"
-		}
-		l := logger(app)
-		lv := syslog.Level(m.Severity)
-		if !l.Enabled(nil, lv) {
-			return
-		}
-		var attrs [3]slog.Attr
-		a := attrs[:0]
-		if m.Hostname != "" {
-			a = append(a, slog.String("host", m.Hostname))
-		}
-		if m.ProcID != "" {
-			a = append(a, slog.String("pid", m.ProcID))
-		}
-		if m.MsgID != "" {
-			a = append(a, slog.String("msgid", m.MsgID))
-		}
-		l.LogAttrsAt(nil, m.Received, lv, m.Msg, a...)
-	}
+	return syslog.Handler(rt.tree)
 }

@@ -1,0 +1,61 @@
+package syslog
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gwlog/gwlog/levels"
+)
+
+// Handler returns the handler of the local syslog ingest
+// (ServerOptions.Handle) that logs into tree: a packet is logged on the logger
+// syslog.<app> at the level of its severity, with host, pid and msgid as
+// attrs; a malformed or oversized one is kept as a raw line on the logger
+// "syslog", at WARNING. App names are untrusted: they create loggers only
+// up to levels.MaxNamedByRecords. Safe for concurrent use.
+func Handler(tree *levels.Tree) func(*Message, []byte, error) {
+	raw := tree.Get("syslog")
+	var apps sync.Map // app name (a copy) → *levels.Logger: a packet costs no name building
+	var napps atomic.Int32
+	logger := func(app string) *levels.Logger {
+		if l, ok := apps.Load(app); ok {
+			return l.(*levels.Logger)
+		}
+		l := tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		if napps.Load() < levels.MaxNamedByRecords {
+			if _, loaded := apps.LoadOrStore(strings.Clone(app), l); !loaded { // app is a view of the packet
+				napps.Add(1)
+			}
+		}
+		return l
+	}
+	return func(m *Message, b []byte, err error) {
+		if err != nil {
+			raw.LogAttrsAt(nil, m.Received, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
+			return
+		}
+		app := m.AppName
+		if app == "" {
+			app = "unknown"
+		}
+		l := logger(app)
+		lv := Level(m.Severity)
+		if !l.Enabled(nil, lv) {
+			return
+		}
+		var attrs [3]slog.Attr
+		a := attrs[:0]
+		if m.Hostname != "" {
+			a = append(a, slog.String("host", m.Hostname))
+		}
+		if m.ProcID != "" {
+			a = append(a, slog.String("pid", m.ProcID))
+		}
+		if m.MsgID != "" {
+			a = append(a, slog.String("msgid", m.MsgID))
+		}
+		l.LogAttrsAt(nil, m.Received, lv, m.Msg, a...)
+	}
+}
