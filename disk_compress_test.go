@@ -3,7 +3,6 @@ package gwlog
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/persist"
-	"github.com/gwlog/gwlog/ramlog"
 )
 
 // TestDiskCompress: compress = gzip stores a stream's sealed segments
@@ -27,7 +25,7 @@ func TestDiskCompress(t *testing.T) {
 	for i := range 1000 {
 		log.Info(fmt.Sprintf("line %05d zone 3 at 21.5 C", i))
 	}
-	_, err = rt.spill.flushOnce()
+	_, err = rt.spill.Flush()
 	require.NoError(t, err)
 	body, err := os.ReadFile(conf)
 	require.NoError(t, err)
@@ -98,49 +96,4 @@ func TestDiskQueryReadsWhatTheRingGaveUp(t *testing.T) {
 		require.Equal(t, uint64(i+1), s)
 	}
 	assert.GreaterOrEqual(t, ev.Stats().Evicted, uint64(n), "the ring gave up what the query listed: it was read from the copies")
-}
-
-// hookSource is a spill source that holds nothing and calls fn when a
-// flush walks it: a way into the middle of a flush's walks.
-type hookSource struct{ fn func() }
-
-func (h *hookSource) SetSpill(func(*ramlog.Spill)) {}
-
-func (h *hookSource) Walk(uint64, func(*ramlog.Spill)) uint64 {
-	h.fn()
-	return 0
-}
-
-// TestDiskQueryDuringAFlushWalk: a sealed event segment a flush has
-// copied, and the ring gives up before that flush is done, is where
-// readers find it; a query run then sees every event once, in order.
-func TestDiskQueryDuringAFlushWalk(t *testing.T) {
-	conf := filepath.Join(t.TempDir(), "log.cfg")
-	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nprofile = disk\ndisk = "+t.TempDir()+" force\nflush = 1h\nreload = 0\nevent_ram = 64KiB\n"), 0o644))
-	rt := open(t, Options{Configs: []string{conf}, Screen: &syncBuffer{}})
-	ev := rt.Events()
-	write := func(n int) {
-		for i := range n {
-			ev.Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/1", Attrs: []eventlog.Attr{eventlog.IntAttr("i", int64(i))}})
-		}
-	}
-	// The flush walks its sources in no set order: when the event log
-	// comes first, its copies are made before the hook floods the ring.
-	for round := range 12 {
-		write(300)
-		hook := &hookSource{fn: func() {
-			write(2000) // more than the 64 KiB ring holds
-			last := ev.Stats().LastSeq
-			var want uint64 = 1
-			for e, err := range ev.Query(eventlog.Filter{}) {
-				require.NoError(t, err, "round %d", round)
-				require.Equal(t, want, e.Seq, "round %d: no gap, no duplicate", round)
-				want++
-			}
-			require.Equal(t, last+1, want, "round %d: every event", round)
-		}}
-		rt.spill.attach(hook, fmt.Sprintf("hook%d", round))
-		_, err := rt.spill.flushOnce()
-		require.NoError(t, err)
-	}
 }

@@ -129,10 +129,9 @@ func faultOnce(t *testing.T, rt *Runtime, dir, cause string) {
 // goes on in RAM, says so once, and what it had spilled is intact; the
 // retries that find the disk still full say nothing more.
 func TestDiskFaultNoSpace(t *testing.T) {
-	fastDetect(t, 500*time.Millisecond)
 	dir := mountTmpfsAt(t, "size=2m")
 	screen := &syncBuffer{}
-	rt := open(t, Options{Configs: []string{diskConf(t, dir+" force", "64KiB", 2)}, Screen: screen})
+	rt := open(t, Options{Configs: []string{diskConf(t, dir+" force", "64KiB", 2)}, Screen: screen, DiskRetry: fastRetry})
 	require.True(t, rt.Stats().Disk.Present, rt.Stats().Disk.Reason)
 	log := rt.Logger("Fault.Full")
 	const before, events = 300, 50
@@ -183,10 +182,9 @@ func TestDiskFaultNoSpace(t *testing.T) {
 // running runtime, as ext4 does on an I/O error: the runtime goes on in
 // RAM, says so once, and what it had spilled still reads.
 func TestDiskFaultReadOnly(t *testing.T) {
-	fastDetect(t, 500*time.Millisecond)
 	dir, trigger := mountExt4(t)
 	screen := &syncBuffer{}
-	rt := open(t, Options{Configs: []string{diskConf(t, dir, "64KiB", 2)}, Screen: screen})
+	rt := open(t, Options{Configs: []string{diskConf(t, dir, "64KiB", 2)}, Screen: screen, DiskRetry: fastRetry})
 	require.True(t, rt.Stats().Disk.Present, "ext4 is a disk: %s", rt.Stats().Disk.Reason)
 	log := rt.Logger("Fault.ReadOnly")
 	const before, events = 300, 50
@@ -232,7 +230,6 @@ func TestDiskOnTmpfsCreatesNoFile(t *testing.T) {
 	if uint32(fs.Type) != tmpfsMagic {
 		t.Skipf("/dev/shm is not a tmpfs here (statfs type %#x)", fs.Type)
 	}
-	fastDetect(t, 500*time.Millisecond)
 	dir, err := os.MkdirTemp("/dev/shm", "gwlog-test-")
 	if err != nil {
 		t.Skipf("cannot make a directory in /dev/shm: %v", err)
@@ -242,7 +239,7 @@ func TestDiskOnTmpfsCreatesNoFile(t *testing.T) {
 	require.NoError(t, err)
 
 	screen := &syncBuffer{}
-	rt := open(t, Options{Configs: []string{diskConf(t, dir, "8KiB", 2)}, Screen: screen})
+	rt := open(t, Options{Configs: []string{diskConf(t, dir, "8KiB", 2)}, Screen: screen, DiskRetry: fastRetry})
 	d := rt.Stats().Disk
 	require.NotNil(t, d, "a disk is configured")
 	assert.False(t, d.Present)

@@ -77,14 +77,9 @@ func ackLines(t *testing.T, rt *Runtime, log *levels.Logger, prefix string, n in
 	}
 }
 
-// fastDetect makes the runtimes the test opens look for a missing or
-// failed disk every d instead of every 30 s. detectEvery belongs to the
-// package: a test that calls fastDetect must not be parallel.
-func fastDetect(t *testing.T, d time.Duration) {
-	old := detectEvery
-	detectEvery = d
-	t.Cleanup(func() { detectEvery = old })
-}
+// fastRetry is Options.DiskRetry for the tests that take a disk away:
+// it is looked for again every half second instead of every 30 s.
+const fastRetry = 500 * time.Millisecond
 
 // waitDisk polls cond every 20 ms until it holds, failing the test after
 // timeout.
@@ -251,14 +246,13 @@ func assertStoredEvents(t *testing.T, got map[string]map[int64]int, src string, 
 // once the directory is back the runtime finds it again and spills what
 // its rings hold onto it.
 func TestDiskFaultDirectoryRemoved(t *testing.T) {
-	fastDetect(t, 500*time.Millisecond)
 	dir := filepath.Join(t.TempDir(), "disk")
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	// Small segments, many of them: the first lines are in segments sealed
 	// and written before the fault, and still in RAM when the disk is back.
 	conf := diskConf(t, dir+" force", "8KiB", 64)
 	screen := &syncBuffer{}
-	rt := open(t, Options{Configs: []string{conf}, Screen: screen})
+	rt := open(t, Options{Configs: []string{conf}, Screen: screen, DiskRetry: fastRetry})
 	require.True(t, rt.Stats().Disk.Present)
 	log := rt.Logger("Fault.Removed")
 	const before, events = 300, 100
@@ -290,7 +284,7 @@ func TestDiskFaultDirectoryRemoved(t *testing.T) {
 		during = logNumberedFor(t, log, "during", during, 100*time.Millisecond)
 		return rt.Stats().Disk.Present
 	})
-	t.Logf("disk found again %v after the directory came back (retries back off from %v)", time.Since(back).Round(time.Millisecond), detectEvery)
+	t.Logf("disk found again %v after the directory came back (retries back off from %v)", time.Since(back).Round(time.Millisecond), fastRetry)
 	require.True(t, ringHolds(rt, "before", 0), "the ring held the first lines when the disk came back")
 	assert.Empty(t, rt.Stats().Disk.Reason)
 	faultEvents(rt, "after", events)

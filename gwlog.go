@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/internal/spill"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -55,6 +57,10 @@ type Options struct {
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// DiskRetry is how often a missing disk is looked for, and the first
+	// wait before a failed one is tried again (doubling up to 5 minutes);
+	// zero means 30 s.
+	DiskRetry time.Duration
 }
 
 // StreamOptions adjust one stream. The zero value of each field keeps the
@@ -115,7 +121,10 @@ type Runtime struct {
 	fsys   *ramlog.FS
 	screen *console
 	events *eventlog.Log
-	spill  *spiller // the disk path; nil when no disk is configured
+	spill  *spill.Spiller // the disk path; nil when no disk is configured
+	// detached is set once Close has detached the loggers: the disk
+	// path's last notes go to the console.
+	detached atomic.Bool
 
 	mu         sync.RWMutex // guards the fields below; held to apply a config
 	streams    map[string]*ramlog.Stream
@@ -171,10 +180,10 @@ func Open(o Options) (*Runtime, error) {
 	rt.files = files
 	rt.mu.Unlock()
 	if err == nil {
-		rt.spill = newSpiller(rt, p)
+		rt.spill = rt.openSpill(p)
 		rt.events, err = eventlog.New(eventlog.Options{
 			RAM: p.eventRAM, Budget: budget, Tree: rt.tree, BeforeWrite: o.BeforeWrite, Now: o.Now,
-			NextSeq: rt.spill.nextSeq(),
+			NextSeq: rt.spill.NextSeq(),
 		})
 		if err != nil {
 			err = fmt.Errorf("%w: event_ram: %w", ErrConfig, err)
@@ -182,12 +191,13 @@ func Open(o Options) (*Runtime, error) {
 	}
 	if err != nil {
 		rt.tree.Configure(nil)
+		rt.detached.Store(true)
 		rt.closeStreams()
-		rt.spill.close()
+		rt.spill.Close()
 		return nil, err
 	}
-	rt.spill.sync()
-	rt.spill.start(p.conf.Runtime.Flush)
+	rt.spill.Follow(rt.Streams(), rt.events)
+	rt.spill.Start()
 	if len(o.Configs) > 0 {
 		rt.watching.Go(rt.watch)
 	}
@@ -223,6 +233,11 @@ func (rt *Runtime) Stream(name string) *ramlog.Stream {
 func (rt *Runtime) Streams() []*ramlog.Stream {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
+	return rt.streamsLocked()
+}
+
+// streamsLocked is Streams with rt.mu held.
+func (rt *Runtime) streamsLocked() []*ramlog.Stream {
 	out := make([]*ramlog.Stream, 0, len(rt.order))
 	for _, n := range rt.order {
 		out = append(out, rt.streams[n])
@@ -301,13 +316,14 @@ func (rt *Runtime) Close() error {
 		tmp.stop()
 	}
 	rt.tree.Configure(nil)
+	rt.detached.Store(true)
 	rt.closeDedups() // the repeat counts held, before the streams close
 	rt.stopForwards()
 	rt.mu.Unlock()
 	rt.watching.Wait()
 	rt.closeStreams()
 	rt.events.Close()
-	rt.spill.close()
+	rt.spill.Close()
 	return nil
 }
 

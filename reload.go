@@ -15,9 +15,6 @@ import (
 	"github.com/gwlog/gwlog/ramlog"
 )
 
-// ErrClosed is returned by Reload and SetLevel after Close.
-var ErrClosed = errors.New("gwlog: runtime closed")
-
 // watch re-reads the config files every reload interval until Close.
 // In between it wakes every dedup window, when a stream has one, to write
 // the repeat counts of streams that have gone quiet. (Only a config file
@@ -391,27 +388,4 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 		configs[name] = c
 	}
 	return configs
-}
-
-// reloadDisk applies a new config to the disk path: the flush interval
-// and compress at once, and the streams a reload made or closed; the
-// disk, its budget and its keeps at the next start (the store is open),
-// as a note says; rt.mu is held.
-func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
-	if rt.spill != nil {
-		streams := make([]*ramlog.Stream, 0, len(rt.order))
-		for _, n := range rt.order {
-			streams = append(streams, rt.streams[n])
-		}
-		rt.spill.syncStreams(streams)
-		rt.spill.setFlush(c.Runtime.Flush)
-		rt.spill.setGzip(c)
-	}
-	was, now := old.Runtime, c.Runtime
-	if rt.spill == nil && now.Disk == "" {
-		return
-	}
-	if was.Disk != now.Disk || was.Force != now.Force || was.DiskCap != now.DiskCap || rt.spill.keepChanged(c) {
-		rt.note(Debug, levels.WARNING, "disk, disk_cap and disk_keep changes apply at the next start")
-	}
 }
