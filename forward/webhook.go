@@ -63,7 +63,6 @@ type WebhookStats struct {
 type Webhook struct {
 	o       WebhookOptions
 	client  *http.Client
-	host    string
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	mu      sync.Mutex // guards the rate window and error reports
