@@ -126,7 +126,10 @@ type Runtime struct {
 	// path's last notes go to the console.
 	detached atomic.Bool
 
-	mu         sync.RWMutex // guards the fields below; held to apply a config
+	// mu guards the fields below; held to apply a config. It comes first
+	// in the lock order (docs/design.md, "Locks"): notes of a reload are
+	// written under it, through Dedups and rings into the spiller.
+	mu         sync.RWMutex
 	streams    map[string]*ramlog.Stream
 	order      []string // ring streams in the order they were declared
 	targets    map[string]levels.Target

@@ -63,7 +63,10 @@ type Log struct {
 	now     func() time.Time
 	segment int64
 
-	mu      sync.RWMutex // Write takes it; readers take it per segment
+	// mu: Write takes it, and writes the event's line (Dedup, ring and
+	// spiller locks after it) under it; readers take it per segment and
+	// read archives without it. See docs/design.md, "Locks".
+	mu      sync.RWMutex
 	ring    *ramlog.Ring
 	index   []segIndex // one per ring segment, in the same order
 	seq     uint64     // last Seq given

@@ -42,6 +42,8 @@ import (
 type Dedup struct {
 	sink Sink
 
+	// mu guards what follows; lines reach the sink (a ring) under it, so
+	// it comes before the ring's lock (docs/design.md, "Locks").
 	mu     sync.Mutex
 	window time.Duration
 	closed bool

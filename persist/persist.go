@@ -143,6 +143,9 @@ const (
 type Store struct {
 	o Options
 
+	// mu serializes the store's calls. It is taken by the spiller's
+	// flusher (under its flush lock) and by readers of archives, never
+	// under a ring's lock or the spiller's state lock.
 	mu        sync.Mutex
 	files     []*dayFile // oldest first
 	w         *dayFile   // the file being written; nil when none is open

@@ -15,7 +15,7 @@ const DefaultCap = 100 << 20
 // its whole size when it is made, so the bytes held by all rings can never
 // exceed the limit, whatever the load. Safe for concurrent use.
 type Budget struct {
-	mu    sync.Mutex // serializes SetLimit with Reserve
+	mu    sync.Mutex // serializes SetLimit with Reserve; a leaf: taken under rings' and the spiller's locks
 	limit atomic.Int64
 	used  atomic.Int64
 }

@@ -85,8 +85,12 @@ type Stream struct {
 	name string
 	base string // name + ".log"
 
+	// Lock order (docs/design.md, "Locks"): rmu, then mu. mu is taken
+	// under a Dedup's lock and the event log's; the spill callback runs
+	// under it and takes the spiller's lock, and the Budget's is taken
+	// under it. Archives are read without it.
 	rmu         sync.Mutex // serializes Reconfigure
-	mu          sync.Mutex
+	mu          sync.Mutex // guards what follows
 	rot         Rotation
 	keep        int
 	loc         *time.Location
