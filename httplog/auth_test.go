@@ -79,20 +79,28 @@ func TestRequireToken(t *testing.T) {
 				assert.Equal(t, "ok", rec.Body.String())
 				return
 			}
-			require.Equal(t, http.StatusUnauthorized, rec.Code)
-			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
-			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
-			assert.JSONEq(t, tt.body, rec.Body.String())
-			challenges := rec.Header().Values("WWW-Authenticate")
-			require.Len(t, challenges, 2)
-			if tt.body == wrong {
-				assert.Equal(t, `Bearer realm="gwlog", error="invalid_token"`, challenges[0])
-			} else {
-				assert.Equal(t, `Bearer realm="gwlog"`, challenges[0])
-			}
-			assert.Equal(t, `Basic realm="gwlog", charset="UTF-8"`, challenges[1])
+			assertUnauthorized(t, rec, tt.body, tt.body == wrong)
 		})
 	}
+}
+
+// assertUnauthorized checks RequireToken's refusal: a 401 with body, not
+// to be cached, that challenges for a Bearer token (invalid_token when
+// the one given was wrong) and for Basic credentials.
+func assertUnauthorized(t *testing.T, rec *httptest.ResponseRecorder, body string, wrong bool) {
+	t.Helper()
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.JSONEq(t, body, rec.Body.String())
+	challenges := rec.Header().Values("WWW-Authenticate")
+	require.Len(t, challenges, 2)
+	if wrong {
+		assert.Equal(t, `Bearer realm="gwlog", error="invalid_token"`, challenges[0])
+	} else {
+		assert.Equal(t, `Bearer realm="gwlog"`, challenges[0])
+	}
+	assert.Equal(t, `Basic realm="gwlog", charset="UTF-8"`, challenges[1])
 }
 
 // TestRequireTokenRuntime guards a real runtime's API: the page, its

@@ -37,21 +37,25 @@ func seq(items ...any) iter.Seq2[eventlog.Event, error] {
 	}
 }
 
+// skipCase is a case of TestWriteEventsSkips: what a query yields and
+// what writeEvents should make of it.
+type skipCase struct {
+	name     string
+	events   iter.Seq2[eventlog.Event, error]
+	code     int
+	lines    int // events written
+	trailer  string
+	counts   [2]int // corrupt, evicted
+	rejected string
+}
+
 func TestWriteEventsSkips(t *testing.T) {
 	ev := func(n uint64) eventlog.Event {
 		return eventlog.Event{Seq: n, Time: int64(n) * 1e9, Type: "t", Attrs: []eventlog.Attr{eventlog.IntAttr("n", int64(n))}}
 	}
 	corrupt := &eventlog.CorruptionError{Segment: 2, Offset: 128, Err: errors.New("crc mismatch")}
 	evicted := fmt.Errorf("%w: segment 3", eventlog.ErrEvicted)
-	tests := []struct {
-		name     string
-		events   iter.Seq2[eventlog.Event, error]
-		code     int
-		lines    int // events written
-		trailer  string
-		counts   [2]int // corrupt, evicted
-		rejected string
-	}{
+	tests := []skipCase{
 		{name: "clean", events: seq(ev(1), ev(2)), code: 200, lines: 2},
 		{name: "empty", events: seq(), code: 200},
 		{name: "corrupt in the middle", events: seq(ev(1), corrupt, ev(3), corrupt), code: 200, lines: 2,
@@ -63,66 +67,74 @@ func TestWriteEventsSkips(t *testing.T) {
 		{name: "invalid query", events: seq(fmt.Errorf("%w: limit -1 is negative", eventlog.ErrQuery)), code: 400, rejected: "limit -1 is negative"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name+"/json", func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			writeEvents(rec, tc.events, false)
-			assert.Equal(t, tc.code, rec.Code)
-			body := rec.Body.String()
-			if tc.rejected != "" {
-				assert.JSONEq(t, `{"error":"`+tc.rejected+`"}`, body)
-				return
-			}
-			lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
-			if body == "" {
-				lines = nil
-			}
-			want := tc.lines
-			if tc.trailer != "" {
-				want++
-			}
-			require.Len(t, lines, want)
-			for _, l := range lines[:tc.lines] {
-				assert.True(t, strings.HasPrefix(l, `{"seq":`), l)
-			}
-			if tc.trailer != "" {
-				var tr struct {
-					Error            string
-					Corrupt, Evicted int
-				}
-				require.NoError(t, json.Unmarshal([]byte(lines[tc.lines]), &tr))
-				assert.Equal(t, tc.trailer, tr.Error)
-				assert.Equal(t, tc.counts, [2]int{tr.Corrupt, tr.Evicted})
-			}
-		})
-		t.Run(tc.name+"/msgpack", func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			writeEvents(rec, tc.events, true)
-			assert.Equal(t, tc.code, rec.Code)
-			if tc.rejected != "" {
-				return
-			}
-			assert.Equal(t, MsgpackType, rec.Header().Get("Content-Type"))
-			b := rec.Body.Bytes()
-			for range tc.lines {
-				var e eventlog.Event
-				var err error
-				b, err = e.UnmarshalMsg(b)
-				require.NoError(t, err)
-			}
-			if tc.trailer == "" {
-				assert.Empty(t, b)
-				return
-			}
-			require.Equal(t, msgp.MapType, msgp.NextType(b))
-			var e eventlog.Event
-			_, err := e.UnmarshalMsg(b)
-			require.Error(t, err, "an event decoder stops at the trailer")
-			v, rest, err := msgp.ReadMapStrIntfBytes(b, nil)
-			require.NoError(t, err)
-			assert.Empty(t, rest)
-			assert.Equal(t, map[string]any{"error": tc.trailer, "corrupt": int64(tc.counts[0]), "evicted": int64(tc.counts[1])}, v)
-		})
+		t.Run(tc.name+"/json", func(t *testing.T) { checkSkipsJSON(t, tc) })
+		t.Run(tc.name+"/msgpack", func(t *testing.T) { checkSkipsMsgpack(t, tc) })
 	}
+}
+
+// checkSkipsJSON checks the JSON lines writeEvents writes for tc: the
+// events, then the trailer that counts what was skipped.
+func checkSkipsJSON(t *testing.T, tc skipCase) {
+	rec := httptest.NewRecorder()
+	writeEvents(rec, tc.events, false)
+	assert.Equal(t, tc.code, rec.Code)
+	body := rec.Body.String()
+	if tc.rejected != "" {
+		assert.JSONEq(t, `{"error":"`+tc.rejected+`"}`, body)
+		return
+	}
+	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+	if body == "" {
+		lines = nil
+	}
+	want := tc.lines
+	if tc.trailer != "" {
+		want++
+	}
+	require.Len(t, lines, want)
+	for _, l := range lines[:tc.lines] {
+		assert.True(t, strings.HasPrefix(l, `{"seq":`), l)
+	}
+	if tc.trailer != "" {
+		var tr struct {
+			Error            string
+			Corrupt, Evicted int
+		}
+		require.NoError(t, json.Unmarshal([]byte(lines[tc.lines]), &tr))
+		assert.Equal(t, tc.trailer, tr.Error)
+		assert.Equal(t, tc.counts, [2]int{tr.Corrupt, tr.Evicted})
+	}
+}
+
+// checkSkipsMsgpack checks the MessagePack writeEvents writes for tc: the
+// events, then the trailer map that an event decoder does not take.
+func checkSkipsMsgpack(t *testing.T, tc skipCase) {
+	rec := httptest.NewRecorder()
+	writeEvents(rec, tc.events, true)
+	assert.Equal(t, tc.code, rec.Code)
+	if tc.rejected != "" {
+		return
+	}
+	assert.Equal(t, MsgpackType, rec.Header().Get("Content-Type"))
+	b := rec.Body.Bytes()
+	for range tc.lines {
+		var e eventlog.Event
+		var err error
+		b, err = e.UnmarshalMsg(b)
+		require.NoError(t, err)
+	}
+	if tc.trailer == "" {
+		assert.Empty(t, b)
+		return
+	}
+	require.Equal(t, msgp.MapType, msgp.NextType(b))
+	var e eventlog.Event
+	_, err := e.UnmarshalMsg(b)
+	require.Error(t, err, "an event decoder stops at the trailer")
+	v, rest, err := msgp.ReadMapStrIntfBytes(b, nil)
+	require.NoError(t, err)
+	assert.Empty(t, rest)
+	assert.Equal(t, map[string]any{"error": tc.trailer, "corrupt": int64(tc.counts[0]), "evicted": int64(tc.counts[1])}, v)
 }
 
 func TestParseTime(t *testing.T) {
