@@ -203,13 +203,19 @@ func TestTCPOutageCatchesUp(t *testing.T) {
 	assert.Positive(t, f.Stats().Reconnects)
 }
 
-// TestRsyslog forwards to a real rsyslog on a loopback port: lines arrive
-// byte-exact and in order, and after rsyslog is stopped for 10 s and
-// started again it receives everything still in the ring.
-func TestRsyslog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes 11 s: the collector is away for 10 s")
-	}
+// rsyslog is a real rsyslogd listening on a loopback TCP port, writing
+// each message it receives as a line of a file.
+type rsyslog struct {
+	t         *testing.T
+	bin, dir  string
+	conf, out string
+	port      int
+	cmd       *exec.Cmd
+}
+
+// newRsyslog configures an rsyslogd in a temporary directory, or skips
+// the test when there is none.
+func newRsyslog(t *testing.T) *rsyslog {
 	bin, err := exec.LookPath("rsyslogd")
 	if err != nil {
 		bin, err = "/usr/sbin/rsyslogd", nil
@@ -221,38 +227,63 @@ func TestRsyslog(t *testing.T) {
 		t.Skip("rsyslogd is not installed (make test installs Debian's rsyslog when root)")
 	}
 	dir := t.TempDir()
-	port := freePort(t)
-	out := filepath.Join(dir, "out.log")
-	conf := filepath.Join(dir, "rsyslog.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`
+	r := &rsyslog{t: t, bin: bin, dir: dir, port: freePort(t),
+		out: filepath.Join(dir, "out.log"), conf: filepath.Join(dir, "rsyslog.conf")}
+	require.NoError(t, os.WriteFile(r.conf, []byte(fmt.Sprintf(`
 global(workDirectory="%s")
 module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="%d")
 template(name="raw" type="string" string="%%msg%%\n")
 *.* action(type="omfile" file="%s" template="raw")
-`, dir, port, out)), 0o644))
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
-		cmd.Stderr = os.Stderr
-		require.NoError(t, cmd.Start())
-		require.Eventually(t, func() bool {
-			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-			if err == nil {
-				c.Close()
-			}
-			return err == nil
-		}, 10*time.Second, 20*time.Millisecond, "rsyslogd listens")
-		return cmd
+`, dir, r.port, r.out)), 0o644))
+	return r
+}
+
+// start starts rsyslogd and waits until it listens.
+func (r *rsyslog) start() {
+	r.cmd = exec.Command(r.bin, "-n", "-f", r.conf, "-i", filepath.Join(r.dir, "rsyslogd.pid"))
+	r.cmd.Stderr = os.Stderr
+	require.NoError(r.t, r.cmd.Start())
+	require.Eventually(r.t, func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond, "rsyslogd listens")
+}
+
+// stop stops rsyslogd and waits for it.
+func (r *rsyslog) stop() {
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	_ = r.cmd.Wait()
+}
+
+// received returns the lines rsyslogd has written that the test sent.
+func (r *rsyslog) received() []string {
+	b, _ := os.ReadFile(r.out)
+	var got []string
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if strings.Contains(l, "heating valve") {
+			got = append(got, l)
+		}
 	}
-	stop := func(cmd *exec.Cmd) {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
+	return got
+}
+
+// TestRsyslog forwards to a real rsyslog on a loopback port: lines arrive
+// byte-exact and in order, and after rsyslog is stopped for 10 s and
+// started again it receives everything still in the ring.
+func TestRsyslog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 11 s: the collector is away for 10 s")
 	}
-	rs := start()
-	defer func() { stop(rs) }()
+	rs := newRsyslog(t)
+	rs.start()
+	defer rs.stop()
 
 	s := stream(t, ramlog.Options{})
-	f, err := Start(Options{To: fmt.Sprintf("tcp://127.0.0.1:%d", port), Streams: []*ramlog.Stream{s}, Backoff: 50 * time.Millisecond})
+	f, err := Start(Options{To: fmt.Sprintf("tcp://127.0.0.1:%d", rs.port), Streams: []*ramlog.Stream{s}, Backoff: 50 * time.Millisecond})
 	require.NoError(t, err)
 	defer f.Close()
 	waitFollowing(t, s, f)
@@ -266,27 +297,17 @@ template(name="raw" type="string" string="%%msg%%\n")
 	for _, l := range lines(0, 50) {
 		s.WriteLine(0, []byte(l))
 	}
-	received := func() []string {
-		b, _ := os.ReadFile(out)
-		var got []string
-		for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if strings.Contains(l, "heating valve") {
-				got = append(got, l)
-			}
-		}
-		return got
-	}
-	require.Eventually(t, func() bool { return len(received()) >= 50 }, 10*time.Second, 50*time.Millisecond)
-	assert.Equal(t, lines(0, 50), received(), "byte-exact and in order")
+	require.Eventually(t, func() bool { return len(rs.received()) >= 50 }, 10*time.Second, 50*time.Millisecond)
+	assert.Equal(t, lines(0, 50), rs.received(), "byte-exact and in order")
 
-	stop(rs)
+	rs.stop()
 	for _, l := range lines(50, 100) {
 		s.WriteLine(0, []byte(l))
 	}
 	time.Sleep(10 * time.Second) // the collector is away
-	rs = start()
-	require.Eventually(t, func() bool { return len(received()) >= 100 }, 20*time.Second, 50*time.Millisecond)
-	assert.Equal(t, lines(0, 100), received(), "everything still in the ring arrives, once, in order")
+	rs.start()
+	require.Eventually(t, func() bool { return len(rs.received()) >= 100 }, 20*time.Second, 50*time.Millisecond)
+	assert.Equal(t, lines(0, 100), rs.received(), "everything still in the ring arrives, once, in order")
 	assert.Zero(t, f.Stats().Lost)
 }
 

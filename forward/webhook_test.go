@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,45 @@ import (
 	"github.com/gwlog/gwlog/ramlog"
 )
 
+// alertSink is a webhook's receiver: it keeps the alerts it is sent,
+// leaving out probes, and answers 503 while fail is set.
+type alertSink struct {
+	t      *testing.T
+	fail   atomic.Bool
+	mu     sync.Mutex
+	alerts []Alert
+}
+
+func (k *alertSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if k.fail.Load() {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	var a Alert
+	require.NoError(k.t, json.NewDecoder(r.Body).Decode(&a))
+	assert.Equal(k.t, "application/json", r.Header.Get("Content-Type"))
+	if strings.Contains(a.Line, "probe") {
+		return
+	}
+	k.mu.Lock()
+	k.alerts = append(k.alerts, a)
+	k.mu.Unlock()
+}
+
+// got returns the alerts kept so far.
+func (k *alertSink) got() []Alert {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.alerts)
+}
+
+// newMinute starts the webhook's next minute of its rate.
+func newMinute(w *Webhook) {
+	w.mu.Lock()
+	w.window = time.Time{}
+	w.mu.Unlock()
+}
+
 func TestWebhook(t *testing.T) {
 	if testing.Short() {
 		// Under qemu-user (the -short runs) testify's Eventually mostly
@@ -27,24 +67,8 @@ func TestWebhook(t *testing.T) {
 		t.Skip("runs natively, not under -short")
 	}
 	leakcheck.Check(t, 5*time.Second)
-	var mu sync.Mutex
-	var alerts []Alert
-	var fail atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if fail.Load() {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		var a Alert
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&a))
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		if strings.Contains(a.Line, "probe") {
-			return
-		}
-		mu.Lock()
-		alerts = append(alerts, a)
-		mu.Unlock()
-	}))
+	sink := &alertSink{t: t}
+	srv := httptest.NewServer(sink)
 	defer srv.Close()
 	s := stream(t, ramlog.Options{})
 	var reported []error
@@ -61,39 +85,32 @@ func TestWebhook(t *testing.T) {
 	// A new minute: the probes (several, on a slow machine) took from the
 	// rate. Those still on their way are sent or limited meanwhile.
 	time.Sleep(100 * time.Millisecond)
-	w.mu.Lock()
-	w.window = time.Time{}
-	w.mu.Unlock()
+	newMinute(w)
 	s.WriteLine(0, []byte("2026-11-21 10:00:01,000 INFO svc routine"))
 	s.WriteLine(0, []byte("2026-11-21 10:00:02,000 ERROR svc valve stuck"))
 	s.WriteLine(0, []byte("2026-11-21 10:00:03,000 ERROR gwlog webhook failing"))
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(alerts) > 0 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.got()) > 0 }, 5*time.Second, 10*time.Millisecond)
 	time.Sleep(50 * time.Millisecond) // room for a wrong second alert to show
-	mu.Lock()
+	alerts := sink.got()
 	require.Len(t, alerts, 1, "INFO is below the level; the runtime's own notes are not sent")
 	assert.Equal(t, Alert{Stream: "error", Level: "ERROR", Line: "2026-11-21 10:00:02,000 ERROR svc valve stuck", Time: alerts[0].Time}, alerts[0])
-	mu.Unlock()
 
 	// Past the rate, alerts are counted and not sent.
 	for range 10 {
 		s.WriteLine(0, []byte("2026-11-21 10:00:04,000 CRITICAL svc storm"))
 	}
 	require.Eventually(t, func() bool { return w.Stats().Limited > 0 }, 5*time.Second, 10*time.Millisecond)
-	mu.Lock()
 	storms := 0
-	for _, a := range alerts {
+	for _, a := range sink.got() {
 		if strings.Contains(a.Line, "storm") {
 			storms++
 		}
 	}
-	mu.Unlock()
 	assert.LessOrEqual(t, storms, 4, "within the rate of 5 a minute, with the alert before them")
 
 	// A failing webhook is reported once, however often it fails.
-	w.mu.Lock()
-	w.window = time.Time{} // a new minute
-	w.mu.Unlock()
-	fail.Store(true)
+	newMinute(w)
+	sink.fail.Store(true)
 	for range 3 {
 		s.WriteLine(0, []byte("2026-11-21 10:00:05,000 ERROR svc more"))
 	}
