@@ -107,6 +107,18 @@ func parse(t *testing.T, b []byte) *node {
 // subpaths counts the M commands of a path's d attribute.
 func subpaths(d string) int { return strings.Count(d, "M") }
 
+// svgCase is a case of TestSVG: a series, how it is drawn, and what the
+// picture should show.
+type svgCase struct {
+	name  string
+	s     eventlog.Series
+	o     Options
+	runs  int      // subpaths of the line; 0 means no line
+	xs    []string // some expected time labels
+	ys    []string // some expected value labels
+	width string
+}
+
 func TestSVG(t *testing.T) {
 	single := eventlog.Series{Buckets: []eventlog.Bucket{{Start: day0, Count: 1, Min: 5, Max: 5, Avg: 5, Last: 5}}}
 	constant := daySeries(24, false)
@@ -127,15 +139,7 @@ func TestSVG(t *testing.T) {
 		empty.Buckets[i] = eventlog.Bucket{Start: empty.Buckets[i].Start}
 	}
 
-	tests := []struct {
-		name  string
-		s     eventlog.Series
-		o     Options
-		runs  int      // subpaths of the line; 0 means no line
-		xs    []string // some expected time labels
-		ys    []string // some expected value labels
-		width string
-	}{
+	tests := []svgCase{
 		{name: "day", s: daySeries(24, false), o: Options{Title: "webbrick/CT wb/100/CT/1", Unit: "C"},
 			runs: 1, xs: []string{"03:00", "12:00", "21:00", "Nov 22"}, ys: []string{"17", "20", "23"}, width: "900"},
 		{name: "gaps", s: daySeries(24, true), runs: 4, xs: []string{"03:00"}, width: "900"},
@@ -152,51 +156,56 @@ func TestSVG(t *testing.T) {
 		{name: "escaped title", s: single, o: Options{Title: `a<b & "c"` + "\x01"}, runs: 1, width: "900"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			require.NoError(t, SVG(&buf, tc.s, tc.o))
-			root := parse(t, buf.Bytes())
-			assert.Equal(t, tc.width, root.attr("width"))
-
-			lines := root.find("path", "line")
-			bands := root.find("path", "band")
-			if tc.runs == 0 {
-				assert.Empty(t, lines)
-				assert.Empty(t, bands)
-				require.Len(t, root.find("text", "nodata"), 1)
-			} else {
-				require.Len(t, lines, 1)
-				require.Len(t, bands, 1)
-				assert.Equal(t, tc.runs, subpaths(lines[0].attr("d")), "a gap splits the line")
-				assert.Equal(t, tc.runs, strings.Count(bands[0].attr("d"), "Z"), "one closed band per run")
-				assert.Equal(t, "none", lines[0].attr("fill"))
-			}
-			xl, yl := root.texts("x-labels"), root.texts("y-labels")
-			for _, x := range tc.xs {
-				assert.Contains(t, xl, x)
-			}
-			for _, y := range tc.ys {
-				assert.Contains(t, yl, y)
-			}
-			if len(tc.s.Buckets) > 0 {
-				assert.NotEmpty(t, xl, "time labels")
-			}
-			assert.GreaterOrEqual(t, len(yl), 2, "value labels")
-			if tc.o.Title != "" {
-				titles := root.find("text", "title")
-				require.Len(t, titles, 1)
-				assert.Equal(t, strings.ReplaceAll(tc.o.Title, "\x01", "\uFFFD"), titles[0].Text)
-			} else {
-				assert.Empty(t, root.find("text", "title"))
-			}
-			if tc.o.Unit != "" {
-				units := root.find("text", "unit")
-				require.Len(t, units, 1)
-				assert.Equal(t, tc.o.Unit, units[0].Text)
-			}
-			assertInside(t, root)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkSVG(t, tc) })
 	}
+}
+
+// checkSVG draws tc's series and checks the picture: its width, the line
+// and band in their runs (or the "no data" text), the labels, the title
+// and unit, and that the data stays inside.
+func checkSVG(t *testing.T, tc svgCase) {
+	var buf bytes.Buffer
+	require.NoError(t, SVG(&buf, tc.s, tc.o))
+	root := parse(t, buf.Bytes())
+	assert.Equal(t, tc.width, root.attr("width"))
+
+	lines := root.find("path", "line")
+	bands := root.find("path", "band")
+	if tc.runs == 0 {
+		assert.Empty(t, lines)
+		assert.Empty(t, bands)
+		require.Len(t, root.find("text", "nodata"), 1)
+	} else {
+		require.Len(t, lines, 1)
+		require.Len(t, bands, 1)
+		assert.Equal(t, tc.runs, subpaths(lines[0].attr("d")), "a gap splits the line")
+		assert.Equal(t, tc.runs, strings.Count(bands[0].attr("d"), "Z"), "one closed band per run")
+		assert.Equal(t, "none", lines[0].attr("fill"))
+	}
+	xl, yl := root.texts("x-labels"), root.texts("y-labels")
+	for _, x := range tc.xs {
+		assert.Contains(t, xl, x)
+	}
+	for _, y := range tc.ys {
+		assert.Contains(t, yl, y)
+	}
+	if len(tc.s.Buckets) > 0 {
+		assert.NotEmpty(t, xl, "time labels")
+	}
+	assert.GreaterOrEqual(t, len(yl), 2, "value labels")
+	if tc.o.Title != "" {
+		titles := root.find("text", "title")
+		require.Len(t, titles, 1)
+		assert.Equal(t, strings.ReplaceAll(tc.o.Title, "\x01", "\uFFFD"), titles[0].Text)
+	} else {
+		assert.Empty(t, root.find("text", "title"))
+	}
+	if tc.o.Unit != "" {
+		units := root.find("text", "unit")
+		require.Len(t, units, 1)
+		assert.Equal(t, tc.o.Unit, units[0].Text)
+	}
+	assertInside(t, root)
 }
 
 // assertInside checks that the data stays within the picture.
