@@ -60,6 +60,10 @@ func simulatedDay(t *testing.T, rt *gwlog.Runtime) (doSeq map[int]uint64, oddSeq
 	return doSeq, oddSeq
 }
 
+// runCLI runs gwlog with args against a test's daemon and returns its
+// output, failing the test unless it succeeds without a word on stderr.
+type runCLI func(t *testing.T, args ...string) string
+
 func TestEndToEndSimulatedDay(t *testing.T) {
 	rt, addr := daemon(t)
 	doSeq, oddSeq := simulatedDay(t, rt)
@@ -70,7 +74,14 @@ func TestEndToEndSimulatedDay(t *testing.T) {
 		require.Empty(t, errs)
 		return out
 	}
+	checkDayEvents(t, cli, doSeq, oddSeq)
+	checkDaySeries(t, cli)
+	checkDayPlots(t, cli)
+}
 
+// checkDayEvents reads the simulated day's events back with gwlog events
+// (run by cli) in each format; doSeq and oddSeq are simulatedDay's.
+func checkDayEvents(t *testing.T, cli runCLI, doSeq map[int]uint64, oddSeq uint64) {
 	t.Run("events text", func(t *testing.T) {
 		out := cli(t, "events", "-type", "webbrick/DO", "-since", "2026-11-21T00:00:00Z", "-until", "2026-11-21T03:00:00Z")
 		want := ""
@@ -114,7 +125,11 @@ func TestEndToEndSimulatedDay(t *testing.T) {
 		assert.Equal(t, doSeq[7], ev.Seq)
 		assert.Equal(t, false, ev.Attrs["on"])
 	})
+}
 
+// checkDaySeries reads the simulated day's readings back as series with
+// gwlog series (run by cli).
+func checkDaySeries(t *testing.T, cli runCLI) {
 	t.Run("series json", func(t *testing.T) {
 		out := cli(t, "series", "-type", "webbrick/CT", "-source", "wb/100/CT/1", "-attr", "val", "-step", "1h",
 			"-since", "2026-11-21T00:00:00Z", "-until", "2026-11-22T00:00:00Z")
@@ -139,7 +154,11 @@ func TestEndToEndSimulatedDay(t *testing.T) {
 			"2026-11-21T12:00:00Z,360,12,17,14.5,17\n"+
 			"2026-11-21T18:00:00Z,360,18,23,20.5,23\n", out)
 	})
+}
 
+// checkDayPlots draws the simulated day's readings with gwlog plot (run by
+// cli) and checks the charts.
+func checkDayPlots(t *testing.T, cli runCLI) {
 	t.Run("plot", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "x.svg")
 		out := cli(t, "plot", "-type", "webbrick/CT", "-source", "wb/100/CT/1", "-attr", "val", "-step", "30m",

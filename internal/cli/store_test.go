@@ -72,43 +72,16 @@ func TestStoreReadsLikeTheDaemon(t *testing.T) {
 	addr, stop := serve(t, rt)
 	base := time.Now().UTC().Add(-4 * time.Hour).Truncate(time.Hour)
 	fill(t, rt, base)
-	since, until := base.Format(time.RFC3339), base.Add(2*time.Hour).Format(time.RFC3339)
-	series := []string{"-type", "webbrick/CT", "-source", "wb/100/CT/1", "-attr", "val", "-step", "30m", "-since", since, "-until", until}
-	cmds := [][]string{
-		{"tail", "-n", "5", "debug"},
-		{"tail", "-n", "100000", "debug"},
-		{"tail", "EventLog"},
-		{"tail", "-n", "0", "debug"},
-		{"events", "-since", since, "-until", until},
-		{"events", "-format", "json"},
-		{"events", "-format", "json", "-type", "webbrick/DO"},
-		{"events", "-format", "csv", "-source", "wb/100/*"},
-		{"events", "-reverse", "-limit", "3", "-where", "val>=30"},
-		{"events", "-token", "req-2"},
-		append([]string{"series"}, series...),
-		append([]string{"series", "-format", "csv"}, series...),
-		append([]string{"plot", "-o", "-"}, series...),
-	}
-	want := make([]string, len(cmds))
-	for i, c := range cmds {
+	sc := newStoreCase(dir, base)
+	sc.want = make([]string, len(sc.cmds))
+	for i, c := range sc.cmds {
 		code, out, errs := run2(append([]string{"-addr", addr}, c...)...)
 		require.Equal(t, ExitOK, code, "%v: %s", c, errs)
-		want[i] = out
+		sc.want[i] = out
 	}
-	code, out, _ := run2("-addr", addr, "stats")
-	require.Equal(t, ExitOK, code)
-	m := regexp.MustCompile(`(?m)^\s+debug\s+\S+\s+\S+\s+\d+\s+(\d+)\s`).FindStringSubmatch(out)
-	require.NotNil(t, m, out)
-	debugLines := m[1]
-	assert.Contains(t, out, "\ndisk      "+dir+": present\n")
-	assert.Regexp(t, `(?m)^spilled\s+\S+ in \d+ flush(es)?$`, out)
-	assert.Regexp(t, `(?m)^queued\s+\S+B$`, out)
-	assert.Regexp(t, `(?m)^lost\s+0 segments, 0 lines$`, out)
-	assert.Regexp(t, `(?m)^failures\s+0$`, out)
-	assert.Regexp(t, `(?m)^files\s+1, \S+ on disk, cap 1GiB$`, out)
-	assert.Regexp(t, `(?m)^commits\s+\d+, \d+ syncs?$`, out)
-	assert.Regexp(t, `(?m)^written\s+\S+, write amp (\d+\.\d\d|-)$`, out)
-	debugFile, err := fs.ReadFile(rt.FS(), "debug.log")
+	sc.debugLines = checkDaemonStats(t, addr, dir)
+	var err error
+	sc.debugFile, err = fs.ReadFile(rt.FS(), "debug.log")
 	require.NoError(t, err)
 
 	t.Run("locked", func(t *testing.T) {
@@ -124,110 +97,178 @@ func TestStoreReadsLikeTheDaemon(t *testing.T) {
 	code, out, errs := run2("-addr", addr, "export", "-since", "-1d", "-o", daemonDump)
 	require.Equal(t, ExitOK, code, errs)
 	assert.Regexp(t, `^`+regexp.QuoteMeta(daemonDump)+`: 2 files, 124 events\n$`, out)
-	daemonEntries := readDump(t, daemonDump)
+	sc.daemonEntries = readDump(t, daemonDump)
 
 	stop()
 	require.NoError(t, rt.Close())
 
-	for i, c := range cmds {
+	for i, c := range sc.cmds {
 		t.Run(strings.Join(c, " "), func(t *testing.T) {
 			code, out, errs := run2(append([]string{"-store", dir}, c...)...)
 			require.Equal(t, ExitOK, code, errs)
 			assert.Empty(t, errs)
-			assert.Equal(t, want[i], out)
+			assert.Equal(t, sc.want[i], out)
 		})
 	}
+	t.Run("outputs", sc.checkOutputs)
+	t.Run("stats", sc.checkStats)
+	t.Run("export", sc.checkExport)
+}
 
-	t.Run("outputs", func(t *testing.T) {
-		cli := func(args ...string) string {
-			t.Helper()
-			code, out, errs := run2(append([]string{"-store", dir}, args...)...)
-			require.Equal(t, ExitOK, code, errs)
-			return out
-		}
-		all := cli("tail", "-n", "100000", "debug")
-		assert.Equal(t, string(debugFile), all, "the whole debug file")
-		last := -1
-		for i := range 300 {
-			at := strings.Index(all, fmt.Sprintf(" WARNING svc line %03d\n", i))
-			require.Greater(t, at, last, "line %d in order", i)
-			last = at
-		}
-		assert.Regexp(t, `^(\S+ \S+ INFO EventLog\.webbrick\.CT wb/100/CT/1 seq='12\d' val='31\.\d' unit='C'\n){5}$`, cli("tail", "-n", "5", "debug"))
-		assert.Equal(t, 124, strings.Count(cli("events"), "\n"))
-		ev := cli("events", "-format", "json", "-token", "req-3")
-		assert.Equal(t, fmt.Sprintf(`{"seq":%d,"time":"%s","type":"webbrick/DO","source":"wb/100/DO/1","token":"req-3","attrs":{"zone":1,"on":false}}`+"\n",
-			91+4, base.Add(90*time.Minute+2*time.Second).Format(time.RFC3339Nano)), ev, "after 91 readings and 3 valve events")
-		var a httplog.SeriesAnswer
-		require.NoError(t, json.Unmarshal([]byte(cli(append([]string{"series"}, series...)...)), &a))
-		require.Len(t, a.Buckets, 4)
-		for i, b := range a.Buckets {
-			assert.Equal(t, 30, b.Count)
-			assert.InDelta(t, 20+float64(i)*3, b.Min, 1e-9)
-			assert.InDelta(t, 22.9+float64(i)*3, b.Max, 1e-9)
-		}
-	})
+// storeCase is what TestStoreReadsLikeTheDaemon runs and what it learnt
+// from the daemon, for the subtests that read its store after it stopped.
+type storeCase struct {
+	dir          string    // the store
+	base         time.Time // fill's
+	since, until string    // fill's two hours
+	series       []string  // the flags that choose fill's readings
+	cmds         [][]string
+	want         []string // the daemon's output of each of cmds
+	// debugLines is the debug stream's line count in the daemon's
+	// stats; debugFile its debug.log; daemonEntries its export.
+	debugLines    string
+	debugFile     []byte
+	daemonEntries dump
+}
 
-	t.Run("stats", func(t *testing.T) {
-		code, out, errs := run2("-store", dir, "stats")
+// newStoreCase returns the commands to run on the store in dir, filled
+// from base.
+func newStoreCase(dir string, base time.Time) *storeCase {
+	sc := &storeCase{dir: dir, base: base,
+		since: base.Format(time.RFC3339), until: base.Add(2 * time.Hour).Format(time.RFC3339)}
+	sc.series = []string{"-type", "webbrick/CT", "-source", "wb/100/CT/1", "-attr", "val", "-step", "30m", "-since", sc.since, "-until", sc.until}
+	sc.cmds = [][]string{
+		{"tail", "-n", "5", "debug"},
+		{"tail", "-n", "100000", "debug"},
+		{"tail", "EventLog"},
+		{"tail", "-n", "0", "debug"},
+		{"events", "-since", sc.since, "-until", sc.until},
+		{"events", "-format", "json"},
+		{"events", "-format", "json", "-type", "webbrick/DO"},
+		{"events", "-format", "csv", "-source", "wb/100/*"},
+		{"events", "-reverse", "-limit", "3", "-where", "val>=30"},
+		{"events", "-token", "req-2"},
+		append([]string{"series"}, sc.series...),
+		append([]string{"series", "-format", "csv"}, sc.series...),
+		append([]string{"plot", "-o", "-"}, sc.series...),
+	}
+	return sc
+}
+
+// checkDaemonStats checks the disk's part of the stats of the daemon at
+// addr, spilling to dir, and returns the debug stream's line count.
+func checkDaemonStats(t *testing.T, addr, dir string) (debugLines string) {
+	t.Helper()
+	code, out, _ := run2("-addr", addr, "stats")
+	require.Equal(t, ExitOK, code)
+	m := regexp.MustCompile(`(?m)^\s+debug\s+\S+\s+\S+\s+\d+\s+(\d+)\s`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	assert.Contains(t, out, "\ndisk      "+dir+": present\n")
+	assert.Regexp(t, `(?m)^spilled\s+\S+ in \d+ flush(es)?$`, out)
+	assert.Regexp(t, `(?m)^queued\s+\S+B$`, out)
+	assert.Regexp(t, `(?m)^lost\s+0 segments, 0 lines$`, out)
+	assert.Regexp(t, `(?m)^failures\s+0$`, out)
+	assert.Regexp(t, `(?m)^files\s+1, \S+ on disk, cap 1GiB$`, out)
+	assert.Regexp(t, `(?m)^commits\s+\d+, \d+ syncs?$`, out)
+	assert.Regexp(t, `(?m)^written\s+\S+, write amp (\d+\.\d\d|-)$`, out)
+	return m[1]
+}
+
+// checkOutputs checks what -store prints on its own terms: every debug
+// line in order, the events and a series of fill's readings.
+func (sc *storeCase) checkOutputs(t *testing.T) {
+	cli := func(args ...string) string {
+		t.Helper()
+		code, out, errs := run2(append([]string{"-store", sc.dir}, args...)...)
 		require.Equal(t, ExitOK, code, errs)
-		assert.Regexp(t, `(?m)^\s+stream\s+files\s+bytes\s+lines\s+first\s+last\s*$`, out)
-		assert.Regexp(t, `(?m)^\s+debug\s+1\s+\S+\s+`+debugLines+`\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s*$`, out,
-			"every line the daemon's ring held is stored")
-		assert.Regexp(t, `(?m)^\s+EventLog\s+1\s+\S+\s+124\s`, out)
-		assert.Contains(t, out, "\nstore     "+dir+" (read-only)\n")
-		assert.Regexp(t, `(?m)^files\s+1, \S+ on disk$`, out)
-		assert.Regexp(t, `(?m)^segments\s+\d+$`, out)
-		assert.Regexp(t, `(?m)^corrupt\s+0 values, 0 files recovered$`, out)
-		assert.NotContains(t, out, "commits", "a read-only store writes nothing")
-	})
+		return out
+	}
+	all := cli("tail", "-n", "100000", "debug")
+	assert.Equal(t, string(sc.debugFile), all, "the whole debug file")
+	last := -1
+	for i := range 300 {
+		at := strings.Index(all, fmt.Sprintf(" WARNING svc line %03d\n", i))
+		require.Greater(t, at, last, "line %d in order", i)
+		last = at
+	}
+	assert.Regexp(t, `^(\S+ \S+ INFO EventLog\.webbrick\.CT wb/100/CT/1 seq='12\d' val='31\.\d' unit='C'\n){5}$`, cli("tail", "-n", "5", "debug"))
+	assert.Equal(t, 124, strings.Count(cli("events"), "\n"))
+	ev := cli("events", "-format", "json", "-token", "req-3")
+	assert.Equal(t, fmt.Sprintf(`{"seq":%d,"time":"%s","type":"webbrick/DO","source":"wb/100/DO/1","token":"req-3","attrs":{"zone":1,"on":false}}`+"\n",
+		91+4, sc.base.Add(90*time.Minute+2*time.Second).Format(time.RFC3339Nano)), ev, "after 91 readings and 3 valve events")
+	var a httplog.SeriesAnswer
+	require.NoError(t, json.Unmarshal([]byte(cli(append([]string{"series"}, sc.series...)...)), &a))
+	require.Len(t, a.Buckets, 4)
+	for i, b := range a.Buckets {
+		assert.Equal(t, 30, b.Count)
+		assert.InDelta(t, 20+float64(i)*3, b.Min, 1e-9)
+		assert.InDelta(t, 22.9+float64(i)*3, b.Max, 1e-9)
+	}
+}
 
-	t.Run("export", func(t *testing.T) {
-		t.Chdir(t.TempDir())
-		before := time.Now()
-		code, out, errs := run2("-store", dir, "export", "-since", "-1d")
-		require.Equal(t, ExitOK, code, errs)
-		names, err := filepath.Glob("*")
-		require.NoError(t, err)
-		require.Len(t, names, 1, "the dump alone: no temporary file is left")
-		name := names[0]
-		assert.Regexp(t, `^gwlog-dump-\d{8}-\d{4}\.tar\.gz$`, name)
-		assert.Contains(t, []string{"gwlog-dump-" + before.Format("20060102-1504") + ".tar.gz",
-			"gwlog-dump-" + time.Now().Format("20060102-1504") + ".tar.gz"}, name, "local time of the export")
-		assert.Equal(t, name+": 2 files, 124 events\n", out)
-		top := strings.TrimSuffix(name, ".tar.gz")
+// checkStats checks -store's stats: every line the daemon held is stored,
+// and a read-only store writes nothing.
+func (sc *storeCase) checkStats(t *testing.T) {
+	code, out, errs := run2("-store", sc.dir, "stats")
+	require.Equal(t, ExitOK, code, errs)
+	assert.Regexp(t, `(?m)^\s+stream\s+files\s+bytes\s+lines\s+first\s+last\s*$`, out)
+	assert.Regexp(t, `(?m)^\s+debug\s+1\s+\S+\s+`+sc.debugLines+`\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s*$`, out,
+		"every line the daemon's ring held is stored")
+	assert.Regexp(t, `(?m)^\s+EventLog\s+1\s+\S+\s+124\s`, out)
+	assert.Contains(t, out, "\nstore     "+sc.dir+" (read-only)\n")
+	assert.Regexp(t, `(?m)^files\s+1, \S+ on disk$`, out)
+	assert.Regexp(t, `(?m)^segments\s+\d+$`, out)
+	assert.Regexp(t, `(?m)^corrupt\s+0 values, 0 files recovered$`, out)
+	assert.NotContains(t, out, "commits", "a read-only store writes nothing")
+}
 
-		entries := readDump(t, name)
-		assert.Equal(t, []string{top + "/", top + "/streams/", top + "/streams/EventLog.log", top + "/streams/debug.log", top + "/events.jsonl"}, entries.names)
-		assert.Equal(t, string(debugFile), entries.data[top+"/streams/debug.log"])
-		assert.Equal(t, want[5], entries.data[top+"/events.jsonl"], "the events, as events -format json prints them")
-		lines := strings.Split(strings.TrimSuffix(entries.data[top+"/events.jsonl"], "\n"), "\n")
-		require.Len(t, lines, 124)
-		for i, l := range lines {
-			assert.True(t, strings.HasPrefix(l, fmt.Sprintf(`{"seq":%d,`, i+1)), l)
-		}
-		assert.Equal(t, 124, strings.Count(entries.data[top+"/streams/EventLog.log"], "\n"))
+// checkExport checks -store's export: a dump named by the local time that
+// holds what the daemon's did, to stdout too, and of a window.
+func (sc *storeCase) checkExport(t *testing.T) {
+	t.Chdir(t.TempDir())
+	before := time.Now()
+	code, out, errs := run2("-store", sc.dir, "export", "-since", "-1d")
+	require.Equal(t, ExitOK, code, errs)
+	names, err := filepath.Glob("*")
+	require.NoError(t, err)
+	require.Len(t, names, 1, "the dump alone: no temporary file is left")
+	name := names[0]
+	assert.Regexp(t, `^gwlog-dump-\d{8}-\d{4}\.tar\.gz$`, name)
+	assert.Contains(t, []string{"gwlog-dump-" + before.Format("20060102-1504") + ".tar.gz",
+		"gwlog-dump-" + time.Now().Format("20060102-1504") + ".tar.gz"}, name, "local time of the export")
+	assert.Equal(t, name+": 2 files, 124 events\n", out)
+	top := strings.TrimSuffix(name, ".tar.gz")
 
-		// The daemon's dump holds the same.
-		assert.Equal(t, strip(entries), strip(daemonEntries))
+	entries := readDump(t, name)
+	assert.Equal(t, []string{top + "/", top + "/streams/", top + "/streams/EventLog.log", top + "/streams/debug.log", top + "/events.jsonl"}, entries.names)
+	assert.Equal(t, string(sc.debugFile), entries.data[top+"/streams/debug.log"])
+	assert.Equal(t, sc.want[5], entries.data[top+"/events.jsonl"], "the events, as events -format json prints them")
+	lines := strings.Split(strings.TrimSuffix(entries.data[top+"/events.jsonl"], "\n"), "\n")
+	require.Len(t, lines, 124)
+	for i, l := range lines {
+		assert.True(t, strings.HasPrefix(l, fmt.Sprintf(`{"seq":%d,`, i+1)), l)
+	}
+	assert.Equal(t, 124, strings.Count(entries.data[top+"/streams/EventLog.log"], "\n"))
 
-		// To stdout, and a window that holds no file but the events'.
-		code, out, errs = run2("-store", dir, "export", "-since", since, "-until", base.Add(30*time.Minute).Format(time.RFC3339), "-o", "-")
-		require.Equal(t, ExitOK, code, errs)
-		f := filepath.Join(t.TempDir(), "out.tar.gz")
-		require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
-		part := readDump(t, f)
-		top = strings.TrimSuffix(part.names[0], "/")
-		assert.Equal(t, 31, strings.Count(part.data[top+"/events.jsonl"], "\n"), "30 readings and a valve event")
-		assert.Contains(t, part.names, top+"/streams/EventLog.log", "the EventLog lines of those events are in it")
+	// The daemon's dump holds the same.
+	assert.Equal(t, strip(entries), strip(sc.daemonEntries))
 
-		code, out, errs = run2("-store", dir, "export", "-since", "2000-01-01", "-until", "2000-01-02", "-o", "-")
-		require.Equal(t, ExitOK, code, errs)
-		require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
-		empty := readDump(t, f)
-		assert.Len(t, empty.names, 3, "the directories and an empty events.jsonl")
-		assert.Empty(t, empty.data[strings.TrimSuffix(empty.names[0], "/")+"/events.jsonl"])
-	})
+	// To stdout, and a window that holds no file but the events'.
+	code, out, errs = run2("-store", sc.dir, "export", "-since", sc.since, "-until", sc.base.Add(30*time.Minute).Format(time.RFC3339), "-o", "-")
+	require.Equal(t, ExitOK, code, errs)
+	f := filepath.Join(t.TempDir(), "out.tar.gz")
+	require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
+	part := readDump(t, f)
+	top = strings.TrimSuffix(part.names[0], "/")
+	assert.Equal(t, 31, strings.Count(part.data[top+"/events.jsonl"], "\n"), "30 readings and a valve event")
+	assert.Contains(t, part.names, top+"/streams/EventLog.log", "the EventLog lines of those events are in it")
+
+	code, out, errs = run2("-store", sc.dir, "export", "-since", "2000-01-01", "-until", "2000-01-02", "-o", "-")
+	require.Equal(t, ExitOK, code, errs)
+	require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
+	empty := readDump(t, f)
+	assert.Len(t, empty.names, 3, "the directories and an empty events.jsonl")
+	assert.Empty(t, empty.data[strings.TrimSuffix(empty.names[0], "/")+"/events.jsonl"])
 }
 
 // dump is what readDump found in a .tar.gz: entry names in order, and
