@@ -29,9 +29,9 @@ cross:
 	GO=$(GO) cross/build.sh
 
 ## test-cross: go test -short for GOARM=5, GOARM=7 and arm64 under qemu-user,
-##             then gwlogd's memory under qemu (cross/rss.sh); installs
-##             qemu-user-static when root, else skips saying why
-test-cross:
+##             then gwlogd's memory under qemu (cross/rss.sh); qemu comes
+##             from make deps, else the run skips saying why
+test-cross: deps
 	GO=$(GO) cross/test.sh
 
 ## unit: the plain run (allocation counts, heap bounds) and the race run

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # make test-cross: runs the module's tests (-short) as linux/arm GOARM=5,
 # linux/arm GOARM=7 and linux/arm64 programs under qemu-user, then the
-# memory test on the device (cross/rss.sh). qemu-user-static is installed
-# with apt-get when we are root and it is missing; otherwise the run is
-# skipped with the reason, and exits 0.
+# memory test on the device (cross/rss.sh). qemu-user-static comes from
+# make deps; without it the run is skipped with the reason, and exits 0.
 #
 # qemu emulates a CPU of each generation, so that an instruction the
 # target does not have fails here rather than on a gateway: an ARM926
