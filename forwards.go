@@ -30,11 +30,18 @@ func (rt *Runtime) startForwards(p *plan) error {
 			}
 		}
 		if fw.Type == "webhook" {
-			errTarget := rt.targets[Error]
+			var targets []levels.Target // error, and debug which collects everything
+			for _, name := range []string{Error, Debug} {
+				if t, ok := rt.targets[name]; ok {
+					targets = append(targets, t)
+				}
+			}
 			w, err := forward.StartWebhook(forward.WebhookOptions{
 				Name: fw.Name, URL: fw.To, Level: fw.Level, Streams: streams, FailSilent: fw.FailSilent,
 				OnError: func(err error) {
-					rt.noteTo(errTarget, levels.ERROR, "webhook failing", slog.String("err", err.Error()))
+					for _, t := range targets {
+						rt.noteTo(t, levels.ERROR, "webhook failing", slog.String("err", err.Error()))
+					}
 				},
 			})
 			if err != nil {

@@ -47,3 +47,20 @@ func TestForwardFromConfig(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), prodCfg+":3: [forward.central] streams:")
 }
+
+// TestWebhookFailureReachesDebug: a failing webhook is said on the error
+// stream and on debug, which collects everything.
+func TestWebhookFailureReachesDebug(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens: every alert fails
+	logCfg, prodCfg := configs(t, baseCfg, "[forward.alerts]\ntype = webhook\nto = http://"+addr+"/hook\nstreams = error\n")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	rt.Logger("Gateway").Error("boiler lockout")
+	for _, stream := range []string{Error, Debug} {
+		require.Eventually(t, func() bool {
+			return strings.Contains(strings.Join(rt.Stream(stream).Tail(100), "\n"), "webhook failing")
+		}, 5*time.Second, 10*time.Millisecond, "said on %s", stream)
+	}
+}

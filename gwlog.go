@@ -135,6 +135,7 @@ type Runtime struct {
 	targets    map[string]levels.Target
 	plan       *plan
 	files      cfg.Files               // the config files as last applied
+	saidBad    string                  // the reload error last said, until a reload works
 	forwards   []namedForward          // running syslog destinations
 	webhooks   []namedWebhook          // running webhook alerts
 	forwarding []cfg.Forward           // their config

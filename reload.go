@@ -156,13 +156,18 @@ func (rt *Runtime) Reload() error {
 			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", held))
 		}
 		if err = rt.apply(p); err == nil {
-			rt.files = files
+			rt.files, rt.saidBad = files, ""
 			rt.reloadDisk(old, c)
 			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
 			return nil
 		}
 	}
-	rt.note(Error, levels.ERROR, "config reload failed, running config kept", slog.String("err", oneLine(err)))
+	// Said once per distinct error: the watcher tries a bad file again
+	// every reload interval until it is fixed.
+	if said := oneLine(err); said != rt.saidBad {
+		rt.noteError("config reload failed, running config kept", slog.String("err", said))
+		rt.saidBad = said
+	}
 	if !errors.Is(err, ErrConfig) {
 		err = fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -204,6 +209,13 @@ func (rt *Runtime) note(stream string, lv levels.Level, msg string, attrs ...slo
 	if t, ok := rt.targets[stream]; ok {
 		rt.noteTo(t, lv, msg, attrs...)
 	}
+}
+
+// noteError writes an error of the runtime's own to the error stream and,
+// as debug collects everything, to debug; rt.mu is held.
+func (rt *Runtime) noteError(msg string, attrs ...slog.Attr) {
+	rt.note(Error, levels.ERROR, msg, attrs...)
+	rt.note(Debug, levels.ERROR, msg, attrs...)
 }
 
 // noteTo is note for a target in hand; it needs no lock.

@@ -221,3 +221,31 @@ func TestReloadNoteHidesTheToken(t *testing.T) {
 	assert.Contains(t, debug, "runtime/http_token=(not shown)")
 	assert.NotContains(t, debug, "s3cret")
 }
+
+// TestFailedReloadSaidOnceInErrorAndDebug: a reload that fails is said on
+// the error stream and on debug, which collects everything, and the same
+// failure again (the watcher retries a bad file every interval) is not
+// said again; once a reload works, a new failure is said.
+func TestFailedReloadSaidOnceInErrorAndDebug(t *testing.T) {
+	logCfg, prodCfg := configs(t, baseCfg, "")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	count := func(stream string) int {
+		return strings.Count(strings.Join(rt.Stream(stream).Tail(100), "\n"), "config reload failed")
+	}
+	rewrite(t, prodCfg, "[stream.debug]\nkeep = many\n")
+	for range 5 {
+		require.Error(t, rt.Reload())
+	}
+	assert.Equal(t, 1, count(Error), "said once on error")
+	assert.Equal(t, 1, count(Debug), "and once on debug")
+
+	rewrite(t, prodCfg, "[stream.debug]\nkeep = 4\n")
+	require.NoError(t, rt.Reload())
+	rewrite(t, prodCfg, "[stream.debug]\nkeep = many\n")
+	require.Error(t, rt.Reload())
+	assert.Equal(t, 2, count(Error), "the same error after a good reload is said again")
+	rewrite(t, prodCfg, "[stream.debug]\nkeep = lots\n")
+	require.Error(t, rt.Reload())
+	assert.Equal(t, 3, count(Error), "another error is said")
+	assert.Equal(t, 3, count(Debug))
+}
