@@ -5,7 +5,10 @@ export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
 FUZZTIME ?= 5s
 
-.PHONY: run test deps unit fuzz bench fmt lint tidy generate check-generate cross test-cross
+PREFIX   ?= /usr
+DESTDIR  ?=
+
+.PHONY: run build install test deps unit fuzz bench fmt lint tidy generate check-generate cross test-cross
 
 ## deps: Debian packages the tests use for real, installed when root
 deps:
@@ -13,8 +16,25 @@ deps:
 
 ## run: gwlogd on the embedded default config with the demo gateway
 ##      (read back with: curl '127.0.0.1:8514/streams/debug?n=20')
-run:
-	$(GO) run ./cmd/gwlogd -demo
+##      gwlogd is built, then run in make's place, so that Ctrl-C stops it
+##      cleanly (it flushes and exits 0) rather than failing go run
+run: build
+	exec bin/gwlogd -demo
+
+## build: bin/gwlogd and bin/gwlog for this machine
+build:
+	$(GO) build -o bin/ ./cmd/gwlogd ./cmd/gwlog
+
+## install: gwlogd into $(DESTDIR)$(PREFIX)/sbin, gwlog into .../bin, the
+##          configs into $(DESTDIR)/etc/gwlog (an existing prod.cfg is kept)
+##          and the systemd unit into $(DESTDIR)$(PREFIX)/lib/systemd/system
+install: build
+	install -D -m 0755 bin/gwlogd $(DESTDIR)$(PREFIX)/sbin/gwlogd
+	install -D -m 0755 bin/gwlog $(DESTDIR)$(PREFIX)/bin/gwlog
+	install -D -m 0644 etc/log.cfg $(DESTDIR)/etc/gwlog/log.cfg
+	test -e $(DESTDIR)/etc/gwlog/prod.cfg || install -D -m 0644 etc/prod.cfg $(DESTDIR)/etc/gwlog/prod.cfg
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/sbin/gwlogd|$(PREFIX)/sbin/gwlogd|' etc/gwlogd.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/gwlogd.service
 
 ## test: vet, unit tests (plain and under the race detector), bounded
 ##       fuzzing, the bench module's build and its table parser, and the
