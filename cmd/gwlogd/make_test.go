@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/internal/gwtest"
 )
 
 // The README's make targets, run for real: they need make and the go
@@ -60,30 +60,12 @@ func TestMakeInstall(t *testing.T) {
 	assert.Equal(t, "# the site's own\n", string(got), "an upgrade keeps prod.cfg")
 }
 
-// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestMakeRunStopsOnCtrlC: Ctrl-C on make run (SIGINT to the foreground
 // process group, as a terminal sends it) stops gwlogd cleanly: it says
 // so and make reports no failed recipe.
 func TestMakeRunStopsOnCtrlC(t *testing.T) {
 	needMake(t)
-	var out syncBuffer
+	var out gwtest.Buffer
 	cmd := exec.Command("make", "-s", "-C", "../..", "run")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

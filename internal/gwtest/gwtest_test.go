@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,4 +52,18 @@ func TestInkCount(t *testing.T) {
 	ink, blue := gwtest.InkCount(img)
 	assert.Equal(t, 2, ink)
 	assert.Equal(t, 1, blue)
+}
+
+func TestBufferTakesConcurrentWrites(t *testing.T) {
+	var b gwtest.Buffer
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 100 {
+				_, _ = b.Write([]byte("x"))
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, b.String(), 400)
 }
