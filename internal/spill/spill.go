@@ -228,11 +228,12 @@ func (sp *Spiller) NextSeq() uint64 {
 		return 0
 	}
 	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	if sp.store == nil {
+	store := sp.store
+	sp.mu.Unlock()
+	if store == nil {
 		return 0
 	}
-	return sp.store.LastSeq() + 1
+	return store.LastSeq() + 1 // not under sp.mu: the store may be busy
 }
 
 // Start places the sources Follow gave on the open store, so that their
@@ -277,12 +278,17 @@ func (sp *Spiller) Close() {
 	}
 	sp.mu.Lock()
 	sp.closed = true
-	if sp.store != nil {
-		st := sp.store.Stats() // idle: the flusher is done
+	store := sp.store
+	sp.store = nil
+	sp.mu.Unlock()
+	if store != nil { // not under sp.mu: rings evicting meanwhile must not wait for it
+		st := store.Stats() // idle: the flusher is done
+		store.Close()
+		sp.mu.Lock()
 		sp.stats.Store = &st
-		sp.store.Close()
-		sp.store = nil
+		sp.mu.Unlock()
 	}
+	sp.mu.Lock()
 	for _, q := range sp.queue {
 		sp.lostLocked(q.st.name, q.seg.Records, "closed with the disk away")
 	}
