@@ -13,9 +13,22 @@
 //
 // The stream's ring is the queue: a destination that is away keeps its
 // place and catches up at ReplayRate when it returns, and what the ring
-// dropped meanwhile is counted as lost, never blocking logging. UDP gives
-// no word of loss; over TCP a collector that closed the connection is
-// noticed before the next write. Severity is read from the %(levelname)s
-// of the line, so a stream format without it forwards at the configured
-// severity.
+// dropped meanwhile is counted as lost, never blocking logging. Over TCP
+// a collector that closed the connection is noticed before the next
+// write.
+//
+// UDP tells of loss only when a collector's host refuses a datagram with
+// ICMP "port unreachable", and only after the write of it returned: the
+// next write fails instead of sending. The datagram written last before
+// that is then taken back out of the sent count and sent again once the
+// collector is back (the Forwarder waits up to Backoff for a refusal of it
+// before it sends anything after it), or counted as lost if Close comes
+// first. On loopback, or when lines are further apart than a round trip,
+// that is the one refused, and nothing is lost. Otherwise earlier
+// datagrams may have been refused too, and hosts send at most about one
+// such ICMP a second to another host, so datagrams a remote collector
+// never got can be counted as sent: use tcp:// where every line matters.
+//
+// Severity is read from the %(levelname)s of the line, so a stream format
+// without it forwards at the configured severity.
 package forward

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gwlog/gwlog/levels"
@@ -50,8 +51,13 @@ type Options struct {
 
 // Stats are a destination's counters.
 type Stats struct {
-	Sent       uint64 `json:"sent"`       // lines the collector accepted (as far as the transport tells)
-	Lost       uint64 `json:"lost"`       // lines that fell out of a ring before they could be sent
+	// Sent is the lines the collector accepted, as far as the transport
+	// tells: a UDP datagram refused after it was counted is taken out
+	// again until it is sent again.
+	Sent uint64 `json:"sent"`
+	// Lost is the lines that fell out of a ring before they could be
+	// sent, and a refused UDP datagram not sent again before Close.
+	Lost       uint64 `json:"lost"`
 	Skipped    uint64 `json:"skipped"`    // lines below Level
 	Failures   uint64 `json:"failures"`   // failed connects and writes
 	Reconnects uint64 `json:"reconnects"` // connections made after the first
@@ -73,10 +79,15 @@ type Forwarder struct {
 	host   string
 	pid    string
 
-	mu       sync.Mutex // guards conn and sending
+	mu       sync.Mutex // guards conn, sending and the datagrams below
 	conn     net.Conn
 	buf      []byte
 	connects int
+	// Over UDP a refusal comes back (ICMP) after the write returned and
+	// fails the next write: doubt is the datagram last written on conn,
+	// which such a refusal is about, and refused is a datagram refused
+	// so, to be sent again before anything else.
+	doubt, refused []byte
 
 	sent, lost, skipped, failures, reconnects atomic.Uint64
 
@@ -141,10 +152,14 @@ func (f *Forwarder) Close() error {
 	f.wg.Wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.conn != nil {
-		f.conn.Close()
-		f.conn = nil
+	if f.conn != nil && len(f.doubt) > 0 && f.refusedLater(time.Millisecond) != nil {
+		f.lose()
 	}
+	if len(f.refused) > 0 {
+		f.lost.Add(1) // handled when it was first sent
+		f.refused = f.refused[:0]
+	}
+	f.drop()
 	return nil
 }
 
@@ -262,8 +277,7 @@ func (f *Forwarder) write(m *syslog.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.conn != nil && f.scheme == "tcp" && closed(f.conn) {
-		f.conn.Close() // the collector went away: what is written now would be lost
-		f.conn = nil
+		f.drop() // the collector went away: what is written now would be lost
 	}
 	if f.conn == nil {
 		c, err := net.DialTimeout(f.scheme, f.addr, 5*time.Second)
@@ -275,6 +289,12 @@ func (f *Forwarder) write(m *syslog.Message) error {
 		}
 		f.connects++
 		f.conn = c
+	}
+	if len(f.refused) > 0 {
+		if err := f.resend(); err != nil {
+			f.drop()
+			return err
+		}
 	}
 	b := f.buf[:0]
 	if f.scheme == "tcp" {
@@ -294,9 +314,65 @@ func (f *Forwarder) write(m *syslog.Message) error {
 	f.buf = b[:0]
 	_ = f.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if _, err := f.conn.Write(b); err != nil {
+		if f.scheme == "udp" && refusal(err) && len(f.doubt) > 0 {
+			f.lose() // this one was not sent: the kernel said the refusal instead
+		}
+		f.drop()
+		return err
+	}
+	if f.scheme == "udp" {
+		f.doubt = append(f.doubt[:0], b...)
+	}
+	return nil
+}
+
+// drop closes the connection. The datagram in doubt was written on it, so
+// a refusal can no longer be told.
+func (f *Forwarder) drop() {
+	if f.conn != nil {
 		f.conn.Close()
 		f.conn = nil
+	}
+	f.doubt = f.doubt[:0]
+}
+
+// lose takes the datagram in doubt, which the collector refused, out of
+// Sent and keeps it to be sent again.
+func (f *Forwarder) lose() {
+	f.refused, f.doubt = f.doubt, f.refused[:0]
+	f.sent.Add(^uint64(0))
+}
+
+// resend sends the refused datagram again on a new connection and waits
+// up to Backoff for a refusal of it: only when none comes is anything
+// sent after it, so that the lines of an outage are not sent one by one
+// into it.
+func (f *Forwarder) resend() error {
+	if _, err := f.conn.Write(f.refused); err != nil {
+		return err
+	}
+	if err := f.refusedLater(f.o.Backoff); err != nil {
+		return err
+	}
+	f.sent.Add(1)
+	f.refused = f.refused[:0]
+	return nil
+}
+
+// refusedLater waits up to d for a refusal of what was written on the
+// connection and returns it, or nil. A collector never writes back, so a
+// read ends in the deadline unless the kernel has an error to tell.
+func (f *Forwarder) refusedLater(d time.Duration) error {
+	_ = f.conn.SetReadDeadline(time.Now().Add(d))
+	var one [1]byte
+	if _, err := f.conn.Read(one[:]); err != nil && refusal(err) {
 		return err
 	}
 	return nil
+}
+
+// refusal reports whether err is an ICMP refusal a UDP socket reports
+// after the write it is about.
+func refusal(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH)
 }
