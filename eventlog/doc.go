@@ -27,5 +27,7 @@
 // else reported (ErrEvicted). A record
 // that fails its checksum or does not decode is skipped and reported as a
 // *CorruptionError with its segment and offset; the records after it are
-// still read. Event strings must not be modified while Write runs.
+// still read. An event whose record would be over MaxRecord (1 MiB) is
+// refused and counted in Stats.TooLarge: readers would take its frame for
+// a corrupt one. Event strings must not be modified while Write runs.
 package eventlog

@@ -15,6 +15,11 @@ import (
 // DefaultRAM is the size of the event ring of a zero Options.
 const DefaultRAM = 8 << 20
 
+// MaxRecord is the largest record of an event, in bytes of msgpack: Write
+// refuses an event whose record is longer (Stats.TooLarge), as readers
+// would take its frame for a corrupt one.
+const MaxRecord = 1 << 20
+
 // DefaultStrip is the type prefix left out of EventLog logger names when
 // Options.Strip is nil: the WebBrick gateway's event type namespace.
 var DefaultStrip = []string{"http://id.webbrick.co.uk/events/"}
@@ -77,8 +82,9 @@ type Log struct {
 	archive Archive                   // older segments kept elsewhere, guarded by mu
 	spill   func(*ramlog.Spill)       // sees segments the ring gives up, guarded by mu
 
-	dropped atomic.Uint64 // refused by BeforeWrite or an OFF logger, or after Close
-	closed  atomic.Bool
+	dropped  atomic.Uint64 // refused by BeforeWrite or an OFF logger, too large, or after Close
+	tooLarge atomic.Uint64 // of dropped: records over MaxRecord
+	closed   atomic.Bool
 }
 
 // New makes an event log.
@@ -171,7 +177,8 @@ func (l *Log) logger(typ string) *levels.Logger {
 
 // Write assigns the event its Seq (and its Time when zero), writes its
 // text line and keeps its record. It returns the Seq, or 0 when the event
-// was dropped by BeforeWrite or by its logger's level. The event's
+// was dropped by BeforeWrite or by its logger's level, or refused: more
+// than MaxAttrs attrs, or a record over MaxRecord bytes. The event's
 // strings and Attrs are not kept: Write copies what it needs.
 func (l *Log) Write(ev Event) uint64 {
 	if l.closed.Load() {
@@ -206,6 +213,12 @@ func (l *Log) Write(ev Event) uint64 {
 	if err != nil {
 		l.seq--
 		l.dropped.Add(1) // more than MaxAttrs attrs
+		return 0
+	}
+	if len(payload) > MaxRecord {
+		l.seq--
+		l.dropped.Add(1)
+		l.tooLarge.Add(1) // no reader would read it back
 		return 0
 	}
 	l.buf = payload
@@ -292,10 +305,13 @@ type Stats struct {
 	Written uint64 `json:"written"` // events kept
 	Held    uint64 `json:"held"`    // events in the ring
 	Evicted uint64 `json:"evicted"` // events that gave way to newer ones
-	Dropped uint64 `json:"dropped"` // events refused by BeforeWrite or an OFF logger
-	Bytes   int64  `json:"bytes"`
-	Cap     int64  `json:"cap"`
-	LastSeq uint64 `json:"last_seq"`
+	Dropped uint64 `json:"dropped"` // events refused by BeforeWrite or an OFF logger, too large, or after Close
+	// TooLarge is the events among Dropped whose record was over
+	// MaxRecord bytes.
+	TooLarge uint64 `json:"too_large"`
+	Bytes    int64  `json:"bytes"`
+	Cap      int64  `json:"cap"`
+	LastSeq  uint64 `json:"last_seq"`
 }
 
 // Stats returns the log's counters.
@@ -304,6 +320,6 @@ func (l *Log) Stats() Stats {
 	defer l.mu.RUnlock()
 	return Stats{
 		Written: l.written, Held: l.ring.Records(), Evicted: l.ring.Evicted(),
-		Dropped: l.dropped.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(), LastSeq: l.seq,
+		Dropped: l.dropped.Load(), TooLarge: l.tooLarge.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(), LastSeq: l.seq,
 	}
 }

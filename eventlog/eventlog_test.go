@@ -355,6 +355,25 @@ func TestTooManyAttrs(t *testing.T) {
 	assert.Equal(t, uint64(1), l.Stats().Dropped)
 }
 
+// TestTooLarge writes events around the readers' 1 MiB bound on a
+// record: the one over it is refused and counted, so that nothing unread
+// is held and queries report no corruption.
+func TestTooLarge(t *testing.T) {
+	l, s := newLog(t, Options{RAM: 8 << 20})
+	big := func(n int) Event {
+		return Event{Type: "x", Source: "cam", Attrs: []Attr{StringAttr("jpeg", strings.Repeat("A", n))}}
+	}
+	require.Equal(t, uint64(1), l.Write(big(MaxRecord-64)), "under the bound")
+	assert.Zero(t, l.Write(big(MaxRecord)), "over it: refused")
+	assert.Equal(t, uint64(2), l.Write(temp(0, "wb/1", 20)), "Seq goes on")
+	st := l.Stats()
+	assert.Equal(t, uint64(1), st.TooLarge)
+	assert.Equal(t, uint64(1), st.Dropped, "TooLarge is among Dropped")
+	assert.Equal(t, uint64(2), st.Held)
+	assert.Equal(t, []uint64{1, 2}, seqs(collect(t, l, Filter{})), "no corrupt record")
+	assert.Len(t, s.lines, 2, "no line for the refused event")
+}
+
 func TestWriteAfterClose(t *testing.T) {
 	l, _ := newLog(t, Options{BeforeWrite: func(*Event) bool { return true }})
 	require.Equal(t, uint64(1), l.Write(Event{Type: "x"}))

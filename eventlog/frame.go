@@ -16,7 +16,7 @@ const frameMagic = 0xE7
 
 // maxPayload bounds a frame's length so that a corrupt length cannot make a
 // reader skip the rest of a segment.
-const maxPayload = 1 << 20
+const maxPayload = MaxRecord
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
