@@ -42,3 +42,25 @@ func (e *RotationError) Error() string {
 
 // Unwrap returns ErrRotate.
 func (e *RotationError) Unwrap() error { return ErrRotate }
+
+// ErrCorrupt is returned, wrapped in a *CorruptionError, when a block of
+// compressed history fails its checks.
+var ErrCorrupt = errors.New("ramlog: corrupt block")
+
+// CorruptionError is returned for a block of a stream's compressed
+// history that cannot be read: the block is skipped, the rest is read.
+type CorruptionError struct {
+	Stream string // the stream's name
+	Block  uint64 // the block's segment ID
+	Offset int64  // the block's offset in the history's bytes, oldest first
+	Err    error  // what is wrong; wraps ErrCorrupt
+}
+
+// Error returns "ramlog: stream S block B at offset O: ERR".
+func (e *CorruptionError) Error() string {
+	return "ramlog: stream " + e.Stream + " block " + strconv.FormatUint(e.Block, 10) +
+		" at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause, which wraps ErrCorrupt.
+func (e *CorruptionError) Unwrap() error { return e.Err }
