@@ -20,9 +20,10 @@ type Source struct {
 // files overriding earlier ones. A path ending in "?" is optional: when it
 // does not exist it is skipped (the "?" is not part of the name). Any
 // other file that cannot be read is an error such as "cfg: open log.cfg:
-// no such file or directory", which matches fs.ErrNotExist; problems in
-// the files are an Errors. With no paths, Load returns the minimal
-// profile.
+// no such file or directory", which matches fs.ErrNotExist; a file that
+// is not a regular file, such as a FIFO, is refused unread with
+// ErrNotRegular. Problems in the files are an Errors. With no paths, Load
+// returns the minimal profile.
 func Load(paths ...string) (*Config, error) {
 	files, err := ReadFiles(paths)
 	if err != nil {

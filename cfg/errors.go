@@ -30,6 +30,12 @@ var ErrMissing = errors.New("cfg: missing key")
 // [stream.NAME] section declares.
 var ErrReference = errors.New("cfg: unknown stream")
 
+// ErrNotRegular is returned by ReadFiles and Load for a config file that
+// is not a regular file, such as a FIFO, which would be waited on for
+// ever. It is the cause in a *fs.PathError ("cfg: open NAME: not a
+// regular file: a FIFO"), so its text has no prefix of its own.
+var ErrNotRegular = errors.New("not a regular file")
+
 // errInternal marks a value that passed validation but failed to decode,
 // or a profile that does not parse: a bug in this package.
 var errInternal = errors.New("cfg: internal error")

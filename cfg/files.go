@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -27,16 +29,16 @@ type fileState struct {
 // ReadFiles reads the config files at paths, in order; a path ending in
 // "?" may be missing (the "?" is not part of the name). A file that
 // cannot be read is an error such as "cfg: open log.cfg: no such file or
-// directory", which matches fs.ErrNotExist.
+// directory", which matches fs.ErrNotExist; one that is not a regular
+// file (a FIFO, a device, a directory) is refused with ErrNotRegular.
 func ReadFiles(paths []string) (Files, error) {
 	out := make(Files, 0, len(paths))
 	for _, p := range paths {
 		name, optional := strings.CutSuffix(p, "?")
 		s := fileState{Source: Source{Name: name}}
-		info, err := os.Stat(name)
+		info, data, err := readRegular(name)
 		if err == nil {
-			s.mod, s.size = info.ModTime(), info.Size()
-			s.Data, err = os.ReadFile(name)
+			s.mod, s.size, s.Data = info.ModTime(), info.Size(), data
 		}
 		switch {
 		case err == nil:
@@ -48,6 +50,48 @@ func ReadFiles(paths []string) (Files, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// readRegular reads the regular file at name. Anything else is refused
+// before it is read: a FIFO would wait for a writer for ever, a device
+// might never end. The file is opened without blocking (a FIFO's open
+// would wait too) and without becoming a controlling terminal, and the
+// opened file is checked, so that what is read is what was checked.
+func readRegular(name string) (fs.FileInfo, []byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, notRegular(name, info.Mode())
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	return info, data, nil
+}
+
+// notRegular is the error for a file of mode m at name: "open NAME: not a
+// regular file: a FIFO".
+func notRegular(name string, m fs.FileMode) error {
+	what := "mode " + m.Type().String()
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		what = "a FIFO"
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	}
+	return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: %s", ErrNotRegular, what)}
 }
 
 // Parse merges the files over the embedded profile (Parse); profile, when
@@ -71,7 +115,7 @@ func (f Files) Parse(profile string) (*Config, error) {
 
 // Changed reports whether any file differs from what was read: its mtime
 // or size first, then its content. A file that has gone, or become
-// unreadable, has changed: a reload then says why.
+// unreadable or not a regular file, has changed: a reload then says why.
 func (f Files) Changed() bool {
 	for _, s := range f {
 		info, err := os.Stat(s.Name)
@@ -81,12 +125,12 @@ func (f Files) Changed() bool {
 				return true
 			}
 			continue
-		case s.missing:
+		case s.missing, !info.Mode().IsRegular():
 			return true
 		case info.ModTime().Equal(s.mod) && info.Size() == s.size:
 			continue
 		}
-		data, err := os.ReadFile(s.Name)
+		_, data, err := readRegular(s.Name)
 		if err != nil || !bytes.Equal(data, s.Data) {
 			return true
 		}
