@@ -22,6 +22,13 @@ import (
 )
 
 func main() {
+	// Signals are caught first: SIGTERM stops a gwlogd that is still
+	// starting (daemon.Run gives up opening), and an early SIGHUP does
+	// not kill it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	var c daemon.Config
 	fs := flag.NewFlagSet("gwlogd", flag.ContinueOnError)
 	fs.Func("config", "config file, repeatable: later ones override earlier ones; a name ending in ? may be missing",
@@ -58,10 +65,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gwlogd: unexpected argument %q\n", fs.Arg(0))
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
 	reload := make(chan struct{}, 1)
 	go func() {
 		for range hup {

@@ -60,11 +60,15 @@ type Config struct {
 }
 
 // Run runs the daemon until ctx ends, then stops the demo and the API,
-// flushes and closes the runtime, and returns nil.
+// flushes and closes the runtime, and returns nil. When ctx ends while
+// the runtime opens, Run returns nil at once.
 func Run(ctx context.Context, c Config) error {
-	rt, err := gwlog.Open(c.Options)
+	rt, err := open(ctx, func() (*gwlog.Runtime, error) { return gwlog.Open(c.Options) })
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if rt == nil {
+		return nil
 	}
 	defer rt.Close()
 	d := &gwlogd{c: c, rt: rt, addr: c.HTTP, stopAPI: func() {}}
@@ -101,6 +105,33 @@ func Run(ctx context.Context, c Config) error {
 	d.stop()
 	d.screen.Info("gwlogd stopping", "drops", drops(rt))
 	return nil
+}
+
+// open returns what openRT opens, or nil when ctx ends first: gwlogd's
+// signals are caught from its first instant, and one must stop it even
+// while a config file or a disk keeps Open waiting. A runtime opened
+// after that is closed.
+func open(ctx context.Context, openRT func() (*gwlog.Runtime, error)) (*gwlog.Runtime, error) {
+	type opened struct {
+		rt  *gwlog.Runtime
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		rt, err := openRT()
+		ch <- opened{rt, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.rt, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.rt != nil {
+				o.rt.Close()
+			}
+		}()
+		return nil, nil
+	}
 }
 
 // gwlogd is a running daemon: its runtime and what Run started around it.
