@@ -277,7 +277,9 @@ func TestOverride(t *testing.T) {
 	})
 	t.Run("key overridden by a bad value", func(t *testing.T) {
 		err := parseErr(t, logCfg, src("prod.cfg", "[runtime]\nram_cap = 0\n"))
-		assert.Equal(t, `prod.cfg:2: [runtime] ram_cap: want a size above 0 such as 100MiB, got "0"`, err)
+		assert.Equal(t, `prod.cfg:2: [runtime] ram_cap: want a size from 1B to 1024GiB such as 100MiB, got "0"`, err)
+		err = parseErr(t, logCfg, src("prod.cfg", "[runtime]\nram_cap = 99999999GiB\n"))
+		assert.Equal(t, `prod.cfg:2: [runtime] ram_cap: want a size from 1B to 1024GiB such as 100MiB, got "99999999GiB"`, err)
 	})
 	t.Run("bad value overridden later is still reported", func(t *testing.T) {
 		err := parseErr(t, src("log.cfg", "[runtime]\nflush = never\n"), src("prod.cfg", "[runtime]\nflush = 5s\n"))

@@ -168,7 +168,7 @@ func newForward(name string) Forward {
 var runtimeKeys = specs[Runtime]{
 	field("profile", func(r *Runtime) *string { return &r.Profile }, oneOf(profileNames...)),
 	field("ram_cap", func(r *Runtime) *int64 { return &r.RAMCap },
-		size("a size such as 100MiB", bounds[int64]{min: 1, want: "a size above 0 such as 100MiB"})),
+		size("a size such as 100MiB", bounds[int64]{min: 1, max: MaxRAMCap, want: "a size from 1B to 1024GiB such as 100MiB"})),
 	field("event_ram", func(r *Runtime) *int64 { return &r.EventRAM },
 		size("a size such as 8MiB", bounds[int64]{min: 64 << 10, want: "a size of at least 64KiB"})),
 	{"disk", setDisk, getDisk},
@@ -402,6 +402,40 @@ func streamList(wanted string, oneOrMore bool) codec[[]string] {
 		formatStreams,
 	}
 }
+
+// MaxRAMCap is the largest ram_cap, 1024GiB: more than a gateway has, so
+// that a typo such as 99999999GiB is refused rather than leave the rings,
+// the disk path's queue and the Go memory limit unbounded.
+const MaxRAMCap = 1 << 40
+
+// Set sets the [runtime] key to value as a config file would, with the
+// same syntax and bounds, for a command-line flag that overrides the key
+// (gwlogd's -ram-cap): the flag takes what a file takes. The error says
+// what is wanted, such as `want a size such as 100MiB, got "lots"`, and
+// matches ErrValue, or ErrUnknown for a key that [runtime] does not take.
+// A value refused leaves r as it was.
+func (r *Runtime) Set(key, value string) error {
+	s, ok := runtimeKeys.lookup(strings.ToLower(key))
+	if !ok {
+		return &setError{ErrUnknown, "unknown key; want " + runtimeKeys.names()}
+	}
+	if err := s.set(r, strings.TrimSpace(value)); err != nil {
+		return &setError{ErrValue, err.Error()}
+	}
+	return nil
+}
+
+// setError is Set's error: its text is the message alone, which a flag
+// shows after its own name and value.
+type setError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *setError) Error() string { return e.msg }
+
+// Unwrap returns ErrValue or ErrUnknown.
+func (e *setError) Unwrap() error { return e.sentinel }
 
 // The bounds of an HTTP bearer token.
 const (

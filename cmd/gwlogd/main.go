@@ -17,8 +17,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/internal/daemon"
-	"github.com/gwlog/gwlog/internal/units"
 )
 
 func main() {
@@ -47,12 +47,10 @@ func main() {
 		c.DemoOptions.Rate = r
 		return nil
 	})
-	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB)", func(v string) error {
-		n, err := units.ParseSize(v)
-		if err == nil && n == 0 {
-			err = errors.New("must be positive")
-		}
-		c.Options.RAMCap = n
+	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB), as [runtime] ram_cap takes it", func(v string) error {
+		var r cfg.Runtime
+		err := r.Set("ram_cap", v)
+		c.Options.RAMCap = r.RAMCap
 		return err
 	})
 	if err := fs.Parse(os.Args[1:]); err != nil {
