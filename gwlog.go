@@ -152,11 +152,11 @@ type Runtime struct {
 func Open(o Options) (*Runtime, error) {
 	files, err := cfg.ReadFiles(o.Configs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, &configError{err}
 	}
 	c, err := files.Parse(o.Profile)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, &configError{err}
 	}
 	p := makePlan(c, o)
 	budget, err := ramlog.NewBudget(p.ramCap)

@@ -169,7 +169,7 @@ func (rt *Runtime) Reload() error {
 		rt.saidBad = said
 	}
 	if !errors.Is(err, ErrConfig) {
-		err = fmt.Errorf("%w: %w", ErrConfig, err)
+		err = &configError{err} // cfg's, which names the file
 	}
 	return err
 }

@@ -28,6 +28,15 @@ const DefaultHTTP = "127.0.0.1:8514"
 // ErrUsage is returned for a bad command line or config: exit code 2.
 var ErrUsage = errors.New("usage")
 
+// usageError is a bad config, which names the file or option already:
+// it matches ErrUsage without saying "usage" before that.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// Unwrap returns ErrUsage and the cause.
+func (e *usageError) Unwrap() []error { return []error{ErrUsage, e.err} }
+
 // Config is what gwlogd's flags set. The zero value means the defaults.
 type Config struct {
 	// HTTP is the read-back API's address; "" means DefaultHTTP, "none"
@@ -65,7 +74,7 @@ type Config struct {
 func Run(ctx context.Context, c Config) error {
 	rt, err := open(ctx, func() (*gwlog.Runtime, error) { return gwlog.Open(c.Options) })
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return &usageError{err}
 	}
 	if rt == nil {
 		return nil

@@ -13,8 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestDaemonErrorLines runs the real binary on bad command lines: each
-// exits 2 at once, and its error says what is wrong first.
+// TestDaemonErrorLines runs the real binary on bad command lines and
+// configs: each exits 2 at once, and its error says what is wrong first,
+// each prefix once.
 func TestDaemonErrorLines(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a binary")
@@ -24,6 +25,8 @@ func TestDaemonErrorLines(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, "github.com/gwlog/gwlog/cmd/gwlogd")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
+	absent, bad := filepath.Join(dir, "absent.cfg"), filepath.Join(dir, "prod.cfg")
+	require.NoError(t, os.WriteFile(bad, []byte("[runtime]\nflush = 1ms\n"), 0o644))
 
 	for _, tt := range []struct {
 		name string
@@ -34,6 +37,10 @@ func TestDaemonErrorLines(t *testing.T) {
 			`invalid value "99999999GiB" for flag -ram-cap: want a size from 1B to 1024GiB such as 100MiB, got "99999999GiB"`},
 		{"ram-cap zero", []string{"-ram-cap", "0"},
 			`invalid value "0" for flag -ram-cap: want a size from 1B to 1024GiB such as 100MiB, got "0"`},
+		{"config absent", []string{"-config", absent},
+			"gwlogd: cfg: open " + absent + ": no such file or directory"},
+		{"config value", []string{"-config", bad},
+			"gwlogd: " + bad + `:2: [runtime] flush: want a duration of at least 1s, got "1ms"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(bin, append([]string{"-http", "none"}, tt.args...)...)
