@@ -18,7 +18,7 @@ func TestCheckFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "prod.cfg")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
 	type result struct {
-		code       int
+		code      int
 		out, errs string
 	}
 	done := make(chan result, 1)
