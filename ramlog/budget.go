@@ -18,6 +18,9 @@ type Budget struct {
 	mu    sync.Mutex // serializes SetLimit with Reserve; a leaf: taken under rings' and the spiller's locks
 	limit atomic.Int64
 	used  atomic.Int64
+
+	cmu  sync.Mutex  // guards comp; taken under no stream's lock
+	comp *compressor // the streams' shared compressor; nil while none compresses
 }
 
 // NewBudget returns a budget of limit bytes; zero means DefaultCap.

@@ -15,6 +15,18 @@
 // Tail, Follow (live lines; a slow follower skips and is told how many it
 // missed), Segments, AppendFile, and FS, an fs.FS over streams.
 //
+// With Options.Compress set to CompressGzip, each sealed segment (a size
+// or time rotation, or a chunk of a time-rotated file) is compressed by a
+// compressor goroutine into a block of the stream's history: one gzip
+// member (DecodeBlock), its metadata kept plain. The ring then holds the
+// live segment and one sealed segment waiting; the history takes the
+// rest of the stream's RAM share, its oldest block dropped (and handed
+// to SetSpill's callback, marked Gzip) when it is full. One compressor
+// serves all the streams of a Budget, its working memory (WorkMem)
+// charged to it once. Readers see the history as they see an Archive,
+// between the ring and the one SetArchive attaches, and decompress only
+// the blocks they read.
+//
 // ramlog stores bytes and knows nothing of loggers or records.
 //
 // # Caveats
@@ -26,4 +38,10 @@
 // first lines before the rest. A line longer than a segment is cut and ends
 // with "…[truncated]". Size-rotated names shift as new files arrive, as
 // files do under logrotate; time-rotated names are stable.
+//
+// With compression, writers never wait for the compressor: a segment it
+// has not taken when the ring needs the room is evicted plain, as without
+// compression, and counted. A damaged block is a *CorruptionError: its
+// lines are skipped (readers see a line saying so) and the rest is read.
+// Reconfigure turning compression off drops the history.
 package ramlog

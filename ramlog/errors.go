@@ -64,3 +64,6 @@ func (e *CorruptionError) Error() string {
 
 // Unwrap returns the cause, which wraps ErrCorrupt.
 func (e *CorruptionError) Unwrap() error { return e.Err }
+
+// ErrCompress is returned for an unknown Compression.
+var ErrCompress = errors.New("ramlog: invalid compression")

@@ -82,7 +82,7 @@ func (s *Stream) Mark() Mark {
 // since then come first (or a "… N lines missed" line for those the ring
 // dropped meanwhile).
 func (s *Stream) FollowFrom(ctx context.Context, m Mark) iter.Seq[[]byte] {
-	return s.follow(ctx, func() (uint64, uint64) { return m.pos, m.rec }, false)
+	return s.follow(ctx, func() (uint64, uint64, int) { return m.pos, m.rec, 0 }, false)
 }
 
 // FollowTail is Follow starting n lines back, as tail -f does: no line is
@@ -99,30 +99,57 @@ func (s *Stream) FollowTailChunks(ctx context.Context, n int) iter.Seq[[]byte] {
 	return s.follow(ctx, s.tailStart(n), true)
 }
 
-// tailStart is where a follower n lines back starts (called with s.mu
-// held).
-func (s *Stream) tailStart(n int) func() (uint64, uint64) {
-	return func() (uint64, uint64) {
+// tailStart is where a follower n lines back starts in the ring, and how
+// many of the n lines are before it (called with s.mu held).
+func (s *Stream) tailStart(n int) func() (uint64, uint64, int) {
+	return func() (uint64, uint64, int) {
 		pos, rec := s.ring.Tail(), s.ring.TailRec()
+		short := 0
 		if n > 0 {
 			a, b := s.ring.slices(s.ring.Head(), pos)
 			start, found := lastLines(a, b, n)
-			pos, rec = s.ring.Head()+uint64(start), rec-uint64(found)
+			pos, rec, short = s.ring.Head()+uint64(start), rec-uint64(found), n-found
 		}
-		return pos, rec
+		return pos, rec, short
 	}
+}
+
+// historyTail moves a start at pos (record rec) back by up to n lines
+// into blocks, a copy of the history's, reading the newest first while
+// they go on without a gap.
+func (s *Stream) historyTail(blocks []block, pos, rec uint64, n int) (uint64, uint64) {
+	for i := len(blocks) - 1; i >= 0 && n > 0; i-- {
+		b := &blocks[i]
+		if b.End != pos {
+			break // a gap: what was before it is lost
+		}
+		plain, err := b.decode(s.name, nil)
+		if err != nil {
+			break
+		}
+		start, found := lastLines(plain, nil, n)
+		pos, rec, n = b.Start+uint64(start), b.FirstRec+b.Records-uint64(found), n-found
+	}
+	return pos, rec
 }
 
 // follow runs a follower from the place start gives (called with s.mu
 // held).
-func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64), chunks bool) iter.Seq[[]byte] {
+func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64, short int), chunks bool) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		f := &follower{wake: make(chan struct{}, 1)}
 		s.addFollower(f)
 		defer s.removeFollower(f)
 		s.mu.Lock()
-		pos, rec := start()
+		pos, rec, short := start()
+		var blocks []block
+		if short > 0 && s.hist != nil {
+			blocks = slices.Clone(s.hist.blocks)
+		}
 		s.mu.Unlock()
+		if len(blocks) > 0 {
+			pos, rec = s.historyTail(blocks, pos, rec, short)
+		}
 		var buf []byte
 		for {
 			var missed uint64
@@ -166,8 +193,18 @@ func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64), chu
 // and reports the lines skipped because they were evicted.
 func (s *Stream) read(dst []byte, pos, rec uint64) (_ []byte, missed, npos, nrec uint64) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	r := s.ring
+	if pos < r.Head() && s.hist != nil {
+		if b, in := s.hist.at(pos); b != nil {
+			if !in { // lost before b
+				missed, pos, rec = b.FirstRec-rec, b.Start, b.FirstRec
+			}
+			blk := *b
+			s.mu.Unlock() // blocks do not change: decompressed without the lock
+			return s.readBlock(dst, &blk, missed, pos, rec)
+		}
+	}
+	defer s.mu.Unlock()
 	if pos < r.Head() {
 		missed = r.HeadRec() - rec
 		pos, rec = r.Head(), r.HeadRec()
@@ -191,4 +228,23 @@ func (s *Stream) read(dst []byte, pos, rec uint64) (_ []byte, missed, npos, nrec
 	}
 	nrec = rec + uint64(bytes.Count(dst, newline))
 	return dst, missed, pos + uint64(len(dst)), nrec
+}
+
+// readBlock is read from a block of the history: whole lines from pos
+// (record rec) on, about a batch.
+func (s *Stream) readBlock(dst []byte, b *block, missed, pos, rec uint64) ([]byte, uint64, uint64, uint64) {
+	plain, err := b.decode(s.name, nil)
+	if err != nil { // skipped: its lines are missed
+		return dst, missed + b.FirstRec + b.Records - rec, b.End, b.FirstRec + b.Records
+	}
+	p := plain[pos-b.Start:]
+	if len(p) > followBatch {
+		if i := bytes.LastIndexByte(p[:followBatch], '\n'); i >= 0 {
+			p = p[:i+1]
+		} else if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			p = p[:i+1]
+		}
+	}
+	dst = append(dst, p...)
+	return dst, missed, pos + uint64(len(p)), rec + uint64(bytes.Count(p, newline))
 }

@@ -30,6 +30,40 @@ type Options struct {
 	Location *time.Location
 	// Now stamps lines written without a time; nil means time.Now.
 	Now func() time.Time
+	// Compress says how sealed segments are kept: CompressNone (the zero
+	// value) keeps them plain in the ring; CompressGzip compresses each
+	// into a block of the stream's history, within RAM, on a compressor
+	// goroutine, and then Keep zero means as many files as RAM holds.
+	Compress Compression
+}
+
+// Compression is how a stream keeps its sealed segments in RAM.
+type Compression uint8
+
+const (
+	// CompressNone keeps sealed segments plain, in the ring.
+	CompressNone Compression = iota
+	// CompressGzip keeps each sealed segment as one gzip member.
+	CompressGzip
+)
+
+// String returns "none" or "gzip", what ParseCompression reads.
+func (c Compression) String() string {
+	if c == CompressGzip {
+		return "gzip"
+	}
+	return "none"
+}
+
+// ParseCompression parses "gzip" or "none".
+func ParseCompression(s string) (Compression, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "gzip":
+		return CompressGzip, nil
+	case "none":
+		return CompressNone, nil
+	}
+	return 0, fmt.Errorf("%w: want gzip or none, got %q", ErrCompress, s)
 }
 
 // RingSize returns the bytes a stream made with o reserves: RAM, or the
@@ -106,7 +140,11 @@ type Stream struct {
 	scratch     []byte   // for lines that need escaping, guarded by mu
 	header      [][]byte // lines that start every file (W3C's #Fields:)
 	closed      bool
-	archive     Archive // older segments kept elsewhere; nil: none
+	archive     Archive      // older segments kept elsewhere; nil: none
+	spillFn     func(*Spill) // SetSpill's; nil: none
+	budget      *Budget
+	hist        *history    // sealed segments compressed; nil: CompressNone
+	comp        *compressor // what compresses them; nil: CompressNone
 
 	followers atomic.Pointer[[]*follower]
 	fmu       sync.Mutex // serializes changes to followers
@@ -122,13 +160,19 @@ func New(name string, o Options) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Stream{name: name, base: name + ".log", done: make(chan struct{})}
+	s := &Stream{name: name, base: name + ".log", done: make(chan struct{}), budget: o.Budget}
 	s.apply(st)
-	r, err := NewRing(st.ram, o.Budget)
+	r, err := NewRing(st.plain, o.Budget)
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", name, err)
 	}
 	s.ring = r
+	if st.compress {
+		if err := s.startHistory(st); err != nil {
+			r.Release()
+			return nil, fmt.Errorf("stream %s: %w", name, err)
+		}
+	}
 	if s.rot.timed() {
 		s.startPeriod(s.now().UnixNano())
 	}
@@ -153,6 +197,19 @@ type settings struct {
 	chunk int64
 	loc   *time.Location
 	now   func() time.Time
+	// With compression, the plain ring holds plain bytes, the live segment
+	// and one sealed waiting for the compressor; the history the rest of
+	// ram. Without, plain is ram.
+	plain    int64
+	compress bool
+}
+
+// histCap is the RAM share st leaves to compressed history.
+func (st settings) histCap() int64 {
+	if !st.compress {
+		return 0
+	}
+	return st.ram - st.plain
 }
 
 // settle resolves o's defaults and checks them.
@@ -162,6 +219,8 @@ func settle(name string, o Options) (settings, error) {
 		return st, fmt.Errorf("stream %s: rotate: %w", name, err)
 	}
 	switch {
+	case st.keep == 0 && o.Compress == CompressGzip:
+		st.keep = maxSegments / 2 // as many as RAM holds
 	case st.keep == 0:
 		st.keep = DefaultKeep
 	case st.keep == KeepNone:
@@ -195,6 +254,13 @@ func settle(name string, o Options) (settings, error) {
 	if st.chunk < 2 {
 		return st, fmt.Errorf("stream %s: ram: %w: %d bytes is too small", name, ErrSize, st.ram)
 	}
+	if o.Compress > CompressGzip {
+		return st, fmt.Errorf("stream %s: %w: unknown kind %d", name, ErrCompress, o.Compress)
+	}
+	st.plain = st.ram
+	if o.Compress == CompressGzip && 2*st.chunk < st.ram {
+		st.plain, st.compress = 2*st.chunk, true
+	}
 	return st, nil
 }
 
@@ -218,28 +284,66 @@ func (s *Stream) Reconfigure(o Options) error {
 	s.rmu.Lock() // one reconfiguration at a time
 	defer s.rmu.Unlock()
 	s.mu.Lock()
-	old, closed := s.ring.Cap(), s.closed
+	oldRing, closed, c := s.ring.Cap(), s.closed, s.comp
+	old := oldRing
+	if s.hist != nil {
+		old += s.hist.cap
+	}
 	s.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	var buf []byte
-	if st.ram != old {
-		// Charge the budget before allocating: a ring the cap cannot hold
-		// is refused, not allocated.
-		if err := s.ring.charge(old, st.ram); err != nil {
+	// The compressor first, not under s.mu: it may wait for it.
+	var joined, left *compressor
+	if st.compress && c == nil {
+		if joined, err = compressorFor(s.budget, s, st.chunk); err != nil {
 			return fmt.Errorf("stream %s: %w", s.name, err)
 		}
-		buf = make([]byte, st.ram) // outside the lock: writers go on meanwhile
+	} else if st.compress {
+		if err := c.grow(st.chunk); err != nil {
+			return fmt.Errorf("stream %s: %w", s.name, err)
+		}
+	}
+	defer func() {
+		if left != nil {
+			left.leave(s) // after s.mu is released: deferred first
+		}
+	}()
+	total := st.plain + st.histCap()
+	var buf []byte
+	if total != old {
+		// Charge the budget before allocating: a ring the cap cannot hold
+		// is refused, not allocated.
+		if err := s.ring.charge(old, total); err != nil {
+			left = joined
+			return fmt.Errorf("stream %s: %w", s.name, err)
+		}
+	}
+	if st.plain != oldRing {
+		buf = make([]byte, st.plain) // outside the lock: writers go on meanwhile
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		s.ring.charge(st.ram, old) // give it back
+		s.ring.charge(total, old) // give it back
+		left = joined
 		return ErrClosed
 	}
 	if buf != nil {
 		s.ring.resize(buf, s.trimLive)
+	}
+	switch {
+	case st.compress && s.hist == nil:
+		s.hist, s.comp = &history{name: s.name, cap: st.histCap(), ext: s.archive}, joined
+	case st.compress:
+		s.hist.mu.Lock()
+		s.hist.cap = st.histCap()
+		s.hist.mu.Unlock()
+		for s.hist.size > s.hist.cap { // shrinking keeps the newest
+			s.dropBlock()
+		}
+	case s.hist != nil:
+		left = s.dropHistory()
 	}
 	rotChanged := st.rot != s.rot
 	s.apply(st)
@@ -253,6 +357,9 @@ func (s *Stream) Reconfigure(o Options) error {
 		}
 	}
 	s.trimKeep()
+	if s.comp != nil {
+		s.comp.poke()
+	}
 	return nil
 }
 
@@ -398,6 +505,9 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 	}
 	s.written++
 	s.wbytes += uint64(len(line) + len(tail))
+	if s.comp != nil && len(s.ring.segs) > 1 {
+		s.comp.poke() // a sealed segment waits
+	}
 	s.mu.Unlock()
 	s.wake()
 }
@@ -507,6 +617,10 @@ func (s *Stream) partFor(period int64, n int) int {
 // trimKeep evicts history beyond keep files, oldest first; s.mu is held.
 func (s *Stream) trimKeep() {
 	for s.fileCount()-1 > s.keep {
+		if s.hist != nil && len(s.hist.blocks) > 0 {
+			s.dropHistoryFile()
+			continue
+		}
 		segs := s.ring.Segments()
 		n := 1 // segments in the oldest file
 		for n < len(segs)-1 && !s.newFile(segs, n-1) {
@@ -541,6 +655,18 @@ func (s *Stream) fileCount() int {
 			n++
 		}
 	}
+	if s.hist == nil || len(s.hist.blocks) == 0 {
+		return n
+	}
+	bs := s.hist.blocks
+	for i := range bs {
+		if i == 0 || s.perSegment() || bs[i].Name != bs[i-1].Name {
+			n++
+		}
+	}
+	if !s.perSegment() && bs[len(bs)-1].Name == s.spillName(&segs[0]) {
+		n-- // the ring's oldest file goes on from the history's newest
+	}
 	return n
 }
 
@@ -548,21 +674,34 @@ func (s *Stream) fileCount() int {
 // written afterwards are refused and counted. Readers keep working.
 func (s *Stream) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
 	s.ring.Release()
+	if s.hist != nil && s.budget != nil {
+		s.budget.Release(s.hist.cap)
+	}
+	c := s.comp
 	close(s.done)
+	s.mu.Unlock()
+	if c != nil {
+		c.leave(s) // not under s.mu: the compressor may wait for it
+	}
 	return nil
 }
 
 // Stats are a stream's counters.
 type Stats struct {
 	Name         string `json:"name"`
-	Bytes        int64  `json:"bytes"`         // bytes held
-	Cap          int64  `json:"cap"`           // ring size
+	Bytes        int64  `json:"bytes"`         // bytes held in RAM: the ring's and the history's blocks
+	Cap          int64  `json:"cap"`           // RAM reserved: ring size, and the history's share
+	RAM          int64  `json:"ram"`           // RAM the stream takes: ring size and blocks
+	Plain        int64  `json:"plain"`         // bytes of log held, decompressed
+	Blocks       int    `json:"blocks"`        // sealed segments held compressed
+	First        int64  `json:"first"`         // Unix ns of the oldest line held; 0: none
+	Last         int64  `json:"last"`          // Unix ns of the newest line held
 	Segments     int    `json:"segments"`      // files, the live one included
 	Lines        uint64 `json:"lines"`         // lines held
 	Written      uint64 `json:"written"`       // lines written: Lines + Drops
@@ -575,10 +714,12 @@ type Stats struct {
 func (s *Stream) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{
+	st := Stats{
 		Name:         s.name,
 		Bytes:        s.ring.Len(),
 		Cap:          s.ring.Cap(),
+		RAM:          s.ring.Cap(),
+		Plain:        s.ring.Len(),
 		Segments:     len(s.files(nil)),
 		Lines:        s.ring.Records(),
 		Written:      s.written,
@@ -586,4 +727,29 @@ func (s *Stream) Stats() Stats {
 		Drops:        s.ring.Evicted() + s.refused,
 		Truncated:    s.truncated,
 	}
+	for _, g := range s.ring.segs {
+		if g.Records > 0 {
+			if st.First == 0 {
+				st.First = g.First
+			}
+			st.Last = g.Last
+		}
+	}
+	if h := s.hist; h != nil {
+		st.Cap += h.cap
+		st.RAM += h.size
+		st.Bytes += h.size
+		st.Drops += h.evicted
+		st.Blocks = len(h.blocks)
+		st.Segments = s.fileCount()
+		for i := range h.blocks {
+			b := &h.blocks[i]
+			st.Plain += b.plain()
+			st.Lines += b.Records
+			if b.Records > 0 && (st.First == 0 || b.First < st.First) {
+				st.First = b.First
+			}
+		}
+	}
+	return st
 }

@@ -45,7 +45,7 @@ func (s *Stream) files(arch []ArchivedSegment) []file {
 	if len(arch) == 0 {
 		return out
 	}
-	if s.ring.Records() == 0 {
+	if s.ring.Records() == 0 && (s.hist == nil || len(s.hist.blocks) == 0) {
 		// An empty ring (a restart, or a reader of the archive alone):
 		// the archive's newest file comes first; numbered names start
 		// from the live one's (debug.log), period names stay.
@@ -53,8 +53,11 @@ func (s *Stream) files(arch []ArchivedSegment) []file {
 		return more
 	}
 	join := ""
-	if s.rot.timed() {
-		join = s.fileName(&segs[out[n-1].from], 0, false)
+	if s.rot.timed() || s.hist != nil && !s.perSegment() {
+		// Chunks of one file: those of the ring's oldest file that went
+		// to the archive (or the history, for a stream that never
+		// rotates) go on in it.
+		join = s.spillName(&segs[out[n-1].from])
 	}
 	more, joined := s.archiveFiles(arch, n, join)
 	out[n-1].arch = joined
@@ -99,6 +102,10 @@ func (s *Stream) Segments() []SegmentInfo {
 func (s *Stream) info(f file, archived bool) SegmentInfo {
 	si := SegmentInfo{Name: f.name}
 	archivedInfo(&si, f.arch)
+	if len(f.arch) > 0 && f.arch[0].Dropped > 0 {
+		si.Dropped = f.arch[0].Dropped
+		si.Size += int64(len(dropMarker(nil, si.Dropped)))
+	}
 	if f.from < 0 {
 		return si
 	}
@@ -151,6 +158,9 @@ func (s *Stream) AppendFile(dst []byte, name string) (_ []byte, info SegmentInfo
 			ram = s.appendRing(nil, f, 0)
 		}
 		s.mu.Unlock()
+		if f.arch[0].Dropped > 0 {
+			dst = dropMarker(dst, f.arch[0].Dropped)
+		}
 		dst = appendArchived(dst, a, f.arch)
 		return append(dst, ram...), info, true
 	}
@@ -179,9 +189,9 @@ func (s *Stream) AppendTail(dst []byte, n int) []byte {
 	defer s.mu.Unlock()
 	a, b := s.ring.slices(s.ring.Head(), s.ring.Tail())
 	start, found := lastLines(a, b, n)
-	if found < n && s.archive != nil {
+	if found < n && s.arch() != nil {
 		// Older lines come from the archive, read without the lock.
-		arch, oldest, lost := s.archive, s.ring.Segments()[0].ID, s.ring.Segments()[0].Dropped
+		arch, oldest, lost := s.arch(), s.ring.Segments()[0].ID, s.ring.Segments()[0].Dropped
 		ram := append(append([]byte(nil), a[min(start, len(a)):]...), b[max(start-len(a), 0):]...)
 		s.mu.Unlock()
 		if segs := arch.Archived(oldest); len(segs) > 0 {

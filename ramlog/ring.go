@@ -158,6 +158,21 @@ func (r *Ring) EvictOldest() bool {
 	return true
 }
 
+// moveOldest gives up the oldest segment, unless it is the only one,
+// without counting its records as evicted or calling OnEvict: its owner
+// keeps them elsewhere (a Stream's compressed history). The next segment's
+// Dropped stays: the lost lines before the one moved go with it.
+func (r *Ring) moveOldest() {
+	if len(r.segs) < 2 {
+		return
+	}
+	g := &r.segs[0]
+	r.head = g.End
+	r.headRec = g.FirstRec + g.Records
+	copy(r.segs, r.segs[1:])
+	r.segs = r.segs[:len(r.segs)-1]
+}
+
 // Append writes the record a+b (b may be empty) at time when (Unix ns) to
 // the open segment, evicting old segments to make room. A record longer
 // than the ring is refused; Append reports whether it was written.

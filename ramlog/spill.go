@@ -17,7 +17,11 @@ type Spill struct {
 	First, Last int64 // Unix ns of the first and last line; 0 when empty
 	Records     uint64
 	Live        bool // the live segment: more lines may follow
-	A, B        []byte
+	// Gzip says that A is a block of compressed history: one gzip member
+	// (DecodeBlock reads it) of Size plain bytes; B is then empty.
+	Gzip bool
+	Size int64
+	A, B []byte
 }
 
 // Len returns the segment's size in bytes.
@@ -33,6 +37,7 @@ func (p *Spill) AppendTo(dst []byte) []byte { return append(append(dst, p.A...),
 func (s *Stream) SetSpill(fn func(*Spill)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.spillFn = fn
 	if fn == nil {
 		s.ring.OnEvict = nil
 		return
@@ -45,12 +50,23 @@ func (s *Stream) SetSpill(fn func(*Spill)) {
 
 // Walk calls fn with each segment held whose ID is from or more, oldest
 // first, the live one last (marked Live), with the stream's lock held:
-// fn must copy quickly and never call back into the stream. It returns
+// fn must copy quickly and never call back into the stream. Segments of
+// the compressed history come first, as blocks (Spill.Gzip). It returns
 // the ID of the oldest segment held.
 func (s *Stream) Walk(from uint64, fn func(*Spill)) (oldest uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	segs := s.ring.Segments()
+	if s.hist != nil && len(s.hist.blocks) > 0 {
+		// Blocks change under s.mu: read without the history's lock.
+		for i := range s.hist.blocks {
+			if b := &s.hist.blocks[i]; b.ID >= from {
+				p := Spill{ID: b.ID, Name: b.Name, First: b.First, Last: b.Last, Records: b.Records, Gzip: true, Size: b.plain(), A: b.data}
+				fn(&p)
+			}
+		}
+		defer func(id uint64) { oldest = id }(s.hist.blocks[0].ID)
+	}
 	for i := range segs {
 		if segs[i].ID >= from {
 			p := s.spill(&segs[i], i == len(segs)-1)
@@ -88,20 +104,36 @@ type ArchivedSegment struct {
 	First, Last int64  // Unix ns
 	Records     uint64
 	Size        int64
+	// Dropped counts lines lost before it, shown as a "… N lines
+	// dropped" line; an archive that holds what it was given says 0.
+	Dropped uint64
 }
 
 // SetArchive attaches an archive to the stream's readers; nil detaches it.
+// With compression, it holds what the history no longer does.
 func (s *Stream) SetArchive(a Archive) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.archive = a
+	if s.hist != nil {
+		s.hist.setExt(a)
+	}
+}
+
+// arch is the archive readers see: the history, which chains to the one
+// attached, or that one; s.mu is held.
+func (s *Stream) arch() Archive {
+	if s.hist != nil {
+		return s.hist
+	}
+	return s.archive
 }
 
 // archived returns what the archive holds before the ring's oldest
 // segment, and that segment's ID, reading the archive without the lock.
 func (s *Stream) archived() (Archive, []ArchivedSegment, uint64) {
 	s.mu.Lock()
-	a, oldest := s.archive, s.ring.Segments()[0].ID
+	a, oldest := s.arch(), s.ring.Segments()[0].ID
 	s.mu.Unlock()
 	if a == nil {
 		return nil, nil, oldest
@@ -116,7 +148,7 @@ func (s *Stream) snapshot() (Archive, []ArchivedSegment) {
 	for try := 0; ; try++ {
 		a, arch, oldest := s.archived()
 		s.mu.Lock()
-		if s.archive == a && (s.ring.Segments()[0].ID == oldest || try == 2) {
+		if s.arch() == a && (s.ring.Segments()[0].ID == oldest || try == 2) {
 			return a, arch
 		}
 		s.mu.Unlock()
@@ -213,6 +245,9 @@ func archivedTail(a Archive, segs []ArchivedSegment, n int) []byte {
 		parts = append(parts, b[start:])
 	}
 	var out []byte
+	if have < n && len(segs) > 0 && segs[0].Dropped > 0 {
+		out = dropMarker(out, segs[0].Dropped)
+	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		out = append(out, parts[i]...)
 	}

@@ -1,0 +1,284 @@
+package ramlog
+
+import (
+	"sync"
+)
+
+// history is a stream's sealed segments compressed in RAM, oldest first,
+// within the part of the stream's RAM share the plain ring leaves. It is
+// the stream's Archive for readers and chains to the one SetArchive
+// attaches (a disk's): that one for what the history no longer holds.
+//
+// Blocks change under the stream's lock and h.mu both; readers holding
+// the stream's lock read them without h.mu, others take h.mu. A block's
+// bytes never change once made. h.mu is a leaf: nothing is called under
+// it.
+type history struct {
+	name string // the stream's, for errors
+	mu   sync.Mutex
+	// guarded by mu (and the stream's lock for changes)
+	blocks  []block
+	size    int64   // RAM the blocks take
+	cap     int64   // the most they may take
+	written int64   // compressed bytes ever added: a block's offset
+	ext     Archive // older segments elsewhere; nil: none
+	evicted uint64  // records dropped with their blocks
+}
+
+// block is a sealed segment compressed: its metadata as the ring had it
+// and its bytes, one gzip member.
+type block struct {
+	ID          uint64
+	Name        string // as Spill.Name
+	Period      int64
+	Part        int
+	First, Last int64
+	Records     uint64
+	Dropped     uint64 // lines lost before it while it was the oldest
+	Start, End  uint64 // the ring's absolute positions of its plain bytes
+	FirstRec    uint64
+	off         int64 // in h.written's count
+	data        []byte
+}
+
+// plain returns the plain size of b.
+func (b *block) plain() int64 { return int64(b.End - b.Start) }
+
+// blockKey tells the history's archive keys from those of the archive it
+// chains to.
+const blockKey = 1 << 63
+
+// ram returns the RAM b takes: its bytes' allocation.
+func (b *block) ram() int64 { return int64(cap(b.data)) }
+
+// Archived implements Archive: the chained archive's segments older than
+// the oldest block, then the blocks older than before.
+func (h *history) Archived(before uint64) []ArchivedSegment {
+	h.mu.Lock()
+	var out []ArchivedSegment
+	oldest := before
+	if len(h.blocks) > 0 {
+		oldest = min(oldest, h.blocks[0].ID)
+	}
+	for i := range h.blocks {
+		b := &h.blocks[i]
+		if b.ID >= before {
+			break
+		}
+		out = append(out, ArchivedSegment{Key: b.ID | blockKey, Name: b.Name, First: b.First, Last: b.Last,
+			Records: b.Records, Size: b.plain(), Dropped: b.Dropped})
+	}
+	ext := h.ext
+	h.mu.Unlock()
+	if ext == nil {
+		return out
+	}
+	older := ext.Archived(oldest)
+	if len(older) == 0 {
+		return out
+	}
+	for i := range out {
+		out[i].Dropped = 0 // what the history gave up is on ext
+	}
+	return append(older, out...)
+}
+
+// AppendArchived implements Archive: a block decompressed, or a segment
+// of the chained archive. A damaged block fails with a *CorruptionError.
+func (h *history) AppendArchived(dst []byte, key uint64) ([]byte, error) {
+	if key&blockKey == 0 {
+		h.mu.Lock()
+		ext := h.ext
+		h.mu.Unlock()
+		if ext == nil {
+			return dst, errBlockGone
+		}
+		return ext.AppendArchived(dst, key)
+	}
+	b, ok := h.find(key &^ blockKey)
+	if !ok {
+		return dst, errBlockGone
+	}
+	return b.decode(h.name, dst)
+}
+
+// find returns the block of segment id.
+func (h *history) find(id uint64) (block, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := range h.blocks {
+		if h.blocks[i].ID == id {
+			return h.blocks[i], true
+		}
+	}
+	return block{}, false
+}
+
+// decode appends b's plain bytes to dst.
+func (b *block) decode(stream string, dst []byte) ([]byte, error) {
+	out, err := DecodeBlock(dst, b.data)
+	if err != nil {
+		return dst, &CorruptionError{Stream: stream, Block: b.ID, Offset: b.off, Err: err}
+	}
+	return out, nil
+}
+
+// setExt chains ext.
+func (h *history) setExt(ext Archive) {
+	h.mu.Lock()
+	h.ext = ext
+	h.mu.Unlock()
+}
+
+// add appends b; the stream's lock is held and room was made.
+func (h *history) add(b block) {
+	h.mu.Lock()
+	b.off = h.written
+	h.written += int64(len(b.data))
+	h.blocks = append(h.blocks, b)
+	h.size += b.ram()
+	h.mu.Unlock()
+}
+
+// dropOldest removes the oldest block and returns it; its lost lines go
+// to the next block's Dropped, or, when it was the last, are returned as
+// lost for the ring's oldest. The stream's lock is held.
+func (h *history) dropOldest() (b block, lost uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b = h.blocks[0]
+	copy(h.blocks, h.blocks[1:])
+	h.blocks[len(h.blocks)-1] = block{}
+	h.blocks = h.blocks[:len(h.blocks)-1]
+	h.size -= b.ram()
+	h.evicted += b.Records
+	lost = b.Records + b.Dropped
+	if len(h.blocks) > 0 {
+		h.blocks[0].Dropped += lost
+		lost = 0
+	}
+	return b, lost
+}
+
+// find the block holding absolute position pos, or the first after it;
+// the stream's lock is held.
+func (h *history) at(pos uint64) (*block, bool) {
+	for i := range h.blocks {
+		b := &h.blocks[i]
+		if pos < b.End {
+			return b, pos >= b.Start
+		}
+	}
+	return nil, false
+}
+
+// startHistory gives s a history of st's share and a compressor, charging
+// the share to the budget; s.mu is held or s is new.
+func (s *Stream) startHistory(st settings) error {
+	if s.budget != nil {
+		if err := s.budget.Reserve(st.histCap()); err != nil {
+			return err
+		}
+	}
+	c, err := compressorFor(s.budget, s, st.chunk)
+	if err != nil {
+		if s.budget != nil {
+			s.budget.Release(st.histCap())
+		}
+		return err
+	}
+	s.hist = &history{name: s.name, cap: st.histCap(), ext: s.archive}
+	s.comp = c
+	return nil
+}
+
+// compressOne moves the oldest sealed segment of the ring into the
+// history, and reports whether there was one. It runs on c's goroutine:
+// the segment is copied out under s.mu, compressed without it, and its
+// block kept if the ring still holds the segment (a flood may have
+// evicted it meanwhile: it was then counted, and spilled, as without
+// compression).
+func (s *Stream) compressOne(c *compressor) bool {
+	s.mu.Lock()
+	segs := s.ring.segs
+	if s.closed || s.hist == nil || len(segs) < 2 {
+		s.mu.Unlock()
+		return false
+	}
+	id := segs[0].ID
+	c.in = s.ring.AppendRange(c.in[:0], segs[0].Start, segs[0].End)
+	s.mu.Unlock()
+	data := c.enc.encode(c.in, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed && s.hist != nil && len(s.ring.segs) > 1 && s.ring.segs[0].ID == id {
+		s.keepBlock(data)
+	}
+	return true
+}
+
+// keepBlock moves the ring's oldest segment into the history as data, its
+// block, dropping the history's oldest blocks to make room; s.mu is held.
+func (s *Stream) keepBlock(data []byte) {
+	kept := append([]byte(nil), data...) // its size class is what it takes
+	if int64(cap(kept)) > s.hist.cap {
+		s.ring.EvictOldest() // no room at all: lost, as without compression
+		return
+	}
+	for s.hist.size+int64(cap(kept)) > s.hist.cap {
+		s.dropBlock()
+	}
+	g := &s.ring.segs[0]
+	s.hist.add(block{ID: g.ID, Name: s.spillName(g), Period: g.Period, Part: g.Part, First: g.First, Last: g.Last,
+		Records: g.Records, Dropped: g.Dropped, Start: g.Start, End: g.End, FirstRec: g.FirstRec, data: kept})
+	s.ring.moveOldest()
+}
+
+// dropBlock gives the history's oldest block to the spill callback and
+// drops it, counting its lines; s.mu is held.
+func (s *Stream) dropBlock() {
+	b := &s.hist.blocks[0]
+	if s.spillFn != nil {
+		p := Spill{ID: b.ID, Name: b.Name, First: b.First, Last: b.Last, Records: b.Records, Gzip: true, Size: b.plain(), A: b.data}
+		s.spillFn(&p)
+	}
+	if _, lost := s.hist.dropOldest(); lost > 0 {
+		s.ring.segs[0].Dropped += lost
+	}
+}
+
+// dropHistoryFile drops the oldest file of the history: its blocks, and
+// the ring's segments that go on with it; s.mu is held.
+func (s *Stream) dropHistoryFile() {
+	name := s.hist.blocks[0].Name
+	s.dropBlock()
+	if s.perSegment() {
+		return
+	}
+	for len(s.hist.blocks) > 0 && s.hist.blocks[0].Name == name {
+		s.dropBlock()
+	}
+	for len(s.hist.blocks) == 0 && len(s.ring.segs) > 1 && s.spillName(&s.ring.segs[0]) == name {
+		s.ring.EvictOldest()
+	}
+}
+
+// spillName is the file name of g that stays over time (Spill.Name); s.mu
+// is held.
+func (s *Stream) spillName(g *Segment) string {
+	if s.rot.timed() {
+		return s.fileName(g, 0, false)
+	}
+	return s.base
+}
+
+// dropHistory drops every block, oldest first, and stops compressing; s.mu
+// is held, and the caller gives the history's share back. It returns the compressor to leave, once s.mu is released.
+func (s *Stream) dropHistory() *compressor {
+	for len(s.hist.blocks) > 0 {
+		s.dropBlock()
+	}
+	c := s.comp
+	s.hist, s.comp = nil, nil
+	return c
+}
