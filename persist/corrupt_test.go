@@ -107,6 +107,13 @@ func TestCorruptInfo(t *testing.T) {
 	assert.ErrorIs(t, err, errChecksum)
 	_, err = s.Segments("access")
 	assert.NoError(t, err, "other streams are not concerned")
+	assert.Equal(t, uint64(1), s.Stats().Corrupt, "the info left out is counted, though no value was read")
+	require.NoError(t, s.Close())
+
+	ro, err := Open(Options{Dir: dir, ReadOnly: true, Now: o.Now})
+	require.NoError(t, err)
+	defer ro.Close()
+	assert.Equal(t, uint64(1), ro.Stats().Corrupt, "and by an offline reader, which reads nothing")
 }
 
 // fileDamage is a way TestCorruptFiles damages a store file at path.

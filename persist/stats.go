@@ -26,9 +26,12 @@ type Stats struct {
 	// Syncs counts the fsyncs of those commits as bbolt makes them: two
 	// per commit (the pages, then the meta page) and one per growth of
 	// the file.
-	Syncs     uint64 `json:"syncs"`
-	Failures  uint64 `json:"failures"`  // writes that failed (ErrUnavailable)
-	Corrupt   uint64 `json:"corrupt"`   // values read that failed their checksum
+	Syncs    uint64 `json:"syncs"`
+	Failures uint64 `json:"failures"` // writes that failed (ErrUnavailable)
+	// Corrupt counts the values found corrupt: the infos of the files
+	// read that fail their checksum (readers leave their segments out),
+	// and the data values read since Open that did.
+	Corrupt   uint64 `json:"corrupt"`
 	Deleted   uint64 `json:"deleted"`   // files deleted by retention
 	Recovered uint64 `json:"recovered"` // files renamed aside as corrupt
 
@@ -49,6 +52,9 @@ func (s *Store) Stats() Stats {
 	st.Files, st.DiskBytes, st.Cap = len(s.files), s.diskBytes(), s.o.Cap
 	for _, m := range s.index {
 		st.Segments += len(m)
+	}
+	for _, f := range s.files {
+		st.Corrupt += uint64(len(f.bad))
 	}
 	if s.ioOK {
 		if n, ok := processWriteBytes(); ok && n >= s.ioBase {
