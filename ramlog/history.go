@@ -51,20 +51,20 @@ const blockKey = 1 << 63
 // ram returns the RAM b takes: its bytes' allocation.
 func (b *block) ram() int64 { return int64(cap(b.data)) }
 
-// Archived implements Archive: the chained archive's segments older than
-// the oldest block, then the blocks older than before.
+// Archived implements Archive: the blocks older than before, and the
+// chained archive's segments older than the oldest block or in the gaps
+// between blocks (segments the ring evicted plain, before the compressor
+// took them).
 func (h *history) Archived(before uint64) []ArchivedSegment {
 	h.mu.Lock()
 	var out []ArchivedSegment
-	oldest := before
-	if len(h.blocks) > 0 {
-		oldest = min(oldest, h.blocks[0].ID)
-	}
+	var ids []uint64
 	for i := range h.blocks {
 		b := &h.blocks[i]
 		if b.ID >= before {
 			break
 		}
+		ids = append(ids, b.ID)
 		out = append(out, ArchivedSegment{Key: b.ID | blockKey, Name: b.Name, First: b.First, Last: b.Last,
 			Records: b.Records, Size: b.plain(), Dropped: b.Dropped})
 	}
@@ -73,14 +73,28 @@ func (h *history) Archived(before uint64) []ArchivedSegment {
 	if ext == nil {
 		return out
 	}
-	older := ext.Archived(oldest)
-	if len(older) == 0 {
+	all := ext.Archived(before)
+	if len(all) == 0 {
 		return out
 	}
-	for i := range out {
-		out[i].Dropped = 0 // what the history gave up is on ext
+	if len(ids) == 0 {
+		return all
 	}
-	return append(older, out...)
+	// ext lists in ID order: what it holds below x is a prefix of all.
+	below := func(x uint64) int { return min(len(ext.Archived(x)), len(all)) }
+	merged := append([]ArchivedSegment(nil), all[:below(ids[0])]...)
+	for i, id := range ids {
+		out[i].Dropped = 0 // what the history gave up is on ext
+		merged = append(merged, out[i])
+		next := before
+		if i+1 < len(ids) {
+			next = ids[i+1]
+		}
+		if next > id+1 {
+			merged = append(merged, all[below(id+1):below(next)]...)
+		}
+	}
+	return merged
 }
 
 // AppendArchived implements Archive: a block decompressed, or a segment
