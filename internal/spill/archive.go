@@ -15,18 +15,18 @@ import (
 // holder gives an archive the store and the copies of a source not yet
 // in it, by store ID (not tails): a Spiller, or a View, which has none.
 type holder interface {
-	hold(st *sourceState) (Store, []persist.Segment)
+	hold(st *sourceState) (Store, []pending)
 }
 
 // hold implements holder.
-func (sp *Spiller) hold(st *sourceState) (Store, []persist.Segment) {
+func (sp *Spiller) hold(st *sourceState) (Store, []pending) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	var out []persist.Segment
+	var out []pending
 	for _, list := range [][]pending{sp.inflight, sp.walked, sp.queue} {
 		for _, p := range list {
 			if p.st == st && !p.seg.Tail {
-				out = append(out, p.seg)
+				out = append(out, p)
 			}
 		}
 	}
@@ -53,9 +53,12 @@ func (a *storeArchive) archived(before uint64) (_ []persist.Info, _ map[uint64][
 	stored, _ := store.Segments(a.st.name) // corrupt infos are left out, and counted
 	data := make(map[uint64][]byte, len(pend))
 	infos := make([]persist.Info, 0, len(pend)+len(stored))
-	for _, g := range pend { // first: a pending copy is newer than a stored tail of its ID
-		data[g.ID] = g.Data
-		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: int64(len(g.Data))})
+	for _, c := range pend { // first: a pending copy is newer than a stored tail of its ID
+		g := c.seg
+		if !c.gz {
+			data[g.ID] = g.Data // event segments, which are never blocks, read it
+		}
+		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: c.size()})
 	}
 	infos = append(infos, stored...)
 	slices.SortStableFunc(infos, func(a, b persist.Info) int { return cmp.Compare(a.ID, b.ID) })
@@ -101,9 +104,9 @@ func eventSegment(g persist.Info, data map[uint64][]byte) (eventlog.ArchivedSegm
 // segment's data from the copies or the store.
 func (a *storeArchive) AppendArchived(dst []byte, key uint64) ([]byte, error) {
 	store, pend := a.h.hold(a.st)
-	for _, g := range pend {
-		if g.ID == key {
-			return append(dst, g.Data...), nil
+	for _, c := range pend {
+		if c.seg.ID == key {
+			return append(dst, c.data()...), nil
 		}
 	}
 	if store == nil {
@@ -172,7 +175,7 @@ func OpenView(dir string) (*View, error) {
 }
 
 // hold implements holder: a view has no copies on their way.
-func (v *View) hold(*sourceState) (Store, []persist.Segment) { return v.store, nil }
+func (v *View) hold(*sourceState) (Store, []pending) { return v.store, nil }
 
 // Streams returns the streams the store holds segments of.
 func (v *View) Streams() []*ramlog.Stream { return v.streams }

@@ -76,7 +76,7 @@ func (sp *Spiller) walk(st *sourceState, queued map[uint64]bool) (full bool) {
 		case blocked:
 		case queued[p.ID+st.off] && !p.Live:
 			st.done = max(st.done, p.ID+1) // a copy from a failed flush
-		case p.ID < st.done || p.Records == 0:
+		case st.handed(p.ID) && !p.Live || p.ID < st.done || p.Records == 0:
 		case p.Live:
 			if st.tailID == p.ID && st.tailRecords == p.Records {
 				return // unchanged since the last flush
@@ -95,7 +95,7 @@ func (sp *Spiller) walk(st *sourceState, queued map[uint64]bool) (full bool) {
 			// In sp.walked at once, where readers find it should the
 			// ring give it up before this flush is done.
 			sp.walked = append(sp.walked, c)
-			st.done = p.ID + 1
+			st.skipTo(p.ID + 1)
 		}
 	})
 	return full
@@ -109,6 +109,7 @@ func segments(batch []pending) []persist.Segment {
 	segs := make([]persist.Segment, len(batch))
 	for i := range batch {
 		segs[i] = batch[i].seg
+		segs[i].Data = batch[i].data() // a block of compressed history, decompressed
 		if segs[i].Events {
 			b := eventlog.Bounds(segs[i].Data)
 			segs[i].First, segs[i].Last = units.FromUnixNano(b.First), units.FromUnixNano(b.Last)

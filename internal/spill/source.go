@@ -1,6 +1,7 @@
 package spill
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gwlog/gwlog/eventlog"
@@ -22,6 +23,10 @@ type sourceState struct {
 	events bool
 	off    uint64 // store ID = ring ID + off
 	done   uint64 // ring IDs below were handed to the disk path
+	// ahead are IDs above done handed over out of order: a stream that
+	// keeps compressed history evicts a plain segment (its compressor
+	// lagging) while older blocks are still held, and spilled later.
+	ahead map[uint64]bool
 	placed bool   // off was chosen for the open store
 	// The tail last written, so that an unchanged one is not rewritten
 	// (tailRecords 0: none), and its ID not taken for the store's own.
@@ -29,11 +34,75 @@ type sourceState struct {
 	gone                bool // closed by a reload: spilled once more, then forgotten
 }
 
+// handed reports whether segment id was handed to the disk path; sp.mu
+// is held.
+func (st *sourceState) handed(id uint64) bool { return id < st.done || st.ahead[id] }
+
+// hand notes segment id handed to the disk path: done moves past it when
+// it is next, else it is ahead; sp.mu is held.
+func (st *sourceState) hand(id uint64) {
+	switch {
+	case id < st.done:
+	case id == st.done:
+		st.done++
+		for st.ahead[st.done] {
+			delete(st.ahead, st.done)
+			st.done++
+		}
+	default:
+		if st.ahead == nil {
+			st.ahead = make(map[uint64]bool)
+		}
+		st.ahead[id] = true
+	}
+}
+
+// skipTo moves done to id at least, as a walk does: it goes oldest
+// first, so what it passed is handed over or gone; sp.mu is held.
+func (st *sourceState) skipTo(id uint64) {
+	for k := range st.ahead {
+		if k < id {
+			delete(st.ahead, k)
+		}
+	}
+	st.done = max(st.done, id)
+	for st.ahead[st.done] {
+		delete(st.ahead, st.done)
+		st.done++
+	}
+}
+
 // pending is a copy on its way to the store.
 type pending struct {
 	st       *sourceState
 	seg      persist.Segment
 	reserved bool // its bytes are reserved from the RAM budget
+	// gz says that seg.Data is a block of a stream's compressed history
+	// (ramlog.Spill.Gzip), plain bytes long: it is decompressed for the
+	// store by segments, outside any lock, and for readers as they read.
+	gz    bool
+	plain int64
+}
+
+// data returns c's plain bytes; a block that cannot be decompressed
+// becomes a line saying so, its lines counted as lost to readers.
+func (c *pending) data() []byte {
+	if !c.gz {
+		return c.seg.Data
+	}
+	b, err := ramlog.DecodeBlock(make([]byte, 0, c.plain), c.seg.Data)
+	if err != nil {
+		return fmt.Appendf(nil, "… %d lines unreadable: %s\n", c.seg.Records, err)
+	}
+	return b
+}
+
+// size returns the plain size of c's data.
+func (c *pending) size() int64 {
+	if c.gz {
+		return c.plain
+	}
+	return int64(len(c.seg.Data))
 }
 
 // Follow makes the spiller follow the streams and the event log given
@@ -109,14 +178,14 @@ func (sp *Spiller) setArchive(st *sourceState, on bool) {
 func (sp *Spiller) evicted(st *sourceState, p *ramlog.Spill) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
-	if sp.store == nil || sp.closed || p.ID < st.done || p.Records == 0 {
-		if sp.store == nil && sp.failing && p.ID >= st.done {
-			st.done = p.ID + 1
+	if sp.store == nil || sp.closed || st.handed(p.ID) || p.Records == 0 {
+		if sp.store == nil && sp.failing && !st.handed(p.ID) {
+			st.hand(p.ID)
 			sp.lostLocked(st.name, p.Records, "the disk was away") // RAM only
 		}
 		return
 	}
-	st.done = p.ID + 1
+	st.hand(p.ID)
 	c, ok := sp.copyOf(st, p)
 	if !ok {
 		sp.lostLocked(st.name, p.Records, "the spill queue was full (flushes are slower than the logs, or ram_cap is small)")
@@ -147,6 +216,7 @@ func (sp *Spiller) copyOf(st *sourceState, p *ramlog.Spill) (pending, bool) {
 	}
 	sp.held += n
 	c.seg = sp.segment(st, p)
+	c.gz, c.plain = p.Gzip, p.Size
 	return c, true
 }
 
@@ -240,7 +310,7 @@ func (sp *Spiller) place(st *sourceState, from, oldest, next uint64) {
 			want = max(oldest, next-st.off)
 		}
 		if want < st.done {
-			st.done, st.tailRecords = want, 0
+			st.done, st.tailRecords, st.ahead = want, 0, nil
 		}
 		return
 	}
