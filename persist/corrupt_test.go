@@ -116,22 +116,26 @@ func TestCorruptInfo(t *testing.T) {
 	assert.Equal(t, uint64(1), ro.Stats().Corrupt, "and by an offline reader, which reads nothing")
 }
 
-// fileDamage is a way TestCorruptFiles damages a store file at path.
+// fileDamage is a way TestCorruptFiles damages a store file at path, and
+// whether its one segment is salvaged.
 type fileDamage struct {
-	name   string
-	damage func(t *testing.T, path string)
+	name     string
+	damage   func(t *testing.T, path string)
+	salvaged bool
 }
 
-// fileDamages are the damages TestCorruptFiles makes.
+// fileDamages are the damages TestCorruptFiles makes. Cut in half, the
+// segment's value is cut, and the pages that say which segment it was
+// (written after it) are gone.
 func fileDamages() []fileDamage {
 	return []fileDamage{
-		{"garbage", writeGarbage},
-		{"truncated to half", truncateUsed(0.5)},
-		{"truncated to 100 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 100)) }},
-		{"truncated to nothing", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 0)) }},
-		{"truncated by a page", truncateUsed(0.99)},
-		{"truncated to 9000 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 9000)) }},
-		{"meta pages zeroed", zeroMeta},
+		{"garbage", writeGarbage, false},
+		{"truncated to half", truncateUsed(0.5), false},
+		{"truncated to 100 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 100)) }, false},
+		{"truncated to nothing", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 0)) }, false},
+		{"truncated by a page", truncateUsed(0.99), true},
+		{"truncated to 9000 bytes", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 9000)) }, false},
+		{"meta pages zeroed", zeroMeta, true},
 	}
 }
 
@@ -198,14 +202,26 @@ func TestCorruptFiles(t *testing.T) {
 				assert.True(t, strings.HasPrefix(aside, name+".corrupt-"), "renamed aside: %v", left)
 				assert.Contains(t, rec[0].Error(), aside)
 				assert.Contains(t, left, "gwlog-2030-01-03.db", "today's file, fresh when it was the one damaged")
+				var se *SalvageError
+				require.ErrorAs(t, rec[0], &se)
+				assert.Equal(t, name, se.File)
+				assert.Equal(t, aside, se.Aside)
 
 				infos, err := s.Segments("error")
 				require.NoError(t, err)
 				var want []uint64
 				for id := range uint64(3) {
-					if id != uint64(target) {
+					if id != uint64(target) || d.salvaged {
 						want = append(want, id)
 					}
+				}
+				if d.salvaged {
+					assert.Equal(t, 1, se.Segments, "the segment is salvaged")
+					assert.Equal(t, name, se.Into)
+					assert.Contains(t, left, name, "into a fresh file of the same name")
+				} else {
+					assert.Zero(t, se.Segments)
+					assert.Empty(t, se.Into)
 				}
 				assert.Equal(t, want, ids(infos), "everything else still reads")
 				for _, id := range want {

@@ -38,9 +38,13 @@
 // stream's keep, or, past Options.Cap, oldest first; segments past their
 // own stream's keep in a file kept for another stream are hidden from
 // readers. A file bbolt cannot open, or that fails Tx.Check or is shorter
-// than its pages, is renamed to NAME.corrupt-UNIXTIME at Open and a fresh
-// one started; Recovered says so, for the runtime's error stream: the
-// store never logs.
+// than its pages, is renamed to NAME.corrupt-UNIXTIME at Open, and every
+// segment that still reads from it, its checksums holding, is salvaged
+// into a fresh file of its name (docs/format.md, "Salvage"). Recovered
+// says so, for the runtime's error stream, as a *SalvageError that names
+// the segments lost and where their damage is; Stats.Damaged lists the
+// damaged files, those renamed aside before included, from the record
+// the fresh file keeps. The store never logs.
 //
 // A write that fails (no space, I/O error, read-only filesystem, the
 // directory gone) returns an error wrapping ErrUnavailable and the cause;
@@ -84,6 +88,23 @@
 // Gzip keeps one flate compressor, about 1 MiB, from the first sealed
 // segment it compresses until Close; a read of a gzipped segment unzips
 // outside the store's lock, with a pooled reader of about 40 KiB.
+//
+// Salvage reads bbolt's pages without bbolt (bbolt v1.5's format, in the
+// machine's byte order, little-endian on every platform gwlog is built
+// for). It salvages what it can name: a segment whose info was on a page
+// lost is lost even when its data reads; a value whose page was named
+// only by a page lost is counted (Damage.Unplaced), not placed, since its
+// ID went with that page; a file cut short may keep no page that names
+// its streams, and then nothing of it is salvaged. A tail whose last
+// flush is lost may come back as an earlier flush left it. Salvage holds
+// a MiB of a page and some dozens of bytes per page and element it finds
+// (131,072 of each at most, then it stops and says where), but reads the
+// file two or three times, at Open: a damaged file of 256 MiB delays Open
+// by as long as reading it takes. A read-only store salvages nothing: it
+// skips the file, says what a writable one will salvage, and its readers
+// do not see those segments. A salvage that fails (no space left) leaves
+// the file aside and is not tried again; renaming the file back to NAME
+// makes the next Open try again.
 //
 // I/O never panics, but for one case: bbolt runs Tx.Check on a goroutine
 // of its own, where a fault cannot be caught, so a medium that fails to

@@ -44,6 +44,7 @@ type dayFile struct {
 	bad     []*CorruptionError           // info values that did not decode
 	seq     uint64                       // meta: highest event Seq
 	next    map[string]uint64            // meta: next ID per stream
+	salvage *Damage                      // meta: the salvage that wrote the file, or nil
 
 	db       *bolt.DB // open handle or nil
 	fi       os.FileInfo
@@ -143,7 +144,7 @@ var errTruncated = errors.New("file is shorter than its data (truncated)")
 func (f *dayFile) load(db *bolt.DB, size int64) error {
 	f.entries = make(map[string]map[uint64]*entry)
 	f.next = make(map[string]uint64)
-	f.bad = nil
+	f.bad, f.salvage = nil, nil
 	return view(db, func(tx *bolt.Tx) error {
 		if tx.Size() > size {
 			return fmt.Errorf("%w: %d bytes of %d", errTruncated, size, tx.Size())
@@ -165,6 +166,11 @@ func (f *dayFile) load(db *bolt.DB, size int64) error {
 			return fmt.Errorf("%w: layout version %x", errLayout, v)
 		}
 		f.seq, _ = readU64(meta.Get(keySeq))
+		if v := meta.Get(keySalvage); v != nil {
+			if d, err := decodeSalvage(v); err == nil {
+				f.salvage = &d
+			}
+		}
 		c := meta.Cursor()
 		for k, v := c.Seek([]byte(nextPrefix)); k != nil && strings.HasPrefix(string(k), nextPrefix); k, v = c.Next() {
 			if n, ok := readU64(v); ok {

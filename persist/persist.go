@@ -154,6 +154,8 @@ type Store struct {
 	seq       uint64            // highest event Seq stored
 	next      map[string]uint64 // next ID per stream
 	recovered []error
+	damaged   []Damage // found damaged, and recorded in no file
+	aside     []string // files renamed aside, in the directory
 	stats     Stats
 	ioBase    uint64
 	ioOK      bool
@@ -164,10 +166,11 @@ type Store struct {
 }
 
 // Open opens the store in o.Dir: it checks every file (bbolt's Tx.Check),
-// renames aside those bbolt cannot open or that fail the check (see
-// Recovered), reads the segments' infos, applies retention and, unless
-// ReadOnly, opens (or starts) the day's file for writing, which holds
-// bbolt's exclusive lock until Close.
+// renames aside those bbolt cannot open or that fail the check and
+// salvages what still reads of them into fresh files (see Recovered),
+// reads the segments' infos, applies retention and, unless ReadOnly,
+// opens (or starts) the day's file for writing, which holds bbolt's
+// exclusive lock until Close.
 func Open(o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -237,11 +240,14 @@ func (s *Store) closeFile(f *dayFile) error {
 }
 
 // Recovered returns what the store did to recover since the last call,
-// and forgets it: one error wrapping ErrCorrupt per file renamed aside
-// (naming it and the new name; "skipped" when ReadOnly), found by Open or
-// by a later reopening after a failure, and any retention failure. The
-// runtime puts each on its error stream; the store never logs. At most
-// maxReports are kept between calls (Stats.Recovered counts them all).
+// and forgets it: a *SalvageError (wrapping ErrCorrupt) per damaged file,
+// found by Open or by a later reopening after a failure, that says where
+// the file was renamed aside, what was salvaged from it into which fresh
+// file, and which segments were lost, where ("skipped", and what can be
+// salvaged, when ReadOnly); and any retention failure. The runtime puts
+// each on its error stream, on one line; the store never logs. At most
+// maxReports are kept between calls (Stats.Recovered counts them all, and
+// Stats.Damaged lists the damaged files).
 func (s *Store) Recovered() []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -33,7 +33,12 @@ type Stats struct {
 	// and the data values read since Open that did.
 	Corrupt   uint64 `json:"corrupt"`
 	Deleted   uint64 `json:"deleted"`   // files deleted by retention
-	Recovered uint64 `json:"recovered"` // files renamed aside as corrupt
+	Recovered uint64 `json:"recovered"` // files renamed aside as corrupt since Open
+	// Damaged lists the damaged files the store knows of, oldest first:
+	// those it renamed aside or (ReadOnly) skipped since Open, those
+	// whose salvage a file records, and the files renamed aside in the
+	// directory (Damage.Unknown when no file says more of them).
+	Damaged []Damage `json:"damaged,omitempty"`
 
 	// ProcessWriteBytes is what the whole process had the kernel write to
 	// storage since Open: write_bytes of /proc/self/io, which counts every
@@ -56,6 +61,7 @@ func (s *Store) Stats() Stats {
 	for _, f := range s.files {
 		st.Corrupt += uint64(len(f.bad))
 	}
+	st.Damaged = s.damages()
 	if s.ioOK {
 		if n, ok := processWriteBytes(); ok && n >= s.ioBase {
 			st.ProcessWriteBytes = n - s.ioBase
