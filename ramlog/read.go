@@ -102,9 +102,8 @@ func (s *Stream) Segments() []SegmentInfo {
 func (s *Stream) info(f file, archived bool) SegmentInfo {
 	si := SegmentInfo{Name: f.name}
 	archivedInfo(&si, f.arch)
-	if len(f.arch) > 0 && f.arch[0].Dropped > 0 {
-		si.Dropped = f.arch[0].Dropped
-		si.Size += int64(len(dropMarker(nil, si.Dropped)))
+	if len(f.arch) > 0 {
+		si.Dropped = f.arch[0].Dropped // its line is counted in Size
 	}
 	if f.from < 0 {
 		return si
@@ -113,9 +112,11 @@ func (s *Stream) info(f file, archived bool) SegmentInfo {
 	first, last := &segs[f.from], &segs[f.to-1]
 	si.Size += int64(last.End - first.Start)
 	si.Live = f.to == len(segs)
-	if first.Dropped > 0 && !archived {
-		si.Dropped = first.Dropped
-		si.Size += int64(len(dropMarker(nil, first.Dropped)))
+	if lost := s.ringLost(f, archived); lost > 0 {
+		if len(f.arch) == 0 {
+			si.Dropped = lost
+		}
+		si.Size += int64(len(dropMarker(nil, lost)))
 	}
 	for _, g := range segs[f.from:f.to] {
 		si.Lines += g.Records
@@ -146,8 +147,9 @@ func (s *Stream) AppendFile(dst []byte, name string) (_ []byte, info SegmentInfo
 			continue
 		}
 		info = s.info(f, len(arch) > 0)
+		lost := s.ringLost(f, len(arch) > 0)
 		if len(f.arch) == 0 {
-			dst = s.appendRing(dst, f, info.Dropped)
+			dst = s.appendRing(dst, f, lost)
 			s.mu.Unlock()
 			return dst, info, true
 		}
@@ -155,17 +157,25 @@ func (s *Stream) AppendFile(dst []byte, name string) (_ []byte, info SegmentInfo
 		// with it.
 		var ram []byte
 		if f.from >= 0 {
-			ram = s.appendRing(nil, f, 0)
+			ram = s.appendRing(nil, f, lost)
 		}
 		s.mu.Unlock()
-		if f.arch[0].Dropped > 0 {
-			dst = dropMarker(dst, f.arch[0].Dropped)
-		}
 		dst = appendArchived(dst, a, f.arch)
 		return append(dst, ram...), info, true
 	}
 	s.mu.Unlock()
 	return dst, SegmentInfo{}, false
+}
+
+// ringLost is the count of the "… N lines dropped" line before the
+// ring's part of f: the lines lost before the ring's oldest segment,
+// when f starts with it and nothing was archived, or with compressed
+// history, whose gaps the ring's oldest may follow; s.mu is held.
+func (s *Stream) ringLost(f file, archived bool) uint64 {
+	if f.from != 0 || archived && s.hist == nil {
+		return 0
+	}
+	return s.ring.Segments()[0].Dropped
 }
 
 // appendRing appends the ring's part of f to dst, after a line saying
@@ -192,10 +202,14 @@ func (s *Stream) AppendTail(dst []byte, n int) []byte {
 	if found < n && s.arch() != nil {
 		// Older lines come from the archive, read without the lock.
 		arch, oldest, lost := s.arch(), s.ring.Segments()[0].ID, s.ring.Segments()[0].Dropped
+		compressed := s.hist != nil
 		ram := append(append([]byte(nil), a[min(start, len(a)):]...), b[max(start-len(a), 0):]...)
 		s.mu.Unlock()
 		if segs := arch.Archived(oldest); len(segs) > 0 {
 			dst = append(dst, archivedTail(arch, segs, n-found)...)
+			if lost > 0 && compressed {
+				dst = dropMarker(dst, lost) // a gap after the history
+			}
 		} else if lost > 0 {
 			dst = dropMarker(dst, lost)
 		}

@@ -184,10 +184,14 @@ func (s *Stream) archiveFiles(arch []ArchivedSegment, n int, join string) (files
 	return files, joined
 }
 
-// appendArchived appends the data of segs to dst; a segment that cannot
-// be read is left out, and a line says so in its place.
+// appendArchived appends the data of segs to dst, each after a line
+// saying how many lines were lost before it, if any; a segment that
+// cannot be read is left out, and a line says so in its place.
 func appendArchived(dst []byte, a Archive, segs []ArchivedSegment) []byte {
 	for _, g := range segs {
+		if g.Dropped > 0 {
+			dst = dropMarker(dst, g.Dropped)
+		}
 		b, err := a.AppendArchived(dst, g.Key)
 		if err != nil {
 			dst = unreadable(dst, g, err)
@@ -207,10 +211,14 @@ func unreadable(dst []byte, g ArchivedSegment, err error) []byte {
 	return append(AppendClean(dst, []byte(err.Error())), '\n')
 }
 
-// archivedInfo adds what segs hold to si.
+// archivedInfo adds what segs hold to si, their lines saying what was
+// lost before them included.
 func archivedInfo(si *SegmentInfo, segs []ArchivedSegment) {
 	for _, g := range segs {
 		si.Size += g.Size
+		if g.Dropped > 0 {
+			si.Size += int64(len(dropMarker(nil, g.Dropped)))
+		}
 		si.Lines += g.Records
 		if g.Records == 0 {
 			continue
@@ -230,9 +238,13 @@ func archivedTail(a Archive, segs []ArchivedSegment, n int) []byte {
 	var parts [][]byte
 	have := 0
 	for i := len(segs) - 1; i >= 0 && have < n; i-- {
-		b, err := a.AppendArchived(nil, segs[i].Key)
+		var b []byte
+		if segs[i].Dropped > 0 {
+			b = dropMarker(b, segs[i].Dropped)
+		}
+		b, err := a.AppendArchived(b, segs[i].Key)
 		if err != nil {
-			b = unreadable(nil, segs[i], err)
+			b = unreadable(b, segs[i], err)
 		}
 		if len(b) == 0 {
 			continue
@@ -245,9 +257,6 @@ func archivedTail(a Archive, segs []ArchivedSegment, n int) []byte {
 		parts = append(parts, b[start:])
 	}
 	var out []byte
-	if have < n && len(segs) > 0 && segs[0].Dropped > 0 {
-		out = dropMarker(out, segs[0].Dropped)
-	}
 	for i := len(parts) - 1; i >= 0; i-- {
 		out = append(out, parts[i]...)
 	}
