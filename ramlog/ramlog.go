@@ -753,3 +753,13 @@ func (s *Stream) Stats() Stats {
 	}
 	return st
 }
+
+// Chunk returns the largest segment of a stream made with o: the most a
+// block of its compressed history holds plain; 0 when o is invalid.
+func (o Options) Chunk() int64 {
+	st, err := settle("x", o)
+	if err != nil {
+		return 0
+	}
+	return st.chunk
+}
