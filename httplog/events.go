@@ -39,7 +39,12 @@ const DefaultSeriesSpan = 24 * time.Hour
 // a last line (see writeEvents).
 func handleEvents(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := ParseFilter(r.URL.Query(), time.Now())
+		q, err := query(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		f, err := ParseFilter(q, time.Now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -230,7 +235,12 @@ type SeriesAnswer struct {
 // 24 hours ago and until to now; attr and step are required.
 func handleSeries(src Source) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := ParseSeries(r.URL.Query(), time.Now())
+		v, err := query(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		q, err := ParseSeries(v, time.Now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return

@@ -1,14 +1,20 @@
 package httplog
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/ramlog"
 )
 
 // FuzzParseTime checks that any input parses to a UTC time that reads
@@ -90,4 +96,80 @@ func FuzzAppendEventJSON(f *testing.F) {
 			t.Fatalf("%s: attr %q = %v, want %q", b, key, got.Attrs[valid(key)], val)
 		}
 	})
+}
+
+// FuzzQuery checks the query strings of every endpoint: each answers 200
+// or 400, never anything else and never a panic; a query that
+// parseQuery refuses, or with a parameter the endpoint does not take,
+// is a 400; and a query parseQuery accepts is one url.ParseQuery reads
+// whole, so that no parameter (no filter) was left out.
+func FuzzQuery(f *testing.F) {
+	for _, q := range []string{"", "n=5", "N=5", "n=1&n=2", "follow=1&n=0", "type=NO_SUCH%zz", "type=a;b", "type=%",
+		"type=webbrick%2FCT&since=-1h", "where=val>=20&where=unit~C&limit=3", "attr=val&step=1h", "=x", "&&", "a=1&" + strings.Repeat("&", 120)} {
+		f.Add(q)
+	}
+	stream, err := ramlog.New("debug", ramlog.Options{})
+	require.NoError(f, err)
+	stream.WriteLine(time.Now().UnixNano(), []byte("a line\n"))
+	events, err := eventlog.New(eventlog.Options{RAM: 64 << 10})
+	require.NoError(f, err)
+	h := NewHandler(fuzzSource{stream, events})
+	endpoints := map[string][]string{
+		"/streams/debug":   tailParams,
+		"/events":          append([]string{"where"}, eventParams...),
+		"/series":          seriesParams,
+		"/streams":         nil,
+		"/stats":           nil,
+		"/files":           nil,
+		"/files/debug.log": nil,
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // a follower ends at once
+	f.Fuzz(func(t *testing.T, raw string) {
+		if strings.ContainsAny(raw, "# \t\r\n") {
+			return // not a query string as a request line carries it
+		}
+		q, perr := parseQuery(raw)
+		if perr == nil {
+			whole, err := url.ParseQuery(raw)
+			if err != nil || len(whole) != len(q) {
+				t.Fatalf("%q: parseQuery accepted what url.ParseQuery reads as %v, %v", raw, whole, err)
+			}
+			if n := strings.Count(raw, "&") + 1; n > MaxParams {
+				t.Fatalf("%q: %d parameters accepted", raw, n)
+			}
+		}
+		for path, known := range endpoints {
+			r := httptest.NewRequestWithContext(done, http.MethodGet, path, nil)
+			r.URL.RawQuery = raw
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK && w.Code != http.StatusBadRequest && w.Code != http.StatusNotFound {
+				t.Fatalf("%s?%s: %d %s", path, raw, w.Code, w.Body)
+			}
+			if perr != nil && w.Code != http.StatusBadRequest {
+				t.Fatalf("%s?%s: %d, want 400 for %v", path, raw, w.Code, perr)
+			}
+			for k, v := range q {
+				if (!slices.Contains(known, k) || len(v) > 1 && k != "where") && w.Code != http.StatusBadRequest {
+					t.Fatalf("%s?%s: %d with parameter %q given %d times", path, raw, w.Code, k, len(v))
+				}
+			}
+		}
+	})
+}
+
+// fuzzSource is a Source of one stream and an event log.
+type fuzzSource struct {
+	s *ramlog.Stream
+	e *eventlog.Log
+}
+
+func (f fuzzSource) Streams() []*ramlog.Stream { return []*ramlog.Stream{f.s} }
+func (f fuzzSource) Events() *eventlog.Log     { return f.e }
+func (f fuzzSource) Stream(name string) *ramlog.Stream {
+	if name == f.s.Name() {
+		return f.s
+	}
+	return nil
 }

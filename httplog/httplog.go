@@ -25,6 +25,9 @@ const DefaultTail = 100
 // MaxTail bounds n.
 const MaxTail = 1_000_000
 
+// The parameters of GET /streams/{name}.
+var tailParams = []string{"n", "follow"}
+
 // NewHandler returns the read-back API:
 //
 //	GET /streams                   JSON array of stream counters
@@ -54,11 +57,16 @@ const MaxTail = 1_000_000
 //	                               a graph of a chosen event series
 //
 // Bad parameters answer 400 and unknown streams and files 404, with a JSON
-// {"error": "..."} body. The handler has no authentication of its own:
-// wrap it with RequireToken to serve it beyond loopback.
+// {"error": "..."} body: a query that does not parse (%zz), has more than
+// MaxParams parameters, or one the endpoint does not take or takes once
+// given twice. The handler has no authentication of its own: wrap it
+// with RequireToken to serve it beyond loopback.
 func NewHandler(src Source) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /streams", func(w http.ResponseWriter, r *http.Request) {
+		if !noParams(w, r, "/streams") {
+			return
+		}
 		list := src.Streams()
 		out := make([]ramlog.Stats, 0, len(list))
 		for _, s := range list {
@@ -73,27 +81,23 @@ func NewHandler(src Source) http.Handler {
 			writeError(w, http.StatusNotFound, "no stream "+strconv.Quote(name))
 			return
 		}
-		q := r.URL.Query()
-		following := false
-		switch v := q.Get("follow"); v {
-		case "", "0":
-		case "1":
-			following = true
-		default:
-			writeError(w, http.StatusBadRequest, "follow: want 1 or 0, got "+strconv.Quote(v))
+		q, err := query(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		p := newParams(q, tailParams, nil)
+		following := p.flag("follow")
 		n := DefaultTail
 		if following {
 			n = 0
 		}
-		if v := q.Get("n"); v != "" {
-			var err error
-			n, err = strconv.Atoi(v)
-			if err != nil || n < 0 || n > MaxTail {
-				writeError(w, http.StatusBadRequest, "n: want a whole number from 0 to "+strconv.Itoa(MaxTail)+", got "+strconv.Quote(v))
-				return
-			}
+		if p.str("n") != "" {
+			n = p.count("n", MaxTail)
+		}
+		if p.err != nil {
+			writeError(w, http.StatusBadRequest, p.err.Error())
+			return
 		}
 		if following {
 			follow(w, r, s, n)
@@ -108,8 +112,13 @@ func NewHandler(src Source) http.Handler {
 	mux.HandleFunc("GET /files", handleFiles(src))
 	mux.HandleFunc("GET /files/{name}", handleFile(src))
 	mux.HandleFunc("GET /stats", handleStats(src))
-	mux.HandleFunc("GET /{$}", servePage)
-	mux.HandleFunc("GET /page/{file}", servePage)
+	page := func(w http.ResponseWriter, r *http.Request) {
+		if noParams(w, r, r.URL.Path) {
+			servePage(w, r)
+		}
+	}
+	mux.HandleFunc("GET /{$}", page)
+	mux.HandleFunc("GET /page/{file}", page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")

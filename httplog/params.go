@@ -83,10 +83,37 @@ func newParams(q url.Values, known, repeatable []string) *params {
 	return p
 }
 
-// noParams answers 400 naming the first query parameter r has, and
-// returns false, for an endpoint that takes none.
+// MaxParams bounds the number of query parameters a request may have.
+const MaxParams = 100
+
+// query parses r's query string with parseQuery.
+func query(r *http.Request) (url.Values, error) { return parseQuery(r.URL.RawQuery) }
+
+// parseQuery parses a raw query string: one that does not parse (a bad
+// escape such as %zz, a semicolon) or has more than MaxParams
+// parameters is an error, where r.URL.Query() would silently leave
+// parameters out, and with them the filters they set.
+func parseQuery(raw string) (url.Values, error) {
+	if n := strings.Count(raw, "&") + 1; n > MaxParams {
+		return nil, fmt.Errorf("query: %d parameters, more than %d", n, MaxParams)
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	return q, nil
+}
+
+// noParams answers 400 naming the first query parameter r has, or why
+// its query does not parse, and returns false, for an endpoint that
+// takes none.
 func noParams(w http.ResponseWriter, r *http.Request, endpoint string) bool {
-	for _, k := range slices.Sorted(maps.Keys(r.URL.Query())) {
+	q, err := query(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return false
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		writeError(w, http.StatusBadRequest, k+": unknown parameter ("+endpoint+" takes none)")
 		return false
 	}
