@@ -60,6 +60,10 @@ func look(t *testing.T, s *Stream) view {
 	v := view{Tails: map[int][]string{}, Files: map[string]string{}, FS: map[string]string{}, Follow: map[int]string{}}
 	for _, n := range []int{1, 10, 500, 1 << 20} {
 		v.Tails[n] = s.Tail(n)
+		var w bytes.Buffer
+		_, err := s.WriteTail(&w, n)
+		require.NoError(t, err)
+		assert.Equal(t, string(s.AppendTail(nil, n)), w.String(), "WriteTail(%d)", n)
 	}
 	v.Segments = s.Segments()
 	for _, si := range v.Segments {

@@ -23,6 +23,7 @@ func (s *Stream) WriteTail(w io.Writer, n int) (int64, error) {
 	start, found := lastLines(a, b, n)
 	pos, rec, end := s.ring.Head()+uint64(start), s.ring.TailRec()-uint64(found), s.ring.Tail()
 	arch, oldest, lost := s.arch(), s.ring.Segments()[0].ID, s.ring.Segments()[0].Dropped
+	compressed := s.hist != nil
 	s.mu.Unlock()
 	if found < n {
 		var segs []ArchivedSegment
@@ -31,6 +32,9 @@ func (s *Stream) WriteTail(w io.Writer, n int) (int64, error) {
 		}
 		if len(segs) > 0 {
 			writeArchivedTail(tw, arch, segs, n-found)
+			if lost > 0 && compressed {
+				tw.write(dropMarker(nil, lost)) // a gap after the history
+			}
 		} else if lost > 0 {
 			tw.write(dropMarker(nil, lost))
 		}
@@ -60,9 +64,13 @@ func (s *Stream) WriteTail(w io.Writer, n int) (int64, error) {
 func writeArchivedTail(tw *tailWriter, a Archive, segs []ArchivedSegment, n int) {
 	var buf []byte
 	read := func(g ArchivedSegment) []byte {
-		b, err := a.AppendArchived(buf[:0], g.Key)
+		b := buf[:0]
+		if g.Dropped > 0 {
+			b = dropMarker(b, g.Dropped)
+		}
+		b, err := a.AppendArchived(b, g.Key)
 		if err != nil {
-			b = unreadable(buf[:0], g, err)
+			b = unreadable(b, g, err)
 		}
 		if len(b) > 0 && b[len(b)-1] != '\n' {
 			b = append(b, '\n')
@@ -79,9 +87,6 @@ func writeArchivedTail(tw *tailWriter, a Archive, segs []ArchivedSegment, n int)
 		start, found := lastLines(b, nil, n-have)
 		have += found
 		first, from, size = i, start, len(b)
-	}
-	if have < n && segs[0].Dropped > 0 {
-		tw.write(dropMarker(nil, segs[0].Dropped))
 	}
 	for i := first; i < len(segs) && tw.err == nil; i++ {
 		b := read(segs[i])
