@@ -1,6 +1,8 @@
 package httplog
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -8,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +32,11 @@ var (
 // MaxLimit bounds the limit parameter of GET /events.
 const MaxLimit = 100_000_000
 
+// MaxSeriesBuckets bounds the buckets of one GET /series, (until -
+// since) / step: each takes memory while the series is computed. A graph
+// needs far fewer (the page asks for about 60).
+const MaxSeriesBuckets = 10_000
+
 // DefaultSeriesSpan is how far back GET /series reaches without since.
 const DefaultSeriesSpan = 24 * time.Hour
 
@@ -36,8 +44,8 @@ const DefaultSeriesSpan = 24 * time.Hour
 // lines or, when the client accepts application/msgpack, as msgpack
 // records. The answer is streamed as the query runs; records found
 // corrupt or evicted on the way are skipped and counted, and reported in
-// a last line (see writeEvents).
-func handleEvents(src Source) http.HandlerFunc {
+// a last line (see writeEvents). It runs within heavy.
+func handleEvents(src Source, heavy *gate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := query(r)
 		if err != nil {
@@ -49,6 +57,10 @@ func handleEvents(src Source) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		if !heavy.enter(w, r, "read-backs") {
+			return
+		}
+		defer heavy.leave()
 		writeEvents(w, src.Events().Query(f), acceptsMsgpack(r))
 	}
 }
@@ -232,8 +244,9 @@ type SeriesAnswer struct {
 
 // handleSeries serves GET /series: one attribute of the selected events,
 // bucketed (eventlog.Log.Series), as a SeriesAnswer. since defaults to
-// 24 hours ago and until to now; attr and step are required.
-func handleSeries(src Source) http.HandlerFunc {
+// 24 hours ago and until to now; attr and step are required. It runs
+// within heavy, and writes the answer as it encodes it (writeSeries).
+func handleSeries(src Source, heavy *gate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := query(r)
 		if err != nil {
@@ -245,6 +258,10 @@ func handleSeries(src Source) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		if !heavy.enter(w, r, "read-backs") {
+			return
+		}
+		defer heavy.leave()
 		s, err := src.Events().Series(q)
 		if err != nil {
 			code := http.StatusInternalServerError
@@ -254,8 +271,48 @@ func handleSeries(src Source) http.HandlerFunc {
 			writeError(w, code, strings.TrimPrefix(err.Error(), eventlog.ErrQuery.Error()+": "))
 			return
 		}
-		writeJSON(w, http.StatusOK, NewSeriesAnswer(s))
+		writeSeries(w, NewSeriesAnswer(s))
 	}
+}
+
+// writeSeries writes ans as JSON, as writeJSON would, but a few hundred
+// buckets at a time, so that the encoding of a long series is never held
+// whole.
+func writeSeries(w http.ResponseWriter, ans SeriesAnswer) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	buf.WriteString(`{"buckets":[`)
+	for i := range ans.Buckets {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		_ = enc.Encode(&ans.Buckets[i]) // finite: every value encodes
+		buf.Truncate(buf.Len() - 1)     // Encode's newline
+		if buf.Len() >= 32<<10 {
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return // the client is gone
+			}
+			buf.Reset()
+		}
+	}
+	buf.WriteString("],")
+	n := buf.Len()
+	_ = enc.Encode(seriesRest{ans.Skipped, ans.Error, ans.Corrupt, ans.Evicted})
+	// The fields after buckets: the object without its {.
+	tail := slices.Clone(buf.Bytes()[n+1:])
+	buf.Truncate(n)
+	buf.Write(tail)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// seriesRest is SeriesAnswer after its buckets, with the same keys.
+type seriesRest struct {
+	Skipped int    `json:"skipped"`
+	Error   string `json:"error,omitempty"`
+	Corrupt int    `json:"corrupt,omitempty"`
+	Evicted int    `json:"evicted,omitempty"`
 }
 
 // NewSeriesAnswer returns the answer of GET /series for s: its buckets,
@@ -294,7 +351,8 @@ func SkipReport(errs []error) string {
 
 // ParseSeries reads a SeriesQuery from GET /series' parameters: type,
 // source, attr and step (both required), since (default 24 hours before
-// now) and until (default now).
+// now) and until (default now). A query of more than MaxSeriesBuckets
+// buckets is an error.
 func ParseSeries(v url.Values, now time.Time) (eventlog.SeriesQuery, error) {
 	p := newParams(v, seriesParams, nil)
 	q := eventlog.SeriesQuery{
@@ -315,8 +373,8 @@ func ParseSeries(v url.Values, now time.Time) (eventlog.SeriesQuery, error) {
 		if span%q.Step != 0 {
 			n++
 		}
-		if n > eventlog.MaxBuckets {
-			p.fail("step: %s makes %d buckets from since to until, more than %d", q.Step, n, eventlog.MaxBuckets)
+		if n > MaxSeriesBuckets {
+			p.fail("step: %s makes %d buckets from since to until, more than %d", q.Step, n, MaxSeriesBuckets)
 		}
 	}
 	return q, p.err

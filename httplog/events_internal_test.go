@@ -221,3 +221,36 @@ func TestAcceptsMsgpack(t *testing.T) {
 		assert.Equal(t, want, acceptsMsgpack(r), "Accept: %s", accept)
 	}
 }
+
+// TestWriteSeriesIsWriteJSON: the series written a chunk at a time is
+// byte for byte what encoding it whole gave, and is written in chunks.
+func TestWriteSeriesIsWriteJSON(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 3, MaxSeriesBuckets} {
+		s := eventlog.Series{Buckets: make([]eventlog.Bucket, n), Skipped: n / 3}
+		for i := range s.Buckets {
+			s.Buckets[i] = eventlog.Bucket{Start: t0.Add(time.Duration(i) * time.Minute), Count: i % 4, Min: float64(i) / 7, Max: 1e21 * float64(i), Avg: 1e-7, Last: math.NaN()}
+		}
+		if n == 3 {
+			s.Errors = []error{fmt.Errorf("%w: segment 3", eventlog.ErrEvicted)}
+		}
+		want := httptest.NewRecorder()
+		writeJSON(want, http.StatusOK, NewSeriesAnswer(s))
+		got := &chunks{ResponseRecorder: httptest.NewRecorder()}
+		writeSeries(got, NewSeriesAnswer(s))
+		assert.Equal(t, want.Body.String(), got.Body.String(), "%d buckets", n)
+		assert.Equal(t, "application/json", got.Header().Get("Content-Type"))
+		assert.LessOrEqual(t, got.most, 40<<10, "%d buckets: a write of %d bytes", n, got.most)
+	}
+}
+
+// chunks records the largest write.
+type chunks struct {
+	*httptest.ResponseRecorder
+	most int
+}
+
+func (c *chunks) Write(p []byte) (int, error) {
+	c.most = max(c.most, len(p))
+	return c.ResponseRecorder.Write(p)
+}

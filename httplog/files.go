@@ -92,8 +92,9 @@ func handleFiles(src Source) http.HandlerFunc {
 
 // handleFile serves GET /files/{name}: a snapshot of one file, as text,
 // with Content-Length and Last-Modified (its last line's time); range
-// and conditional requests are answered as http.ServeContent does.
-func handleFile(src Source) http.HandlerFunc {
+// and conditional requests are answered as http.ServeContent does. The
+// snapshot is taken within heavy.
+func handleFile(src Source, heavy *gate) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		if err := CheckFileName(name); err != nil {
@@ -103,6 +104,10 @@ func handleFile(src Source) http.HandlerFunc {
 		if !noParams(w, r, "/files/{name}") {
 			return
 		}
+		if !heavy.enter(w, r, "read-backs") {
+			return
+		}
+		defer heavy.leave()
 		var fsys fs.FS
 		if fsrc, ok := src.(FileSource); ok {
 			fsys = fsrc.FS()

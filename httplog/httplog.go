@@ -38,7 +38,8 @@ var tailParams = []string{"n", "follow"}
 //	                               events as JSON lines, or msgpack records
 //	                               with Accept: application/msgpack
 //	GET /series?type=P&source=S&attr=A&since=T&until=T&step=D
-//	                               one attribute bucketed over time, as JSON
+//	                               one attribute bucketed over time, as JSON;
+//	                               at most MaxSeriesBuckets buckets
 //	GET /files                     JSON array of the streams' files (a
 //	                               FileInfo each: name, stream, size,
 //	                               lines, first, last, live), stream by
@@ -59,9 +60,14 @@ var tailParams = []string{"n", "follow"}
 // Bad parameters answer 400 and unknown streams and files 404, with a JSON
 // {"error": "..."} body: a query that does not parse (%zz), has more than
 // MaxParams parameters, or one the endpoint does not take or takes once
-// given twice. The handler has no authentication of its own: wrap it
-// with RequireToken to serve it beyond loopback.
+// given twice. A tail is written as it is read (ramlog's WriteTail).
+// Heavy requests (tails of more than DefaultTail lines, /events, /series,
+// /files/{name}) run MaxHeavy at once, followers MaxFollowers; beyond,
+// 503 with Retry-After. The handler has no authentication of its own:
+// wrap it with RequireToken to serve it beyond loopback, and serve it
+// with a Server, which bounds connections and their time.
 func NewHandler(src Source) http.Handler {
+	heavy, followers := newGate(MaxHeavy, HeavyWait), newGate(MaxFollowers, 0)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /streams", func(w http.ResponseWriter, r *http.Request) {
 		if !noParams(w, r, "/streams") {
@@ -100,17 +106,27 @@ func NewHandler(src Source) http.Handler {
 			return
 		}
 		if following {
+			if !followers.enter(w, r, "followers") {
+				return
+			}
+			defer followers.leave()
 			follow(w, r, s, n)
 			return
 		}
+		if n > DefaultTail {
+			if !heavy.enter(w, r, "read-backs") {
+				return
+			}
+			defer heavy.leave()
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(s.AppendTail(nil, n))
+		_, _ = s.WriteTail(w, n) // an error: the client is gone
 	})
-	mux.HandleFunc("GET /events", handleEvents(src))
-	mux.HandleFunc("GET /series", handleSeries(src))
+	mux.HandleFunc("GET /events", handleEvents(src, heavy))
+	mux.HandleFunc("GET /series", handleSeries(src, heavy))
 	mux.HandleFunc("GET /files", handleFiles(src))
-	mux.HandleFunc("GET /files/{name}", handleFile(src))
+	mux.HandleFunc("GET /files/{name}", handleFile(src, heavy))
 	mux.HandleFunc("GET /stats", handleStats(src))
 	page := func(w http.ResponseWriter, r *http.Request) {
 		if noParams(w, r, r.URL.Path) {
