@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -189,11 +188,7 @@ func (d *gwlogd) serveAPI() error {
 	// Requests live in base, so that stopping ends live followers instead
 	// of waiting for them.
 	base, cancelBase := context.WithCancel(context.Background())
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-	}
+	srv := httplog.NewServer(handler, httplog.ServerOptions{Context: base})
 	d.wg.Go(func() { _ = srv.Serve(ln) })
 	d.stopAPI = func() {
 		cancelBase()
