@@ -102,6 +102,7 @@ func printStore(kv io.Writer, st *persist.Stats, written bool) {
 	fmt.Fprintf(kv, "files\t%d, %s on disk%s\n", st.Files, units.FormatSize(st.DiskBytes), capacity)
 	fmt.Fprintf(kv, "segments\t%d\n", st.Segments)
 	fmt.Fprintf(kv, "corrupt\t%s, %s recovered\n", count(st.Corrupt, "value", "values"), count(st.Recovered, "file", "files"))
+	printDamaged(kv, st.Damaged)
 	if !written {
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/persist"
 )
 
 // store is the source of a store on disk (-store DIR), read-only through
@@ -148,4 +149,76 @@ func (s *store) file(_ context.Context, name string) (io.ReadCloser, int64, erro
 		return nil, 0, s.failf("%v", err)
 	}
 	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+}
+
+// printDamaged prints the damaged files of a store's counters (a daemon's
+// or one read with -store), a few lines each, as
+//
+//	damaged   gwlog-2026-11-21.db: renamed to gwlog-2026-11-21.db.corrupt-1795305600 (2026-11-22T00:00:00Z): bbolt check: …
+//	          salvaged 46 segments (2.7MiB, 93748 records) into gwlog-2026-11-21.db
+//	          lost 2 segments (512KiB): debug 4 at offset 1196065 (data fails its checksum), debug 5 at offset 1462272 (data missing)
+//	          1 value unreadable (256KiB)
+//
+// A file a read-only store skipped says what gwlogd will salvage of it.
+func printDamaged(kv io.Writer, damaged []persist.Damage) {
+	for _, d := range damaged {
+		where := "skipped, read-only"
+		if d.Aside != "" {
+			where = "renamed to " + d.Aside
+		}
+		line := fmt.Sprintf("%s: %s (%s)", d.File, where, stamp(d.At))
+		if d.Cause != "" {
+			line += ": " + d.Cause
+		}
+		if d.Unknown {
+			line += "; nothing more is known of it"
+		}
+		fmt.Fprintf(kv, "damaged\t%s\n", line)
+		if d.Unknown {
+			continue
+		}
+		segs := fmt.Sprintf("%s (%s, %s)", count(uint64(d.Segments), "segment", "segments"), size(uint64(d.Bytes)), count(d.Records, "record", "records"))
+		switch {
+		case d.Failed != "":
+			fmt.Fprintf(kv, "\tsalvage failed: %s\n", d.Failed)
+		case d.Aside == "":
+			fmt.Fprintf(kv, "\t%s can be salvaged: gwlogd salvages the file when it opens the store\n", segs)
+		case d.Into != "":
+			fmt.Fprintf(kv, "\tsalvaged %s into %s\n", segs, d.Into)
+		default:
+			fmt.Fprintf(kv, "\tnothing salvaged\n")
+		}
+		if d.LostSegments > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "lost %s (%s)", count(uint64(d.LostSegments), "segment", "segments"), size(uint64(d.LostBytes)))
+			for i, l := range d.Lost {
+				sep := ", "
+				if i == 0 {
+					sep = ": "
+				}
+				if i == 8 {
+					fmt.Fprintf(&b, ", and %d more", d.LostSegments-i)
+					break
+				}
+				stream := l.Stream
+				if stream == "" {
+					stream = "(stream not known)"
+				}
+				fmt.Fprintf(&b, "%s%s %d at offset %d (%s)", sep, stream, l.ID, l.Offset, l.Cause)
+			}
+			fmt.Fprintf(kv, "\t%s\n", b.String())
+		}
+		if len(d.Streams) > 0 {
+			fmt.Fprintf(kv, "\tsegments of %s not known: pages of their buckets lost\n", strings.Join(d.Streams, ", "))
+		}
+		if d.Unreadable > 0 {
+			fmt.Fprintf(kv, "\t%s unreadable (%s)\n", count(uint64(d.Unreadable), "value", "values"), size(uint64(d.UnreadableBytes)))
+		}
+		if d.Unplaced > 0 {
+			fmt.Fprintf(kv, "\t%s of segments not known (%s)\n", count(uint64(d.Unplaced), "value", "values"), size(uint64(d.UnplacedBytes)))
+		}
+		if d.StoppedAt > 0 {
+			fmt.Fprintf(kv, "\tsalvage stopped at offset %d, at its bounds\n", d.StoppedAt)
+		}
+	}
 }

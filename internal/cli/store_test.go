@@ -510,3 +510,108 @@ func TestStatsDisk(t *testing.T) {
 		assert.Equal(t, "  stream  bytes  ring  segments  lines  written  drops\n\ndisk  none configured: RAM only\n", b.String())
 	})
 }
+
+// TestStoreStatsDamaged overwrites 128 KiB in the middle of a store's
+// file with noise: read with -store, stats names the damaged file and
+// what gwlogd will salvage of it and what is lost; once a writable store
+// has opened the directory (gwlogd, when it starts), that the file was
+// renamed aside, what was salvaged into which file, and what was lost.
+func TestStoreStatsDamaged(t *testing.T) {
+	dir := t.TempDir()
+	st, err := persist.Open(persist.Options{Dir: dir, Force: true})
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	for id := range uint64(8) {
+		var b []byte
+		for len(b) < 64<<10 {
+			b = fmt.Appendf(b, "%s WARNING svc segment %d line %d\n", now.Format(time.RFC3339), id, len(b))
+		}
+		require.NoError(t, st.PutSegments([]persist.Segment{{Stream: "debug", ID: id, Name: fmt.Sprintf("debug.log.%d", id),
+			First: now, Last: now, Records: uint64(bytes.Count(b, []byte{'\n'})), Data: b}}))
+	}
+	require.NoError(t, st.Close())
+	name := "gwlog-" + now.Format(time.DateOnly) + ".db"
+	path := filepath.Join(dir, name)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	noise := make([]byte, 128<<10)
+	for i := range noise {
+		noise[i] = byte(i*131 + i>>7)
+	}
+	_, err = f.WriteAt(noise, fi.Size()/3/4096*4096)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	// What persist says, read-only, is what stats prints.
+	ro, err := persist.Open(persist.Options{Dir: dir, ReadOnly: true})
+	require.NoError(t, err)
+	damaged := ro.Stats().Damaged
+	require.NoError(t, ro.Close())
+	require.Len(t, damaged, 1)
+	d := damaged[0]
+	require.Positive(t, d.Segments)
+	require.Positive(t, d.LostSegments)
+	require.Equal(t, 8, d.Segments+d.LostSegments, "every segment is salvaged or lost")
+
+	code, out, errs := run2("-store", dir, "stats")
+	require.Equal(t, ExitOK, code, errs)
+	assert.Regexp(t, `(?m)^files\s+0, 0B on disk$`, out, "the damaged file is not read")
+	assert.Regexp(t, `(?m)^damaged\s+`+regexp.QuoteMeta(name)+`: skipped, read-only \(\S+Z\): \S`, out)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^\s+%d segments \(\S+, %d records\) can be salvaged: gwlogd salvages the file when it opens the store$`, d.Segments, d.Records), out)
+	lost := fmt.Sprintf(`(?m)^\s+lost %d segments? \(\S+\): debug %d at offset %d \(%s\)`, d.LostSegments, d.Lost[0].ID, d.Lost[0].Offset, regexp.QuoteMeta(d.Lost[0].Cause))
+	assert.Regexp(t, lost, out)
+	t.Logf("%s", out)
+
+	// gwlogd opens the store: the file is renamed aside and salvaged.
+	st, err = persist.Open(persist.Options{Dir: dir, Force: true})
+	require.NoError(t, err)
+	require.Len(t, st.Recovered(), 1)
+	require.NoError(t, st.Close())
+	code, out, errs = run2("-store", dir, "stats")
+	require.Equal(t, ExitOK, code, errs)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^\s+debug\s+%d\s`, d.Segments), out, "the segments salvaged are read")
+	assert.Regexp(t, `(?m)^files\s+1, \S+ on disk$`, out)
+	assert.Regexp(t, `(?m)^damaged\s+`+regexp.QuoteMeta(name)+`: renamed to `+regexp.QuoteMeta(name)+`\.corrupt-\d+ \(\S+Z\): \S`, out)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^\s+salvaged %d segments \(\S+, %d records\) into %s$`, d.Segments, d.Records, regexp.QuoteMeta(name)), out)
+	assert.Regexp(t, lost, out)
+	t.Logf("%s", out)
+}
+
+// TestPrintDamaged checks the lines of damaged files in stats.
+func TestPrintDamaged(t *testing.T) {
+	at := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	r := &report{Dir: "/var/log/gwlog", Stored: []storedStream{}, Store: &persist.Stats{Files: 1, DiskBytes: 4 << 20, Segments: 46, Recovered: 1,
+		Damaged: []persist.Damage{
+			{File: "gwlog-2026-11-20.db", Aside: "gwlog-2026-11-20.db.corrupt-1795219200", At: at.Add(-24 * time.Hour), Unknown: true},
+			{File: "gwlog-2026-11-21.db", Aside: "gwlog-2026-11-21.db.corrupt-1795305600", Into: "gwlog-2026-11-21.db", At: at,
+				Cause: "bbolt check: page 357: unreachable", Segments: 46, Bytes: 2831155, Records: 93748,
+				LostSegments: 2, LostBytes: 512 << 10, Lost: []persist.LostSegment{
+					{Stream: "debug", ID: 4, Offset: 1196065, Cause: "data fails its checksum"},
+					{Stream: "debug", ID: 5, Offset: 1462272, Cause: "data missing"}},
+				Unreadable: 1, UnreadableBytes: 256 << 10},
+			{File: "gwlog-2026-11-22.db", At: at, Cause: "invalid database", Segments: 1, Records: 1, Bytes: 7,
+				LostSegments: 1, Lost: []persist.LostSegment{{ID: 9, Offset: 8192, Cause: "of a stream whose pages are damaged"}},
+				Streams: []string{"access"}, Unplaced: 2, UnplacedBytes: 2048},
+		}}}
+	require.NoError(t, printStats(&b, r))
+	assert.Equal(t, ""+
+		"  stream  files  bytes  lines  first  last\n"+
+		"\n"+
+		"store     /var/log/gwlog (read-only)\n"+
+		"files     1, 4MiB on disk\n"+
+		"segments  46\n"+
+		"corrupt   0 values, 1 file recovered\n"+
+		"damaged   gwlog-2026-11-20.db: renamed to gwlog-2026-11-20.db.corrupt-1795219200 (2026-11-21T00:00:00Z); nothing more is known of it\n"+
+		"damaged   gwlog-2026-11-21.db: renamed to gwlog-2026-11-21.db.corrupt-1795305600 (2026-11-22T00:00:00Z): bbolt check: page 357: unreachable\n"+
+		"          salvaged 46 segments (2.7MiB, 93748 records) into gwlog-2026-11-21.db\n"+
+		"          lost 2 segments (512KiB): debug 4 at offset 1196065 (data fails its checksum), debug 5 at offset 1462272 (data missing)\n"+
+		"          1 value unreadable (256KiB)\n"+
+		"damaged   gwlog-2026-11-22.db: skipped, read-only (2026-11-22T00:00:00Z): invalid database\n"+
+		"          1 segment (7B, 1 record) can be salvaged: gwlogd salvages the file when it opens the store\n"+
+		"          lost 1 segment (0B): (stream not known) 9 at offset 8192 (of a stream whose pages are damaged)\n"+
+		"          segments of access not known: pages of their buckets lost\n"+
+		"          2 values of segments not known (2KiB)\n", b.String())
+}
