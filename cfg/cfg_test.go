@@ -92,7 +92,7 @@ func TestSyntax(t *testing.T) {
 		{"forward dotted", "[forward.a.b]\n",
 			`log.cfg:1: [forward.a.b] want [forward.NAME] with NAME of letters, digits, _ and -; got "a.b"`},
 		{"unknown key", "[stream.debug]\nrotat = size 1MiB\n",
-			"log.cfg:2: [stream.debug] rotat: unknown key; want rotate, keep, ram, disk_keep, format, level, compress, console or dedup"},
+			"log.cfg:2: [stream.debug] rotat: unknown key; want rotate, keep, ram, disk_keep, format, level, compress, ram_compress, console or dedup"},
 		{"unknown runtime key", "[runtime]\nram = 1MiB\n",
 			"log.cfg:2: [runtime] ram: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, reload, monitor, max_line or http_token"},
 		{"unknown logger key", "[logger.root]\nhandlers = debug\n",

@@ -72,7 +72,11 @@ type Stream struct {
 	Format   string          // format: a levels pattern, validated
 	Level    levels.Level    // level: least level the stream takes
 	Compress string          // compress: "" or "gzip": sealed segments are stored gzipped on disk
-	Console  bool            // console: yes sends the stream to the screen
+	// RAMCompress is ram_compress: "gzip" keeps sealed segments
+	// compressed in the stream's RAM, so that it holds several times the
+	// history; "none" keeps them plain.
+	RAMCompress string
+	Console     bool // console: yes sends the stream to the screen
 	// Dedup is dedup: the window of repeated-message suppression, as
 	// syslogd's "last message repeated N times"; 0 (off) keeps every line.
 	Dedup time.Duration

@@ -127,22 +127,24 @@ var kinds = map[string]kind{
 // Defaults of keys that the profile leaves unset (new streams, loggers and
 // forwards, and keys the profile's sections omit).
 const (
-	defaultKeep       = 5
-	defaultDiskKeep   = 14 * 24 * time.Hour
-	defaultQueue      = 4 << 20
-	defaultReplayRate = 1000
-	defaultFacility   = 1 // user
-	defaultSeverity   = 5 // notice
+	defaultKeep        = 5
+	defaultRAMCompress = "none"
+	defaultDiskKeep    = 14 * 24 * time.Hour
+	defaultQueue       = 4 << 20
+	defaultReplayRate  = 1000
+	defaultFacility    = 1 // user
+	defaultSeverity    = 5 // notice
 )
 
 // newStream returns a stream with the defaults of unset keys.
 func newStream(name string) Stream {
 	return Stream{
-		Name:     name,
-		Rotate:   ramlog.Rotation{Kind: ramlog.RotateSize, Size: ramlog.DefaultSegment},
-		Keep:     defaultKeep,
-		DiskKeep: defaultDiskKeep,
-		Format:   levels.DefaultPattern,
+		Name:        name,
+		Rotate:      ramlog.Rotation{Kind: ramlog.RotateSize, Size: ramlog.DefaultSegment},
+		Keep:        defaultKeep,
+		RAMCompress: defaultRAMCompress,
+		DiskKeep:    defaultDiskKeep,
+		Format:      levels.DefaultPattern,
 	}
 }
 
@@ -199,6 +201,7 @@ var streamKeys = specs[Stream]{
 	field("format", func(s *Stream) *string { return &s.Format }, codec[string]{parseFormat, verbatim}),
 	field("level", func(s *Stream) *levels.Level { return &s.Level }, levelCodec),
 	field("compress", func(s *Stream) *string { return &s.Compress }, noneIsEmpty(oneOf("none", "gzip"))),
+	field("ram_compress", func(s *Stream) *string { return &s.RAMCompress }, oneOf("gzip", "none")),
 	field("console", func(s *Stream) *bool { return &s.Console }, boolCodec),
 	field("dedup", func(s *Stream) *time.Duration { return &s.Dedup },
 		orOff(duration("off or a duration such as 30s", bounds[time.Duration]{min: minDedup, max: maxDedup, orZero: true,

@@ -111,6 +111,8 @@ func TestStreamKeys(t *testing.T) {
 			"51", `want a level (NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL, OFF or 0-50), got "51"`},
 		{"compress", "stream.debug", "compress", "GZIP", "", func(c *Config) any { return stream(c).Compress }, "gzip",
 			"zip", `want none or gzip, got "zip"`},
+		{"ram_compress", "stream.debug", "ram_compress", "NONE", "", func(c *Config) any { return stream(c).RAMCompress }, "none",
+			"zstd", `want gzip or none, got "zstd"`},
 		{"console", "stream.debug", "console", "on", "", func(c *Config) any { return stream(c).Console }, true,
 			"maybe", `want yes or no (true/false, on/off), got "maybe"`},
 		{"dedup", "stream.debug", "dedup", "30s", "", func(c *Config) any { return stream(c).Dedup }, 30 * time.Second,
@@ -224,11 +226,12 @@ func TestHTTPTokenNotEchoed(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	c := mustParse(t, src("prod.cfg", "[stream.zigbee]\n[logger.Zigbee]\n[forward.central]\n"+forwardNeeds))
 	assert.Equal(t, Stream{
-		Name:     "zigbee",
-		Rotate:   ramlog.Rotation{Kind: ramlog.RotateSize, Size: 1 << 20},
-		Keep:     5,
-		DiskKeep: 14 * 24 * time.Hour,
-		Format:   levels.DefaultPattern,
+		Name:        "zigbee",
+		Rotate:      ramlog.Rotation{Kind: ramlog.RotateSize, Size: 1 << 20},
+		Keep:        5,
+		RAMCompress: "none",
+		DiskKeep:    14 * 24 * time.Hour,
+		Format:      levels.DefaultPattern,
 	}, c.Streams[len(c.Streams)-1])
 	assert.Equal(t, Logger{Name: "Zigbee", Propagate: true}, c.Loggers[len(c.Loggers)-1])
 	assert.Equal(t, []Forward{{
