@@ -24,14 +24,15 @@ type limiter struct {
 // request header before a connection beyond the cap may take its place.
 const waitGrace = time.Second
 
-// refusal is the whole answer to a connection beyond the cap.
-const refusal = "HTTP/1.1 503 Service Unavailable\r\n" +
+// refusal is the whole answer to a connection beyond the cap; it is
+// never written to.
+var refusal = []byte("HTTP/1.1 503 Service Unavailable\r\n" +
 	"Content-Type: application/json\r\n" +
 	"Retry-After: 1\r\n" +
 	"Connection: close\r\n" +
 	"Content-Length: 43\r\n" +
 	"\r\n" +
-	`{"error":"busy: too many open connections"}`
+	`{"error":"busy: too many open connections"}`)
 
 // connState is what a connection is doing, for the choice of one to close.
 type connState uint8
@@ -86,7 +87,6 @@ func (ln *limListener) Accept() (net.Conn, error) {
 // or refuses it and returns nil.
 func (l *limiter) admit(c net.Conn) *limConn {
 	now := time.Now()
-	lc := &limConn{Conn: c, lim: l, since: now}
 	l.mu.Lock()
 	var victim *limConn
 	if len(l.conns) >= l.max {
@@ -94,12 +94,13 @@ func (l *limiter) admit(c net.Conn) *limConn {
 		if victim == nil {
 			l.mu.Unlock()
 			_ = c.SetWriteDeadline(now.Add(100 * time.Millisecond))
-			_, _ = c.Write([]byte(refusal))
+			_, _ = c.Write(refusal)
 			_ = c.Close()
 			return nil
 		}
 		delete(l.conns, victim)
 	}
+	lc := &limConn{Conn: c, lim: l, since: now}
 	l.conns[lc] = struct{}{}
 	l.mu.Unlock()
 	if victim != nil {
