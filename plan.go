@@ -24,6 +24,7 @@ type plan struct {
 type streamPlan struct {
 	cfg.Stream
 	sizedByUser bool // rotate, keep or ram came from a file or Options
+	keepByUser  bool // keep came from a file or Options: it bounds compressed history too
 }
 
 // makePlan applies o's overrides to c.
@@ -44,7 +45,8 @@ func makePlan(c *cfg.Config, o Options) *plan {
 		for _, k := range []string{"rotate", "keep", "ram"} {
 			byUser = byUser || c.Origins["stream."+s.Name+"/"+k].File != ""
 		}
-		p.streams = append(p.streams, streamPlan{Stream: s, sizedByUser: byUser})
+		keepByUser := c.Origins["stream."+s.Name+"/keep"].File != ""
+		p.streams = append(p.streams, streamPlan{Stream: s, sizedByUser: byUser, keepByUser: keepByUser})
 	}
 	if c.Runtime.Monitor > 0 && !slices.ContainsFunc(p.streams, func(sp streamPlan) bool { return sp.Name == Monitor }) {
 		p.streams = append(p.streams, streamPlan{Stream: monitorStream()})
@@ -52,12 +54,13 @@ func makePlan(c *cfg.Config, o Options) *plan {
 	for _, so := range o.Streams {
 		i := slices.IndexFunc(p.streams, func(sp streamPlan) bool { return sp.Name == so.Name })
 		if i < 0 {
-			p.streams = append(p.streams, streamPlan{Stream: cfg.Stream{Name: so.Name, Keep: ramlog.DefaultKeep}, sizedByUser: true})
+			p.streams = append(p.streams, streamPlan{Stream: cfg.Stream{Name: so.Name, Keep: ramlog.DefaultKeep, RAMCompress: "none"}, sizedByUser: true})
 			i = len(p.streams) - 1
 		}
 		sp := &p.streams[i]
 		sp.Stream = overStream(sp.Stream, so)
 		sp.sizedByUser = sp.sizedByUser || so.RAM != 0 || so.Keep != 0 || so.Rotate != (ramlog.Rotation{})
+		sp.keepByUser = sp.keepByUser || so.Keep != 0
 	}
 	p.loggers = slices.Clone(c.Loggers)
 	for _, lo := range o.Loggers {
@@ -109,7 +112,32 @@ func (sp *streamPlan) ring() ramlog.Options {
 	if keep == 0 {
 		keep = ramlog.KeepNone // "keep = 0" in config: no history
 	}
-	return ramlog.Options{Rotate: sp.Rotate, Keep: keep, RAM: sp.RAM}
+	o := ramlog.Options{Rotate: sp.Rotate, Keep: keep, RAM: sp.RAM}
+	if sp.RAMCompress == "gzip" {
+		// The RAM rotate and keep give holds compressed history, as
+		// many files as it takes unless keep was set.
+		o.Compress = ramlog.CompressGzip
+		o.RAM = o.RingSize()
+		if !sp.keepByUser && keep != ramlog.KeepNone {
+			o.Keep = 0
+		}
+	}
+	return o
+}
+
+// workMem is what the compressor of the plan's streams takes from the
+// cap besides their rings (ramlog.WorkMem), for their largest segment.
+func (p *plan) workMem() int64 {
+	var chunk int64
+	for _, sp := range p.streams {
+		if o := sp.ring(); !sp.Console && o.Compress == ramlog.CompressGzip {
+			chunk = max(chunk, o.Chunk())
+		}
+	}
+	if chunk == 0 {
+		return 0
+	}
+	return ramlog.WorkMem(chunk)
 }
 
 // fit shrinks the rings that keep their default sizes, in proportion,
@@ -117,7 +145,7 @@ func (sp *streamPlan) ring() ramlog.Options {
 // alone is enough, as journald's RuntimeMaxUse is. Sizes the user gave are
 // kept; if those alone do not fit, building the runtime reports it.
 func (p *plan) fit(eventsByUser bool) {
-	var fixed, flexible int64
+	fixed, flexible := p.workMem(), int64(0)
 	if eventsByUser {
 		fixed += p.eventRAM
 	} else {
@@ -157,9 +185,9 @@ func (p *plan) fit(eventsByUser bool) {
 const minSegment = 16 << 10
 
 // ringBytes is what the plan's rings take together, the event ring's
-// included.
+// and the compressor's working memory included.
 func (p *plan) ringBytes() int64 {
-	n := p.eventRAM
+	n := p.eventRAM + p.workMem()
 	for _, sp := range p.streams {
 		if !sp.Console {
 			n += sp.ring().RingSize()

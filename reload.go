@@ -262,6 +262,9 @@ func (rt *Runtime) apply(p *plan) error {
 				parts = append(parts, sp.Name+" "+units.FormatSize(sp.ring().RingSize()))
 			}
 		}
+		if wm := p.workMem(); wm > 0 {
+			parts = append(parts, "the compressor "+units.FormatSize(wm))
+		}
 		errs = append(errs, fmt.Errorf("%w: %sthe rings need %s (%s), over ram_cap %s; lower them or raise ram_cap",
 			ErrConfig, p.where("runtime", "ram_cap"), units.FormatSize(total), strings.Join(parts, ", "), units.FormatSize(p.ramCap)))
 	}
