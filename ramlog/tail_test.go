@@ -147,36 +147,26 @@ func (f *failing) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestWriteTailWhileTheRingMoves: lines the ring gives up while a slow
+// TestWriteTailWhileTheRingMoves: lines the ring gives up while the
 // reader takes the tail are told as missed, the rest come in order, and
 // none written after the call comes.
 func TestWriteTailWhileTheRingMoves(t *testing.T) {
 	s, err := New("debug", Options{Rotate: Rotation{Kind: RotateSize, Size: 64 << 10}, Keep: 1})
 	require.NoError(t, err)
 	defer s.Close()
-	for i := range 20000 {
-		s.WriteLine(1, line(i))
+	next := 0
+	for range 20000 {
+		s.WriteLine(1, line(next))
+		next++
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 20000; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			s.WriteLine(1, line(i))
-		}
-	}()
 	var out bytes.Buffer
 	_, err = s.WriteTail(writerFunc(func(p []byte) (int, error) {
-		time.Sleep(20 * time.Millisecond) // the writer laps the ring meanwhile
+		for range 20000 { // the writer laps the ring meanwhile
+			s.WriteLine(1, line(next))
+			next++
+		}
 		return out.Write(p)
 	}), 1<<20)
-	close(stop)
-	<-done
 	require.NoError(t, err)
 	last, missed := -1, 0
 	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
