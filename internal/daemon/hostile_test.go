@@ -223,13 +223,15 @@ func TestDaemonHostileClients(t *testing.T) {
 	require.NoError(t, udp.Close())
 	p := startSieged(t, nil, "-syslog", slAddr)
 	base := "http://" + p.addr
-	const siege = 5 * time.Second
+	const siege = 4 * time.Second
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 
 	// The idle connections first: opened during the siege, each would
 	// wait its turn for a CPU that the rest keeps busy.
+	opening := time.Now()
 	conns := holdIdle(t, p.addr, "/stats", "", n, nil)
+	t.Logf("%d idle connections opened in %v", len(conns), time.Since(opening).Round(time.Millisecond))
 
 	// Resident memory, every 20 ms.
 	var most atomic.Int64
