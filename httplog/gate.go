@@ -7,9 +7,11 @@ import (
 )
 
 // MaxHeavy is how many heavy requests one handler runs at once: tails of
-// more than DefaultTail lines, /events, /series and /files/{name}. Each
-// may build up to a ring's worth of answer; beyond MaxHeavy a request
-// waits up to HeavyWait for its turn, then answers 503 with Retry-After.
+// more than DefaultTail lines, /events, /series and /files/{name}. A
+// tail holds a batch and an archived segment, /series its buckets,
+// /events a segment's events and /files/{name} a copy of its file;
+// beyond MaxHeavy a request waits up to HeavyWait for its turn, then
+// answers 503 with Retry-After.
 const MaxHeavy = 2
 
 // HeavyWait is how long a heavy request waits for its turn.
