@@ -25,13 +25,15 @@ import (
 // several goroutines while a sampler checks, throughout, that the rings
 // hold no more than the cap and the heap no more than the cap + 4 MiB;
 // then that every line is either held or counted as dropped.
-func TestFloodStaysUnderTheCap(t *testing.T) { flood(t, 4<<20, nil) }
+func TestFloodStaysUnderTheCap(t *testing.T) { flood(t, 4<<20, 5, nil) }
 
 // TestFloodStaysUnderTheCapCompressed is the flood with every stream's
 // sealed history compressed in RAM (ram_compress = gzip): the budget,
 // sampled throughout, holds the rings, the compressed history and the
 // compressor's working memory within the cap. The cap is larger by what
-// the compressor takes (ramlog.WorkMem: 1.8 MiB for 256 KiB segments).
+// the compressor takes (ramlog.WorkMem: 1.8 MiB for 256 KiB segments),
+// and the flood four times as long: the rings hold the lines of several
+// times their size.
 func TestFloodStaysUnderTheCapCompressed(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "log.cfg")
 	var text strings.Builder
@@ -39,11 +41,12 @@ func TestFloodStaysUnderTheCapCompressed(t *testing.T) {
 		fmt.Fprintf(&text, "[stream.%s]\nram_compress = gzip\n", name)
 	}
 	require.NoError(t, os.WriteFile(conf, []byte(text.String()), 0o600))
-	flood(t, 6<<20, []string{conf})
+	flood(t, 6<<20, 20, []string{conf})
 }
 
-// flood floods a runtime of ramCap opened with configs.
-func flood(t *testing.T, ramCap int64, configs []string) {
+// flood floods a runtime of ramCap opened with configs, each writer
+// offering times × the cap.
+func flood(t *testing.T, ramCap int64, times int, configs []string) {
 	// Earlier tests' runtimes are garbage by now; start from a collected
 	// heap so that what is measured is this flood.
 	runtime.GC()
@@ -95,8 +98,8 @@ func flood(t *testing.T, ramCap int64, configs []string) {
 		{"WebBrickGateway.Heating", levels.ERROR},
 		{"WebBrickGateway.Comms", levels.WARNING}, // debug only
 	}
-	// Lines of about 120 bytes; each writer offers 5 × the cap.
-	perWriter := int(5 * ramCap / 120)
+	// Lines of about 120 bytes; each writer offers times × the cap.
+	perWriter := int(int64(times) * ramCap / 120)
 	if testing.Short() {
 		perWriter /= 4
 	}
