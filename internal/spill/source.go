@@ -26,8 +26,8 @@ type sourceState struct {
 	// ahead are IDs above done handed over out of order: a stream that
 	// keeps compressed history evicts a plain segment (its compressor
 	// lagging) while older blocks are still held, and spilled later.
-	ahead map[uint64]bool
-	placed bool   // off was chosen for the open store
+	ahead  map[uint64]bool
+	placed bool // off was chosen for the open store
 	// The tail last written, so that an unchanged one is not rewritten
 	// (tailRecords 0: none), and its ID not taken for the store's own.
 	tailID, tailRecords uint64
