@@ -19,4 +19,9 @@
 // RFC 3164 timestamps carry no year and no zone: they are read as local
 // time in the current year (the previous one for a date more than a day
 // ahead). Structured data is kept as sent, not parsed into parameters.
+//
+// Listen refuses a unix socket path where another process's socket
+// answers (ErrInUse), and Close removes the socket file only while it is
+// still the one Listen bound. Two servers that start at the same instant
+// may still both find a stale file and race to replace it.
 package syslog

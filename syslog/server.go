@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -17,7 +18,9 @@ type ServerOptions struct {
 	// gateway's own processes.
 	UDP string
 	// Unix is the path of a unix datagram socket ("/dev/log" when root);
-	// empty means none. A stale socket file is replaced.
+	// empty means none. A socket file that no process serves any longer
+	// is replaced; one that answers is another server's, and Listen
+	// returns ErrInUse.
 	Unix string
 	// ReadBuffer is the sockets' receive buffer in bytes: what absorbs a
 	// burst while the reader is busy. Zero means DefaultReadBuffer; the
@@ -39,11 +42,19 @@ const DefaultReadBuffer = 4 << 20
 // dropped silently.
 type Server struct {
 	conns     []net.PacketConn
+	socket    boundSocket // the unix socket's file; path "" for none
 	handle    func(*Message, []byte, error)
 	wg        sync.WaitGroup
 	received  atomic.Uint64
 	malformed atomic.Uint64
 	closeOnce sync.Once
+}
+
+// boundSocket is a unix socket file as Listen bound it: Close removes
+// the path only while it is still this file.
+type boundSocket struct {
+	path string
+	file os.FileInfo
 }
 
 // Listen opens the listeners of o and starts reading.
@@ -67,13 +78,15 @@ func Listen(o ServerOptions) (*Server, error) {
 		s.conns = append(s.conns, c)
 	}
 	if o.Unix != "" {
-		if fi, err := os.Lstat(o.Unix); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			_ = os.Remove(o.Unix) // stale, from a process that died
-		}
-		c, err := net.ListenPacket("unixgram", o.Unix)
+		c, err := listenUnix(o.Unix)
 		if err != nil {
 			s.Close()
-			return nil, fmt.Errorf("syslog: %w", err)
+			return nil, err
+		}
+		// What Close may remove: the file bound, not one that replaced it.
+		fi, err := os.Lstat(o.Unix)
+		if err == nil {
+			s.socket = boundSocket{path: o.Unix, file: fi}
 		}
 		// The owner and its group may log; add processes to the group, or
 		// chmod the socket, to let others.
@@ -89,6 +102,31 @@ func Listen(o ServerOptions) (*Server, error) {
 		s.wg.Go(func() { s.read(c) })
 	}
 	return s, nil
+}
+
+// listenUnix binds a unix datagram socket at path. A socket file already
+// there is probed with connect(2), which sends nothing: one that refuses
+// is stale, left by a process that died, and replaced; one that answers,
+// or that cannot be probed (another type of socket, no permission), is
+// left alone and Listen fails. Two servers that start at the same instant
+// may still both find a stale file and race to replace it.
+func listenUnix(path string) (net.PacketConn, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		probe, err := net.Dial("unixgram", path)
+		switch {
+		case err == nil:
+			probe.Close()
+			return nil, fmt.Errorf("%w: %s answers: another process serves it", ErrInUse, path)
+		case !errors.Is(err, syscall.ECONNREFUSED):
+			return nil, fmt.Errorf("%w: %s may be another process's (%w): left alone", ErrInUse, path, err)
+		}
+		_ = os.Remove(path) // stale
+	}
+	c, err := net.ListenPacket("unixgram", path)
+	if err != nil {
+		return nil, fmt.Errorf("syslog: %w", err)
+	}
+	return c, nil
 }
 
 // growReadBuffer sets c's receive buffer; past the kernel's cap it tries
@@ -241,13 +279,16 @@ func (s *Server) Stats() (received, malformed uint64) {
 }
 
 // Close stops the listeners and waits for their goroutines. The unix
-// socket file is removed. Close is idempotent.
+// socket file is removed, unless another has replaced it meanwhile.
+// Close is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		for _, c := range s.conns {
 			c.Close()
-			if a, ok := c.LocalAddr().(*net.UnixAddr); ok {
-				_ = os.Remove(a.Name)
+		}
+		if s.socket.path != "" {
+			if fi, err := os.Lstat(s.socket.path); err == nil && os.SameFile(fi, s.socket.file) {
+				_ = os.Remove(s.socket.path)
 			}
 		}
 	})

@@ -49,6 +49,9 @@ var (
 	ErrMalformed = errors.New("syslog: malformed message")
 	// ErrTooLong is returned for a message over MaxMessage bytes.
 	ErrTooLong = errors.New("syslog: message too long")
+	// ErrInUse is returned by Listen for a unix socket path where another
+	// process's socket answers.
+	ErrInUse = errors.New("syslog: socket in use")
 )
 
 // ParseError says where a message went wrong.

@@ -56,7 +56,8 @@ type Config struct {
 	// empty means none.
 	Syslog string
 	// SyslogSocket is the path of its unix datagram socket ("/dev/log"
-	// when root); empty means none.
+	// when root); empty means none. A path where another process's
+	// socket answers is refused (syslog.ErrInUse).
 	SyslogSocket string
 	// Ready, when set, is called with the API's bound address once it
 	// serves (tests listen on port 0).
@@ -219,6 +220,8 @@ func (d *gwlogd) listenSyslog() (*syslog.Server, error) {
 		if d.c.SyslogReady != nil {
 			d.c.SyslogReady(a.String())
 		}
+	} else {
+		d.screen.Info("syslog ingest", "socket", d.c.SyslogSocket)
 	}
 	return srv, nil
 }

@@ -1,0 +1,107 @@
+package daemon
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTwoDaemonsOneSocket runs gwlogd, then a second on its syslog
+// socket: the second exits 2 saying the socket is in use, and the first
+// keeps its socket and gets what is logged there. Once the first is
+// killed (its socket file left behind), a third replaces the stale file,
+// and removes it when it stops.
+func TestTwoDaemonsOneSocket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gwlogd")
+	build := exec.Command("go", "build", "-o", bin, "github.com/gwlog/gwlog/cmd/gwlogd")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	sock := filepath.Join(dir, "log.sock")
+	args := []string{"-http", "127.0.0.1:0", "-syslog-socket", sock}
+
+	first, base := startGwlogd(t, bin, args...)
+	second := exec.Command(bin, args...)
+	var stderr strings.Builder
+	second.Stderr = &stderr
+	err := second.Run()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the second gwlogd runs: %s", stderr.String())
+	assert.Equal(t, 2, exit.ExitCode())
+	assert.Contains(t, stderr.String(), "\ngwlogd: usage: syslog: socket in use: "+sock+" answers: another process serves it\n")
+
+	send(t, sock, "<12>1 - gw1 probe - - - to the first gwlogd")
+	require.Eventually(t, func() bool {
+		_, body := get(t, base+"/streams/debug?n=20")
+		return strings.Contains(body, "syslog.probe to the first gwlogd")
+	}, 5*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, first.Process.Kill())
+	_ = first.Wait()
+	require.FileExists(t, sock, "a killed gwlogd leaves its socket file")
+	third, base := startGwlogd(t, bin, args...)
+	send(t, sock, "<12>1 - gw1 probe - - - to the third gwlogd")
+	require.Eventually(t, func() bool {
+		_, body := get(t, base+"/streams/debug?n=20")
+		return strings.Contains(body, "syslog.probe to the third gwlogd")
+	}, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, third.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, third.Wait(), "exit status 0")
+	assert.NoFileExists(t, sock)
+}
+
+// startGwlogd starts the gwlogd at bin and returns it once its screen
+// stream says it serves the API and the syslog ingest, with the API's
+// base URL; it is killed when the test ends.
+func startGwlogd(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	ready := make(chan string, 1)
+	go func() {
+		addrRE := regexp.MustCompile(`addr='http://([^']+)'`)
+		sc := bufio.NewScanner(out)
+		var addr string
+		for sc.Scan() {
+			if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr = m[1]
+			}
+			if strings.Contains(sc.Text(), "INFO syslog ingest socket=") {
+				ready <- addr
+			}
+		}
+	}()
+	select {
+	case addr := <-ready:
+		return cmd, "http://" + addr
+	case <-time.After(10 * time.Second):
+		t.Fatal("gwlogd does not say it serves the syslog ingest")
+		return nil, ""
+	}
+}
+
+// send writes one packet to the unix socket at path.
+func send(t *testing.T, path, packet string) {
+	t.Helper()
+	c, err := net.Dial("unixgram", path)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte(packet))
+	require.NoError(t, err)
+}
