@@ -34,7 +34,7 @@ func TestSyslogHandlerKeepsWhatItNeeds(t *testing.T) {
 	}
 	_, err = c.Write([]byte("garbage, not syslog"))
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { r, _ := s.Stats(); return r == n+1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.Stats().Received == n+1 }, 5*time.Second, 5*time.Millisecond)
 	require.Eventually(t, func() bool { return strings.Contains(tail(rt, "debug"), "garbage, not syslog") }, 5*time.Second, 5*time.Millisecond)
 	seen := 0
 	for _, l := range rt.Stream("debug").Tail(1000) {

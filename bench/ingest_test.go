@@ -231,7 +231,7 @@ func runGwlog(t *testing.T, name string, o SendOptions, rcvbuf int, profile stri
 		defer pprof.StopCPUProfile()
 	}
 	sent, received, elapsed, used := measure(t, o, func() uint64 { return debug.Stats().Written }, processCPU)
-	packets, malformed := srv.Stats()
+	packets, malformed := srv.Stats().Received, srv.Stats().Malformed
 	assert.Zero(t, malformed, "malformed packets")
 	assert.LessOrEqual(t, received, packets, "more lines than packets")
 	r := ingestRun{name: "gwlog-" + name, sent: sent, received: received, elapsed: elapsed, cpu: used,

@@ -11,13 +11,13 @@ const batchSlots = 16
 
 // batchReader receives datagrams several at a time with recvmmsg(2), as
 // rsyslog's imudp does: one system call for a burst rather than one per
-// packet.
+// packet. Each datagram comes with its length as sent (MSG_TRUNC).
 type batchReader struct {
 	rc   syscall.RawConn
 	bufs [batchSlots][]byte
 	iovs [batchSlots]syscall.Iovec
 	hdrs [batchSlots]mmsghdr
-	got  [batchSlots][]byte
+	got  [batchSlots]datagram
 }
 
 // mmsghdr is struct mmsghdr of <sys/socket.h>: Go pads it as C does.
@@ -26,9 +26,9 @@ type mmsghdr struct {
 	len uint32
 }
 
-// newBatchReader returns a batch reader of c, or nil when c has no file
-// descriptor to read.
-func newBatchReader(c net.PacketConn) *batchReader {
+// newBatchReader returns a batch reader of c that keeps up to limit
+// bytes of a datagram, or nil when c has no file descriptor to read.
+func newBatchReader(c net.PacketConn, limit int) *batchReader {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
@@ -39,9 +39,7 @@ func newBatchReader(c net.PacketConn) *batchReader {
 	}
 	r := &batchReader{rc: rc}
 	for i := range r.bufs {
-		// One byte more than Parse takes, so that a longer datagram is
-		// seen as too long rather than cut to fit.
-		r.bufs[i] = make([]byte, MaxMessage+1)
+		r.bufs[i] = make([]byte, limit)
 		r.iovs[i].Base = &r.bufs[i][0]
 		r.iovs[i].SetLen(len(r.bufs[i]))
 		r.hdrs[i].hdr.Iov = &r.iovs[i]
@@ -53,11 +51,14 @@ func newBatchReader(c net.PacketConn) *batchReader {
 // read waits for datagrams and returns those that arrived, at most
 // batchSlots of them; they are valid until the next read. The error is
 // the connection's (net.ErrClosed once closed) or the system call's.
-func (r *batchReader) read() ([][]byte, error) {
+func (r *batchReader) read() ([]datagram, error) {
 	var n int
 	var errno syscall.Errno
 	err := r.rc.Read(func(fd uintptr) bool {
-		r1, _, e := syscall.Syscall6(syscall.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), batchSlots, syscall.MSG_DONTWAIT, 0, 0)
+		// MSG_TRUNC: a datagram's length as sent, even when the buffer
+		// kept only its start (UDP; unix sockets since Linux 3.4).
+		r1, _, e := syscall.Syscall6(syscall.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), batchSlots,
+			syscall.MSG_DONTWAIT|syscall.MSG_TRUNC, 0, 0)
 		if e == syscall.EAGAIN {
 			return false // nothing yet: wait for the poller
 		}
@@ -72,7 +73,12 @@ func (r *batchReader) read() ([][]byte, error) {
 	}
 	out := r.got[:0]
 	for i := range n {
-		out = append(out, r.bufs[i][:r.hdrs[i].len])
+		h := &r.hdrs[i]
+		size := int(h.len)
+		if h.hdr.Flags&syscall.MSG_TRUNC != 0 && size <= len(r.bufs[i]) {
+			size = len(r.bufs[i]) + 1 // cut, by a kernel that does not say by how much
+		}
+		out = append(out, datagram{b: r.bufs[i][:min(int(h.len), len(r.bufs[i]))], size: size})
 	}
 	return out, nil
 }

@@ -8,6 +8,6 @@ import "net"
 // time.
 type batchReader struct{}
 
-func newBatchReader(net.PacketConn) *batchReader { return nil }
+func newBatchReader(net.PacketConn, int) *batchReader { return nil }
 
-func (*batchReader) read() ([][]byte, error) { panic("unreachable") }
+func (*batchReader) read() ([]datagram, error) { panic("unreachable") }

@@ -12,13 +12,21 @@
 //
 // A Server reads datagrams from UDP on loopback and from a unix socket
 // (/dev/log when root) and hands each to its Handle function, with the
-// parse error when a packet is malformed or too long.
+// parse error when a packet is malformed. Of a packet longer than
+// ServerOptions.MaxMessage it keeps the start: the header is read as
+// usual, so that an error stays an error, and the message is cut (Handler
+// marks it "…[truncated from N bytes]"). Its Stats count the packets
+// received, malformed and truncated. Handler logs what it hands on into
+// a logger tree.
 //
 // # Caveats
 //
 // RFC 3164 timestamps carry no year and no zone: they are read as local
 // time in the current year (the previous one for a date more than a day
 // ahead). Structured data is kept as sent, not parsed into parameters.
+//
+// On Linux before 3.4 the size of a cut unix socket packet is not known:
+// it is given as one byte over what was kept.
 //
 // Listen refuses a unix socket path where another process's socket
 // answers (ErrInUse), and Close removes the socket file only while it is

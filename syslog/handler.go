@@ -2,6 +2,7 @@ package syslog
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,8 +13,9 @@ import (
 // Handler returns the handler of the local syslog ingest
 // (ServerOptions.Handle) that logs into tree: a packet is logged on the logger
 // syslog.<app> at the level of its severity, with host, pid and msgid as
-// attrs; a malformed or oversized one is kept as a raw line on the logger
-// "syslog", at WARNING. App names are untrusted: they create loggers only
+// attrs; a malformed one is kept as a raw line on the logger "syslog", at
+// WARNING. A packet the Server cut ends with "…[truncated from N bytes]",
+// N its size as sent. App names are untrusted: they create loggers only
 // up to levels.MaxNamedByRecords. Safe for concurrent use.
 func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 	raw := tree.Get("syslog")
@@ -33,7 +35,7 @@ func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 	}
 	return func(m *Message, b []byte, err error) {
 		if err != nil {
-			raw.LogAttrsAt(nil, m.Received, levels.WARNING, string(b[:min(len(b), 1024)]), slog.String("err", err.Error()))
+			raw.LogAttrsAt(nil, m.Received, levels.WARNING, marked(string(b), m.Size, len(b)), slog.String("err", err.Error()))
 			return
 		}
 		app := m.AppName
@@ -56,6 +58,16 @@ func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 		if m.MsgID != "" {
 			a = append(a, slog.String("msgid", m.MsgID))
 		}
-		l.LogAttrsAt(nil, m.Received, lv, m.Msg, a...)
+		l.LogAttrsAt(nil, m.Received, lv, marked(m.Msg, m.Size, len(b)), a...)
 	}
+}
+
+// marked returns s, the text of a packet of size bytes of which the
+// Server kept kept, with a marker that says the packet's size when it
+// was cut.
+func marked(s string, size, kept int) string {
+	if size <= kept {
+		return s
+	}
+	return s + "…[truncated from " + strconv.Itoa(size) + " bytes]"
 }

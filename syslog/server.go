@@ -26,27 +26,47 @@ type ServerOptions struct {
 	// burst while the reader is busy. Zero means DefaultReadBuffer; the
 	// kernel may cap it (net.core.rmem_max) unless the process is root.
 	ReadBuffer int
+	// MaxMessage is the most of a packet kept, in bytes. Of a longer
+	// packet the header is read and the message cut where the kept bytes
+	// end (Message.Size says how long it was); it is counted in
+	// Stats.Truncated. Zero means MaxMessage; at most 64 KiB.
+	MaxMessage int
 	// Handle receives each packet: parsed, or with the parse error and
-	// Message zero. raw, and the Message's strings, which are views of
-	// it, are valid only during the call: copy what is kept. Handle is
-	// called from the listeners' goroutines, concurrently.
+	// Message zero but for Received and Size. raw, and the Message's
+	// strings, which are views of it, are valid only during the call:
+	// copy what is kept. Handle is called from the listeners' goroutines,
+	// concurrently.
 	Handle func(m *Message, raw []byte, err error)
 }
 
 // DefaultReadBuffer is the receive buffer of a zero ServerOptions.
 const DefaultReadBuffer = 4 << 20
 
+// Stats are a Server's counters since Listen.
+type Stats struct {
+	// Received is the packets read.
+	Received uint64 `json:"received"`
+	// Malformed is those of them that follow neither format, handed to
+	// Handle raw.
+	Malformed uint64 `json:"malformed"`
+	// Truncated is those of them longer than ServerOptions.MaxMessage,
+	// cut.
+	Truncated uint64 `json:"truncated"`
+}
+
 // Server is the local syslog ingest: it reads datagrams from UDP on
 // loopback and from a unix socket, and hands each to Handle. Malformed
-// and oversized packets are counted and handed on with their error, never
-// dropped silently.
+// and oversized packets are counted and handed on, never dropped
+// silently.
 type Server struct {
 	conns     []net.PacketConn
 	socket    boundSocket // the unix socket's file; path "" for none
 	handle    func(*Message, []byte, error)
+	limit     int // ServerOptions.MaxMessage
 	wg        sync.WaitGroup
 	received  atomic.Uint64
 	malformed atomic.Uint64
+	truncated atomic.Uint64
 	closeOnce sync.Once
 }
 
@@ -62,7 +82,11 @@ func Listen(o ServerOptions) (*Server, error) {
 	if o.Handle == nil {
 		return nil, errors.New("syslog: ServerOptions.Handle is required")
 	}
-	s := &Server{handle: o.Handle}
+	s := &Server{handle: o.Handle, limit: o.MaxMessage}
+	if s.limit <= 0 {
+		s.limit = MaxMessage
+	}
+	s.limit = min(s.limit, maxDatagram)
 	if o.UDP != "" {
 		host, _, err := net.SplitHostPort(o.UDP)
 		if err != nil {
@@ -161,14 +185,21 @@ const (
 	batchPackets = 1024      // packets a batch holds at most
 )
 
+// datagram is a packet as the reader received it.
+type datagram struct {
+	b    []byte // what was kept of it, valid until the next read
+	size int    // its length as sent: more than len(b) when cut
+}
+
 // batch is received datagrams, back to back in buf.
 type batch struct {
-	buf  []byte
-	ends []int // end offset of each packet in buf
+	buf   []byte
+	ends  []int // end offset of each packet in buf
+	sizes []int // each packet's length as sent
 }
 
 func newBatch() *batch {
-	return &batch{buf: make([]byte, 0, batchBytes), ends: make([]int, 0, batchPackets)}
+	return &batch{buf: make([]byte, 0, batchBytes), ends: make([]int, 0, batchPackets), sizes: make([]int, 0, batchPackets)}
 }
 
 // inbox passes batches from the reader to the handler.
@@ -181,14 +212,15 @@ type inbox struct {
 
 // put appends the datagrams ps to the batch, waiting while it is full,
 // and wakes the handler.
-func (in *inbox) put(ps ...[]byte) {
+func (in *inbox) put(ps ...datagram) {
 	in.mu.Lock()
 	for _, p := range ps {
-		for len(in.cur.buf)+len(p) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
+		for len(in.cur.buf)+len(p.b) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
 			in.taken.Wait()
 		}
-		in.cur.buf = append(in.cur.buf, p...)
+		in.cur.buf = append(in.cur.buf, p.b...)
 		in.cur.ends = append(in.cur.ends, len(in.cur.buf))
+		in.cur.sizes = append(in.cur.sizes, p.size)
 	}
 	in.mu.Unlock()
 	select {
@@ -218,11 +250,11 @@ func (s *Server) read(c net.PacketConn) {
 			b := in.take(spare)
 			now := time.Now() // once a batch: packets of a batch arrived together
 			start := 0
-			for _, end := range b.ends {
-				s.packet(b.buf[start:end], now)
+			for i, end := range b.ends {
+				s.packet(b.buf[start:end], b.sizes[i], now)
 				start = end
 			}
-			b.buf, b.ends = b.buf[:0], b.ends[:0]
+			b.buf, b.ends, b.sizes = b.buf[:0], b.ends[:0], b.sizes[:0]
 			spare = b
 		}
 		for range in.wake {
@@ -234,7 +266,7 @@ func (s *Server) read(c net.PacketConn) {
 		close(in.wake)
 		<-done
 	}()
-	if br := newBatchReader(c); br != nil {
+	if br := newBatchReader(c, s.limit); br != nil {
 		for {
 			ps, err := br.read()
 			if err != nil {
@@ -257,25 +289,29 @@ func (s *Server) read(c net.PacketConn) {
 			continue // a transient error: keep serving
 		}
 		s.received.Add(1)
-		in.put(buf[:n])
+		in.put(datagram{b: buf[:min(n, s.limit)], size: n})
 	}
 }
 
-// packet parses one datagram, received at now, and hands it to Handle.
-func (s *Server) packet(p []byte, now time.Time) {
-	m, err := parseView(p)
-	m.Received = now
+// packet parses one datagram, p of size bytes as sent, received at now,
+// and hands it to Handle.
+func (s *Server) packet(p []byte, size int, now time.Time) {
+	if size > len(p) {
+		s.truncated.Add(1)
+	}
+	m, err := parseKept(p, size)
 	if err != nil {
 		s.malformed.Add(1)
-		s.handle(&Message{Received: now}, p, err)
+		s.handle(&Message{Received: now, Size: size}, p, err)
 		return
 	}
+	m.Received = now
 	s.handle(&m, p, nil)
 }
 
-// Stats returns the packets received and, of those, the malformed ones.
-func (s *Server) Stats() (received, malformed uint64) {
-	return s.received.Load(), s.malformed.Load()
+// Stats returns the server's counters. Safe for concurrent use.
+func (s *Server) Stats() Stats {
+	return Stats{Received: s.received.Load(), Malformed: s.malformed.Load(), Truncated: s.truncated.Load()}
 }
 
 // Close stops the listeners and waits for their goroutines. The unix

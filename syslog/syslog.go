@@ -37,17 +37,25 @@ type Message struct {
 	// Received is when the Server took the packet in (one reading of
 	// the clock per batch of packets); zero from Parse.
 	Received time.Time
+	// Size is the packet's length in bytes as sent; zero from Parse. The
+	// Server keeps at most ServerOptions.MaxMessage bytes of a packet:
+	// when Size is more than it handed to Handle, Msg (or the raw
+	// packet) ends where the kept bytes do.
+	Size int
 }
 
 // MaxMessage is the longest message Parse accepts; a longer one is an
-// error (ErrTooLong), as syslog receivers may refuse them.
+// error (ErrTooLong), as syslog receivers may refuse them. It is also the
+// most of a packet a Server keeps by default (ServerOptions.MaxMessage).
 const MaxMessage = 16 << 10
 
 // Errors.
 var (
 	// ErrMalformed is returned for a message that follows neither format.
 	ErrMalformed = errors.New("syslog: malformed message")
-	// ErrTooLong is returned for a message over MaxMessage bytes.
+	// ErrTooLong is returned by Parse for a message over MaxMessage bytes,
+	// and handed to ServerOptions.Handle with a packet the Server cut
+	// whose header is malformed or cut short.
 	ErrTooLong = errors.New("syslog: message too long")
 	// ErrInUse is returned by Listen for a unix socket path where another
 	// process's socket answers.
@@ -70,17 +78,48 @@ func (e *ParseError) Unwrap() error { return ErrMalformed }
 // Parse reads an RFC 5424 or RFC 3164 message (the version after the PRI
 // tells which). RFC 3164 is read leniently, as local senders write it:
 // the timestamp and hostname may be missing. Parse keeps nothing of b.
-func Parse(b []byte) (Message, error) { return parse(b, false) }
+func Parse(b []byte) (Message, error) {
+	if len(b) > MaxMessage {
+		return Message{}, fmt.Errorf("%w: %d bytes, over %d", ErrTooLong, len(b), MaxMessage)
+	}
+	return parse(b, false)
+}
 
-// parseView is Parse whose strings are views of b, valid while b is: the
-// Server's, whose Handle may not keep them.
-func parseView(b []byte) (Message, error) { return parse(b, true) }
+// parseKept is Parse for the Server: p is what it kept of a packet of
+// size bytes, and the Message's strings are views of p, valid while p
+// is. Of a cut packet (size over len(p)) the header is read as usual and
+// Msg ends where p does, at a whole UTF-8 character; the error of one
+// whose header p cuts short, or that is malformed, matches ErrTooLong as
+// well and says the packet's size.
+func parseKept(p []byte, size int) (Message, error) {
+	m, err := parse(p, true)
+	m.Size = size
+	if size <= len(p) {
+		return m, err
+	}
+	if err != nil {
+		return Message{Size: size}, fmt.Errorf("%w: %d bytes, kept %d: %w", ErrTooLong, size, len(p), err)
+	}
+	m.Msg = wholeRunes(m.Msg)
+	return m, nil
+}
+
+// wholeRunes returns s without the incomplete UTF-8 sequence a cut left
+// at its end, if any.
+func wholeRunes(s string) string {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if !utf8.FullRuneInString(s[i:]) {
+				return s[:i]
+			}
+			break
+		}
+	}
+	return s
+}
 
 func parse(b []byte, view bool) (Message, error) {
 	var m Message
-	if len(b) > MaxMessage {
-		return m, fmt.Errorf("%w: %d bytes, over %d", ErrTooLong, len(b), MaxMessage)
-	}
 	b = bytes.TrimRight(b, "\r\n\x00")
 	pri, n, err := parsePRI(b)
 	if err != nil {

@@ -3,6 +3,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -210,7 +211,11 @@ func (d *gwlogd) listenSyslog() (*syslog.Server, error) {
 	if d.c.Syslog == "" && d.c.SyslogSocket == "" {
 		return nil, nil
 	}
-	srv, err := syslog.Listen(syslog.ServerOptions{UDP: d.c.Syslog, Unix: d.c.SyslogSocket, Handle: d.rt.SyslogHandler()})
+	srv, err := syslog.Listen(syslog.ServerOptions{
+		UDP: d.c.Syslog, Unix: d.c.SyslogSocket,
+		MaxMessage: ingestMax(cmp.Or(d.c.Options.MaxLine, d.rt.Config().Runtime.MaxLine)),
+		Handle:     d.rt.SyslogHandler(),
+	})
 	if err != nil {
 		d.screen.Error("gwlogd cannot start", "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -224,6 +229,21 @@ func (d *gwlogd) listenSyslog() (*syslog.Server, error) {
 		d.screen.Info("syslog ingest", "socket", d.c.SyslogSocket)
 	}
 	return srv, nil
+}
+
+// lineRoom is what a syslog message's line adds to it, at most, with the
+// default pattern: time, level, the logger syslog.<app>, the host, pid
+// and msgid attrs (from the packet's header, as long there) and the
+// marker of a cut message.
+const lineRoom = 512
+
+// ingestMax is the most of a syslog packet the ingest keeps, for lines of
+// at most maxLine bytes ([runtime] max_line, as at start): a cut message
+// fits its line whole, marker included, rather than lose the marker to
+// the line's own cut. It is at least the 480 bytes RFC 5424 has every
+// receiver take.
+func ingestMax(maxLine int) int {
+	return max(maxLine-lineRoom, 480)
 }
 
 // wait reloads the config on every request until ctx ends.

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"bufio"
+	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,7 +16,66 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/internal/leakcheck"
 )
+
+// runIngest runs the daemon with the syslog ingest on UDP and on a unix
+// socket, and returns the API's base URL, the ingest's UDP address and
+// the socket's path; the daemon stops when the test ends.
+func runIngest(t *testing.T, c Config) (base, udp, sock string) {
+	t.Helper()
+	leakcheck.Check(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, slReady := make(chan string, 1), make(chan string, 1)
+	done := make(chan error, 1)
+	sock = filepath.Join(t.TempDir(), "log.sock")
+	c.HTTP, c.Syslog, c.SyslogSocket = "127.0.0.1:0", "127.0.0.1:0", sock
+	c.Options = gwlog.Options{Screen: io.Discard, Profile: "disk"}
+	c.Ready = func(addr string) { ready <- addr }
+	c.SyslogReady = func(addr string) { slReady <- addr }
+	go func() { done <- Run(ctx, c) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+		assert.NoFileExists(t, sock)
+	})
+	return "http://" + <-ready, <-slReady, sock
+}
+
+// TestSyslogIngestCutsLongPackets sends gwlogd packets over 16 KiB: an
+// error keeps its level and reaches the error stream, its message cut
+// with a marker that says its size, whole in a line within max_line; a
+// malformed one is kept raw, marked alike.
+func TestSyslogIngestCutsLongPackets(t *testing.T) {
+	base, udpAddr, sock := runIngest(t, Config{})
+	udp, err := net.Dial("udp", udpAddr)
+	require.NoError(t, err)
+	defer udp.Close()
+	unix, err := net.Dial("unixgram", sock)
+	require.NoError(t, err)
+	defer unix.Close()
+	long := "<11>1 - gw1 bigapp 7 - - " + strings.Repeat("x", 40000)
+	_, err = udp.Write([]byte(long))
+	require.NoError(t, err)
+	_, err = unix.Write([]byte("<999>" + strings.Repeat("z", 20000)))
+	require.NoError(t, err)
+
+	var errs string
+	require.Eventually(t, func() bool {
+		_, errs = get(t, base+"/streams/error?n=5")
+		return strings.Contains(errs, "syslog.bigapp")
+	}, 5*time.Second, 10*time.Millisecond)
+	line := regexp.MustCompile(`(?m)^\S+ \S+ ERROR syslog\.bigapp \S+ (x+)…\[truncated from 40025 bytes\] host='gw1' pid='7'$`).FindStringSubmatch(errs)
+	require.NotNil(t, line, "an error cut, with its level and a marker: %.200q … %q", errs, errs[max(len(errs)-300, 0):])
+	assert.Len(t, line[1], ingestMax(16<<10)-25, "cut where the kept bytes end")
+	assert.LessOrEqual(t, len(line[0]), 16<<10, "within max_line")
+	_, debug := get(t, base+"/streams/debug?n=5")
+	raw := regexp.MustCompile(`WARNING syslog <999>z+…\[truncated from 20005 bytes\] err='syslog: message too long: 20005 bytes, kept \d+: syslog: malformed message at byte 1: [^']*'\n`)
+	assert.Regexp(t, raw, debug)
+	assert.NotContains(t, debug, "bytes truncated]", "no line cut again to fit max_line")
+}
 
 // TestTwoDaemonsOneSocket runs gwlogd, then a second on its syslog
 // socket: the second exits 2 saying the socket is in use, and the first
