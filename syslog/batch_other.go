@@ -5,7 +5,7 @@ package syslog
 import "net"
 
 // batchReader is Linux's; elsewhere a socket is read a datagram at a
-// time.
+// time, and no drop count comes with it.
 type batchReader struct{}
 
 func newBatchReader(net.PacketConn, int) *batchReader { return nil }

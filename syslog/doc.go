@@ -16,8 +16,10 @@
 // ServerOptions.MaxMessage it keeps the start: the header is read as
 // usual, so that an error stays an error, and the message is cut (Handler
 // marks it "…[truncated from N bytes]"). Its Stats count the packets
-// received, malformed and truncated. Handler logs what it hands on into
-// a logger tree.
+// received, malformed and truncated, and those the kernel dropped because
+// the receive buffer was full, which it also tells ServerOptions.Lost at
+// most once a minute. Handler and LossLogger log what it hands on into a
+// logger tree.
 //
 // # Caveats
 //
@@ -25,8 +27,11 @@
 // time in the current year (the previous one for a date more than a day
 // ahead). Structured data is kept as sent, not parsed into parameters.
 //
-// On Linux before 3.4 the size of a cut unix socket packet is not known:
-// it is given as one byte over what was kept.
+// Kernel drops are counted on Linux only (SO_RXQ_OVFL), and learned with
+// the next packet the socket receives. A unix socket's senders wait, or
+// fail, rather than lose packets in the kernel. On Linux before 3.4 the
+// size of a cut unix socket packet is not known: it is given as one byte
+// over what was kept.
 //
 // Listen refuses a unix socket path where another process's socket
 // answers (ErrInUse), and Close removes the socket file only while it is

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gwlog/gwlog/levels"
 )
@@ -70,4 +71,19 @@ func marked(s string, size, kept int) string {
 		return s
 	}
 	return s + "…[truncated from " + strconv.Itoa(size) + " bytes]"
+}
+
+// LossLogger returns the loss handler of the local syslog ingest
+// (ServerOptions.Lost) that says in tree's logs, on the logger "syslog"
+// at WARNING, "N syslog messages lost (the receive buffer overflowed)".
+// Safe for concurrent use.
+func LossLogger(tree *levels.Tree) func(n uint64, at time.Time) {
+	l := tree.Get("syslog")
+	return func(n uint64, at time.Time) {
+		what := " syslog messages lost"
+		if n == 1 {
+			what = " syslog message lost"
+		}
+		l.LogAttrsAt(nil, at, levels.WARNING, strconv.FormatUint(n, 10)+what+" (the receive buffer overflowed)")
+	}
 }

@@ -37,10 +37,23 @@ type ServerOptions struct {
 	// copy what is kept. Handle is called from the listeners' goroutines,
 	// concurrently.
 	Handle func(m *Message, raw []byte, err error)
+	// Lost, when set, is told how many packets the kernel dropped since
+	// it was last told, because a receive buffer was full (Linux only):
+	// at most once a LossEvery, and at Close. It is called from the
+	// goroutines that call Handle, with no lock held, before the packets
+	// received after the loss.
+	Lost func(n uint64, at time.Time)
+	// LossEvery is the least time between two calls of Lost; zero means
+	// DefaultLossEvery.
+	LossEvery time.Duration
 }
 
 // DefaultReadBuffer is the receive buffer of a zero ServerOptions.
 const DefaultReadBuffer = 4 << 20
+
+// DefaultLossEvery is the least time between two calls of
+// ServerOptions.Lost when LossEvery is zero.
+const DefaultLossEvery = time.Minute
 
 // Stats are a Server's counters since Listen.
 type Stats struct {
@@ -52,12 +65,16 @@ type Stats struct {
 	// Truncated is those of them longer than ServerOptions.MaxMessage,
 	// cut.
 	Truncated uint64 `json:"truncated"`
+	// KernelDrops is the packets the kernel dropped because a receive
+	// buffer was full. It is counted on Linux (SO_RXQ_OVFL) and learned
+	// with the next packet the socket receives; elsewhere it stays 0.
+	KernelDrops uint64 `json:"kernel_drops"`
 }
 
 // Server is the local syslog ingest: it reads datagrams from UDP on
 // loopback and from a unix socket, and hands each to Handle. Malformed
 // and oversized packets are counted and handed on, never dropped
-// silently.
+// silently; packets the kernel dropped are counted and told to Lost.
 type Server struct {
 	conns     []net.PacketConn
 	socket    boundSocket // the unix socket's file; path "" for none
@@ -67,7 +84,15 @@ type Server struct {
 	received  atomic.Uint64
 	malformed atomic.Uint64
 	truncated atomic.Uint64
+	dropped   atomic.Uint64 // by the kernel
 	closeOnce sync.Once
+
+	// The loss as last told to Lost.
+	lost      func(uint64, time.Time)
+	lossEvery time.Duration
+	told      atomic.Uint64 // dropped as last told; written under lossMu
+	lossMu    sync.Mutex
+	toldAt    time.Time
 }
 
 // boundSocket is a unix socket file as Listen bound it: Close removes
@@ -82,11 +107,14 @@ func Listen(o ServerOptions) (*Server, error) {
 	if o.Handle == nil {
 		return nil, errors.New("syslog: ServerOptions.Handle is required")
 	}
-	s := &Server{handle: o.Handle, limit: o.MaxMessage}
+	s := &Server{handle: o.Handle, limit: o.MaxMessage, lost: o.Lost, lossEvery: o.LossEvery}
 	if s.limit <= 0 {
 		s.limit = MaxMessage
 	}
 	s.limit = min(s.limit, maxDatagram)
+	if s.lossEvery <= 0 {
+		s.lossEvery = DefaultLossEvery
+	}
 	if o.UDP != "" {
 		host, _, err := net.SplitHostPort(o.UDP)
 		if err != nil {
@@ -189,6 +217,9 @@ const (
 type datagram struct {
 	b    []byte // what was kept of it, valid until the next read
 	size int    // its length as sent: more than len(b) when cut
+	// drops is the kernel's count of the packets the socket dropped
+	// before this one (SO_RXQ_OVFL), as a wrapping uint32; 0 when untold.
+	drops uint32
 }
 
 // batch is received datagrams, back to back in buf.
@@ -245,28 +276,14 @@ func (s *Server) read(c net.PacketConn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		spare := newBatch()
-		handle := func() {
-			b := in.take(spare)
-			now := time.Now() // once a batch: packets of a batch arrived together
-			start := 0
-			for i, end := range b.ends {
-				s.packet(b.buf[start:end], b.sizes[i], now)
-				start = end
-			}
-			b.buf, b.ends, b.sizes = b.buf[:0], b.ends[:0], b.sizes[:0]
-			spare = b
-		}
-		for range in.wake {
-			handle()
-		}
-		handle() // what came before the close
+		s.handleBatches(in)
 	}()
 	defer func() {
 		close(in.wake)
 		<-done
 	}()
 	if br := newBatchReader(c, s.limit); br != nil {
+		var drops uint32 // the kernel's count as last seen
 		for {
 			ps, err := br.read()
 			if err != nil {
@@ -274,6 +291,12 @@ func (s *Server) read(c net.PacketConn) {
 					return
 				}
 				continue // a transient error (EINTR, …): keep serving
+			}
+			for _, p := range ps {
+				if p.drops != 0 && p.drops != drops {
+					s.dropped.Add(uint64(p.drops - drops)) // the count wraps as a uint32
+					drops = p.drops
+				}
 			}
 			s.received.Add(uint64(len(ps)))
 			in.put(ps...)
@@ -291,6 +314,74 @@ func (s *Server) read(c net.PacketConn) {
 		s.received.Add(1)
 		in.put(datagram{b: buf[:min(n, s.limit)], size: n})
 	}
+}
+
+// handleBatches handles the inbox's batches until the reader closes
+// in.wake, and tells Lost what the kernel dropped, before the batch
+// received after the loss, or when LossEvery has passed since it was
+// last told.
+func (s *Server) handleBatches(in *inbox) {
+	spare := newBatch()
+	var retry *time.Timer
+	var retryC <-chan time.Time
+	later := func(wait time.Duration) { // tell Lost again after wait, once
+		if wait > 0 && retryC == nil {
+			retry = time.NewTimer(wait)
+			retryC = retry.C
+		}
+	}
+	handle := func() {
+		b := in.take(spare)
+		now := time.Now() // once a batch: packets of a batch arrived together
+		later(s.tellLoss(now, false))
+		start := 0
+		for i, end := range b.ends {
+			s.packet(b.buf[start:end], b.sizes[i], now)
+			start = end
+		}
+		b.buf, b.ends, b.sizes = b.buf[:0], b.ends[:0], b.sizes[:0]
+		spare = b
+	}
+	for {
+		select {
+		case _, open := <-in.wake:
+			if !open {
+				handle() // what came before the close
+				if retry != nil {
+					retry.Stop()
+				}
+				s.tellLoss(time.Now(), true)
+				return
+			}
+			handle()
+		case <-retryC:
+			retryC = nil
+			later(s.tellLoss(time.Now(), false))
+		}
+	}
+}
+
+// tellLoss tells Lost what the kernel dropped since it was last told,
+// unless that was less than LossEvery ago and force is unset; it returns
+// how long until it may tell what waits, 0 when nothing does.
+func (s *Server) tellLoss(now time.Time, force bool) time.Duration {
+	if s.lost == nil || s.dropped.Load() == s.told.Load() {
+		return 0
+	}
+	s.lossMu.Lock()
+	dropped := s.dropped.Load()
+	n := dropped - s.told.Load()
+	if wait := s.lossEvery - now.Sub(s.toldAt); !force && !s.toldAt.IsZero() && wait > 0 && n > 0 {
+		s.lossMu.Unlock()
+		return wait
+	}
+	s.told.Store(dropped)
+	s.toldAt = now
+	s.lossMu.Unlock()
+	if n > 0 {
+		s.lost(n, now) // outside the lock: Lost logs
+	}
+	return 0
 }
 
 // packet parses one datagram, p of size bytes as sent, received at now,
@@ -311,12 +402,12 @@ func (s *Server) packet(p []byte, size int, now time.Time) {
 
 // Stats returns the server's counters. Safe for concurrent use.
 func (s *Server) Stats() Stats {
-	return Stats{Received: s.received.Load(), Malformed: s.malformed.Load(), Truncated: s.truncated.Load()}
+	return Stats{Received: s.received.Load(), Malformed: s.malformed.Load(), Truncated: s.truncated.Load(), KernelDrops: s.dropped.Load()}
 }
 
-// Close stops the listeners and waits for their goroutines. The unix
-// socket file is removed, unless another has replaced it meanwhile.
-// Close is idempotent.
+// Close stops the listeners and waits for their goroutines, which tell
+// Lost what it was not told yet. The unix socket file is removed, unless
+// another has replaced it meanwhile. Close is idempotent.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		for _, c := range s.conns {
