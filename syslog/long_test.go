@@ -84,6 +84,30 @@ func TestServerCutsLongPackets(t *testing.T) {
 	assert.Equal(t, Stats{Received: 5, Malformed: 2, Truncated: 4}, s.Stats())
 }
 
+// TestServerBurstOfLongPackets sends a burst of packets of MaxMessage
+// bytes, more of which than a batch holds come in one read: the reader
+// wakes the handler rather than wait for it forever.
+func TestServerBurstOfLongPackets(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "log.sock")
+	var r recorder
+	s, err := Listen(ServerOptions{Unix: sock, Handle: r.handle})
+	require.NoError(t, err)
+	c, err := net.Dial("unixgram", sock)
+	require.NoError(t, err)
+	defer c.Close()
+	p := []byte("<14>1 - h app - - - " + strings.Repeat("x", MaxMessage-len("<14>1 - h app - - - ")))
+	const n = 64
+	require.NoError(t, c.SetWriteDeadline(time.Now().Add(5*time.Second))) // a stuck reader fills the socket
+	for range n {
+		_, err := c.Write(p)
+		require.NoError(t, err)
+	}
+	// No deferred Close: it would wait for a reader stuck forever.
+	require.Eventually(t, func() bool { return r.len() == n }, 5*time.Second, 5*time.Millisecond, "%d of %d packets handled", r.len(), n)
+	require.NoError(t, s.Close())
+	assert.Equal(t, Stats{Received: n}, s.Stats())
+}
+
 // lineSink keeps the lines a tree writes.
 type lineSink struct {
 	mu    sync.Mutex

@@ -242,11 +242,14 @@ type inbox struct {
 }
 
 // put appends the datagrams ps to the batch, waiting while it is full,
-// and wakes the handler.
+// and wakes the handler. It wakes it before it waits too: ps may fill
+// the batch alone (a burst of long packets), and an idle handler takes
+// it only when woken.
 func (in *inbox) put(ps ...datagram) {
 	in.mu.Lock()
 	for _, p := range ps {
 		for len(in.cur.buf)+len(p.b) > cap(in.cur.buf) || len(in.cur.ends) == cap(in.cur.ends) {
+			in.wakeHandler()
 			in.taken.Wait()
 		}
 		in.cur.buf = append(in.cur.buf, p.b...)
@@ -254,9 +257,14 @@ func (in *inbox) put(ps ...datagram) {
 		in.cur.sizes = append(in.cur.sizes, p.size)
 	}
 	in.mu.Unlock()
+	in.wakeHandler()
+}
+
+// wakeHandler wakes the handler, unless it is woken already.
+func (in *inbox) wakeHandler() {
 	select {
 	case in.wake <- struct{}{}:
-	default: // already woken
+	default:
 	}
 }
 
