@@ -18,6 +18,7 @@ import (
 	"github.com/gwlog/gwlog/internal/spill"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 // Options configure a Runtime. The zero value is the embedded minimal
@@ -125,6 +126,8 @@ type Runtime struct {
 	// detached is set once Close has detached the loggers: the disk
 	// path's last notes go to the console.
 	detached atomic.Bool
+	// ingest reads the syslog ingest's counters; nil for none (SetIngest).
+	ingest atomic.Pointer[func() syslog.Stats]
 
 	// mu guards the fields below; held to apply a config. It comes first
 	// in the lock order (docs/design.md, "Locks"): notes of a reload are
@@ -276,6 +279,9 @@ type Stats struct {
 	// Disk is the disk path's counters, with the store's (bytes written,
 	// fsyncs, write amplification); nil when no disk is configured.
 	Disk *SpillStats `json:"disk,omitempty"`
+	// Syslog is the local syslog ingest's counters; nil unless SetIngest
+	// named it.
+	Syslog *syslog.Stats `json:"syslog,omitempty"`
 }
 
 // Stats returns the runtime's counters.
@@ -298,7 +304,23 @@ func (rt *Runtime) Stats() Stats {
 	for _, s := range rt.Streams() {
 		st.Streams = append(st.Streams, s.Stats())
 	}
+	if f := rt.ingest.Load(); f != nil {
+		in := (*f)()
+		st.Syslog = &in
+	}
 	return st
+}
+
+// SetIngest makes Stats, and so /stats and the monitor line, carry the
+// counters of the local syslog ingest that feeds the runtime, read with
+// f (syslog.Server.Stats), which must be safe for concurrent use and
+// take no lock of the runtime's; nil takes them out.
+func (rt *Runtime) SetIngest(f func() syslog.Stats) {
+	if f == nil {
+		rt.ingest.Store(nil)
+		return
+	}
+	rt.ingest.Store(&f)
 }
 
 // StatsJSON returns Stats for the read-back API's GET /stats.

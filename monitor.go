@@ -7,6 +7,7 @@ import (
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/ramlog"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 // Monitor is the stream that gets the monitor line.
@@ -27,6 +28,9 @@ type MonitorLine struct {
 	Events   MonitorStream                   `json:"events"`
 	Forwards map[string]forward.Stats        `json:"forwards,omitempty"`
 	Webhooks map[string]forward.WebhookStats `json:"webhooks,omitempty"`
+	// Syslog is the local syslog ingest's counters since it started, when
+	// the runtime has one (Runtime.SetIngest).
+	Syslog *syslog.Stats `json:"syslog,omitempty"`
 }
 
 // MonitorStream is one stream's (or the event ring's) share of a monitor
@@ -79,7 +83,7 @@ func (rt *Runtime) writeMonitor(written map[string]uint64, interval time.Duratio
 		return float64(total-prev) / secs
 	}
 	m := MonitorLine{Time: time.Now().UTC(), Interval: secs, Streams: make(map[string]MonitorStream),
-		Forwards: st.Forwards, Webhooks: st.Webhooks}
+		Forwards: st.Forwards, Webhooks: st.Webhooks, Syslog: st.Syslog}
 	for _, s := range st.Streams {
 		m.Streams[s.Name] = MonitorStream{LinesPerSec: rate(s.Name, s.Written), Bytes: s.Bytes, Cap: s.Cap,
 			RingUse: float64(s.Bytes) / float64(max(s.Cap, 1)), Drops: s.Drops}

@@ -3,6 +3,7 @@ package gwlog
 import (
 	"encoding/json"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 func TestMonitorLine(t *testing.T) {
@@ -46,4 +48,42 @@ func TestMonitorLine(t *testing.T) {
 	for _, l := range rt.Stream(Debug).Tail(100) {
 		assert.NotContains(t, l, "lines_per_s", "the monitor line goes to its own stream only")
 	}
+}
+
+// TestMonitorLineSyslog feeds a runtime through a syslog ingest named
+// with SetIngest: Stats and the monitor line carry its counters, and
+// leave them out again once SetIngest(nil).
+func TestMonitorLineSyslog(t *testing.T) {
+	logCfg, prodCfg := configs(t, "[runtime]\nmonitor = 1s\nreload = 0\n", "")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	assert.Nil(t, rt.Stats().Syslog, "no ingest named")
+	sock := filepath.Join(t.TempDir(), "log.sock")
+	srv, err := syslog.Listen(syslog.ServerOptions{Unix: sock, Handle: rt.SyslogHandler(), MaxMessage: 64})
+	require.NoError(t, err)
+	defer srv.Close()
+	rt.SetIngest(srv.Stats)
+	c, err := net.Dial("unixgram", sock)
+	require.NoError(t, err)
+	defer c.Close()
+	for _, p := range []string{"<11>1 - gw app - - - fine", "garbage", "<11>1 - gw app - - - " + string(make([]byte, 100))} {
+		_, err := c.Write([]byte(p))
+		require.NoError(t, err)
+	}
+	want := syslog.Stats{Received: 3, Malformed: 1, Truncated: 1}
+	require.Eventually(t, func() bool { return srv.Stats() == want }, 5*time.Second, 5*time.Millisecond)
+	require.NotNil(t, rt.Stats().Syslog)
+	assert.Equal(t, want, *rt.Stats().Syslog)
+	b, err := json.Marshal(rt.StatsJSON())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"syslog":{"received":3,"malformed":1,"truncated":1,"kernel_drops":0}`)
+
+	var m MonitorLine
+	require.Eventually(t, func() bool {
+		lines := rt.Stream(Monitor).Tail(1)
+		return len(lines) == 1 && json.Unmarshal([]byte(lines[0]), &m) == nil && m.Syslog != nil
+	}, 5*time.Second, 50*time.Millisecond)
+	assert.Equal(t, want, *m.Syslog)
+
+	rt.SetIngest(nil)
+	assert.Nil(t, rt.Stats().Syslog)
 }
