@@ -60,6 +60,9 @@ type Config struct {
 	// when root); empty means none. A path where another process's
 	// socket answers is refused (syslog.ErrInUse).
 	SyslogSocket string
+	// SyslogReadBuffer is the ingest's receive buffers in bytes; zero
+	// means syslog.DefaultReadBuffer.
+	SyslogReadBuffer int
 	// Ready, when set, is called with the API's bound address once it
 	// serves (tests listen on port 0).
 	Ready func(addr string)
@@ -206,20 +209,23 @@ func (d *gwlogd) serveAPI() error {
 }
 
 // listenSyslog starts the local syslog ingest when the config asks for
-// one, and returns it (nil when it does not) for the caller to close.
+// one, and returns it (nil when it does not) for the caller to close. Its
+// counters are in the runtime's Stats; what the kernel drops is said on
+// the logger "syslog" at most once a minute.
 func (d *gwlogd) listenSyslog() (*syslog.Server, error) {
 	if d.c.Syslog == "" && d.c.SyslogSocket == "" {
 		return nil, nil
 	}
 	srv, err := syslog.Listen(syslog.ServerOptions{
-		UDP: d.c.Syslog, Unix: d.c.SyslogSocket,
+		UDP: d.c.Syslog, Unix: d.c.SyslogSocket, ReadBuffer: d.c.SyslogReadBuffer,
 		MaxMessage: ingestMax(cmp.Or(d.c.Options.MaxLine, d.rt.Config().Runtime.MaxLine)),
-		Handle:     d.rt.SyslogHandler(),
+		Handle:     d.rt.SyslogHandler(), Lost: syslog.LossLogger(d.rt.Tree()),
 	})
 	if err != nil {
 		d.screen.Error("gwlogd cannot start", "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
+	d.rt.SetIngest(srv.Stats)
 	if a := srv.UDPAddr(); a != nil {
 		d.screen.Info("syslog ingest", "udp", a.String(), "socket", d.c.SyslogSocket)
 		if d.c.SyslogReady != nil {

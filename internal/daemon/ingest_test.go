@@ -3,6 +3,7 @@ package daemon
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 // runIngest runs the daemon with the syslog ingest on UDP and on a unix
@@ -44,10 +46,22 @@ func runIngest(t *testing.T, c Config) (base, udp, sock string) {
 	return "http://" + <-ready, <-slReady, sock
 }
 
+// ingestStats reads the ingest's counters off GET /stats.
+func ingestStats(t *testing.T, base string) syslog.Stats {
+	t.Helper()
+	_, body := get(t, base+"/stats")
+	var st struct {
+		Syslog *syslog.Stats `json:"syslog"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+	require.NotNil(t, st.Syslog, "/stats has the ingest's counters: %s", body)
+	return *st.Syslog
+}
+
 // TestSyslogIngestCutsLongPackets sends gwlogd packets over 16 KiB: an
 // error keeps its level and reaches the error stream, its message cut
 // with a marker that says its size, whole in a line within max_line; a
-// malformed one is kept raw, marked alike.
+// malformed one is kept raw, marked alike; /stats counts both.
 func TestSyslogIngestCutsLongPackets(t *testing.T) {
 	base, udpAddr, sock := runIngest(t, Config{})
 	udp, err := net.Dial("udp", udpAddr)
@@ -75,6 +89,7 @@ func TestSyslogIngestCutsLongPackets(t *testing.T) {
 	raw := regexp.MustCompile(`WARNING syslog <999>z+…\[truncated from 20005 bytes\] err='syslog: message too long: 20005 bytes, kept \d+: syslog: malformed message at byte 1: [^']*'\n`)
 	assert.Regexp(t, raw, debug)
 	assert.NotContains(t, debug, "bytes truncated]", "no line cut again to fit max_line")
+	assert.Equal(t, syslog.Stats{Received: 2, Malformed: 1, Truncated: 2}, ingestStats(t, base))
 }
 
 // TestTwoDaemonsOneSocket runs gwlogd, then a second on its syslog
