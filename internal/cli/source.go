@@ -13,6 +13,7 @@ import (
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/persist"
 	"github.com/gwlog/gwlog/ramlog"
+	"github.com/gwlog/gwlog/syslog"
 )
 
 // A source is what the read-back commands read: a running gwlogd over
@@ -57,6 +58,8 @@ type report struct {
 	// Disk is a daemon's disk path, with its store's counters; nil when
 	// the daemon has no disk configured.
 	Disk *gwlog.SpillStats `json:"disk"`
+	// Syslog is a daemon's syslog ingest's counters; nil when it has none.
+	Syslog *syslog.Stats `json:"syslog"`
 
 	// Dir is the store read with -store; Stored and Store are set for it.
 	Dir    string         `json:"-"`

@@ -47,6 +47,10 @@ func stats(ctx context.Context, t *target, stdout io.Writer) error {
 //	written   2.1MiB, write amp 1.40
 //	gzip      1.2MiB into 180KiB     (when compress = gzip stored some)
 //
+// and its syslog ingest's counters, when it has one:
+//
+//	syslog    1200 received, 3 malformed, 1 truncated, 37 lost (receive buffer overflowed)
+//
 // A store's report (-store) has a table of its files per stream (stream,
 // files, bytes, lines, first, last) instead, then "store DIR" and the
 // store's counters down to corrupt.
@@ -88,6 +92,10 @@ func printStats(w io.Writer, r *report) error {
 	}
 	if st != nil {
 		printStore(kv, st, r.Stored == nil)
+	}
+	if in := r.Syslog; in != nil {
+		fmt.Fprintf(kv, "syslog\t%d received, %d malformed, %d truncated, %d lost (receive buffer overflowed)\n",
+			in.Received, in.Malformed, in.Truncated, in.KernelDrops)
 	}
 	return errors.Join(err, kv.Flush(), bw.Flush())
 }
