@@ -29,10 +29,15 @@ func TestRAMCompress(t *testing.T) {
 	l := rt.Logger("gw.test")
 	for i := range 20000 {
 		l.Warn("request handled", "path", "/api/v1/status", "i", i)
+		if i%200 == 199 {
+			// The compressor's pace: a flood outrunning it evicts
+			// segments plain, as the flood test shows.
+			time.Sleep(2 * time.Millisecond)
+		}
 	}
 	require.Eventually(t, func() bool { return debug.Stats().Blocks > 0 }, 5*time.Second, time.Millisecond)
 	st := debug.Stats()
 	assert.Equal(t, st.Written, st.Lines+st.Drops)
-	assert.Greater(t, st.Plain, st.Cap, "more log than RAM")
+	assert.Greater(t, st.Plain, 2*st.Cap, "more log than RAM")
 	assert.Contains(t, debug.Tail(1)[0], "i='19999'")
 }
