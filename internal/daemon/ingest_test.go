@@ -85,7 +85,11 @@ func TestSyslogIngestCutsLongPackets(t *testing.T) {
 	require.NotNil(t, line, "an error cut, with its level and a marker: %.200q … %q", errs, errs[max(len(errs)-300, 0):])
 	assert.Len(t, line[1], ingestMax(16<<10)-25, "cut where the kept bytes end")
 	assert.LessOrEqual(t, len(line[0]), 16<<10, "within max_line")
-	_, debug := get(t, base+"/streams/debug?n=5")
+	var debug string // the unix socket's packet is handled on a goroutine of its own
+	require.Eventually(t, func() bool {
+		_, debug = get(t, base+"/streams/debug?n=5")
+		return strings.Contains(debug, "<999>")
+	}, 5*time.Second, 10*time.Millisecond)
 	raw := regexp.MustCompile(`WARNING syslog <999>z+…\[truncated from 20005 bytes\] err='syslog: message too long: 20005 bytes, kept \d+: syslog: malformed message at byte 1: [^']*'\n`)
 	assert.Regexp(t, raw, debug)
 	assert.NotContains(t, debug, "bytes truncated]", "no line cut again to fit max_line")
