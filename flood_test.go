@@ -137,11 +137,19 @@ func flood(t *testing.T, ramCap int64, times int, configs []string) {
 		Debug:    uint64(4 * perWriter),
 	}
 	var offered uint64
+	dropped := configs == nil
 	for _, s := range rt.Stats().Streams {
 		assert.Equal(t, want[s.Name], s.Written, s.Name)
 		assert.Equal(t, s.Written-s.Lines, s.Drops, "%s: drops = written - held", s.Name)
 		assert.LessOrEqual(t, s.Bytes, s.Cap, s.Name)
-		assert.Positive(t, s.Drops, s.Name)
+		if configs == nil {
+			assert.Positive(t, s.Drops, s.Name)
+		} else {
+			// The access stream's short, alike lines may all fit once
+			// compressed, when the compressor keeps up (under -race);
+			// the debug stream, which takes every line, cannot.
+			dropped = dropped || s.Drops > 0
+		}
 		offered += s.WrittenBytes
 		all := rt.Stream(s.Name).Tail(int(s.Lines) + 1 + int(s.Blocks))
 		if configs == nil {
@@ -164,6 +172,7 @@ func flood(t *testing.T, ramCap int64, times int, configs []string) {
 			assert.LessOrEqual(t, said, rt.Stream(s.Name).Stats().Drops, "%s: and no more", s.Name)
 		}
 	}
+	assert.True(t, dropped, "the flood passed what the rings hold")
 	if !testing.Short() {
 		assert.GreaterOrEqual(t, offered, uint64(20*ramCap), "the flood was 20 × the cap")
 	}
