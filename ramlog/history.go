@@ -286,12 +286,32 @@ func (s *Stream) spillName(g *Segment) string {
 	return s.base
 }
 
-// dropHistory drops every block, oldest first, and stops compressing; s.mu
-// is held, and the caller gives the history's share back. It returns the compressor to leave, once s.mu is released.
+// dropHistory puts the newest blocks back into the ring, plain, while it
+// has room for them, drops the others, oldest first, and stops
+// compressing; s.mu is held, and the caller gives the history's share
+// back. It returns the compressor to leave, once s.mu is released.
 func (s *Stream) dropHistory() *compressor {
+	for n := len(s.hist.blocks); n > 0; n-- {
+		b := &s.hist.blocks[n-1]
+		plain, err := b.decode(s.name, nil)
+		if err != nil {
+			break
+		}
+		g := Segment{ID: b.ID, Start: b.Start, End: b.End, FirstRec: b.FirstRec, Records: b.Records,
+			Dropped: s.ring.segs[0].Dropped + b.Dropped, Period: b.Period, Part: b.Part, First: b.First, Last: b.Last}
+		if !s.ring.prepend(g, plain) {
+			break
+		}
+		s.ring.segs[1].Dropped = 0 // the lost lines are before the one put back
+		s.hist.mu.Lock()
+		s.hist.size -= b.ram()
+		s.hist.blocks = s.hist.blocks[:n-1]
+		s.hist.mu.Unlock()
+	}
 	for len(s.hist.blocks) > 0 {
 		s.dropBlock()
 	}
+	s.ring.evicted += s.hist.evicted // counted with the ring's from now on
 	c := s.comp
 	s.hist, s.comp = nil, nil
 	return c

@@ -375,3 +375,37 @@ func BenchmarkWriteLine(b *testing.B) {
 		})
 	}
 }
+
+// TestReconfigureCompression turns compression on and off on a live
+// stream: on, sealed segments go to the history; off, the history is
+// dropped (counted) and the lines since stay; the budget is given back
+// whole at Close.
+func TestReconfigureCompression(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	b, err := NewBudget(8 << 20)
+	require.NoError(t, err)
+	o := Options{Rotate: Rotation{Kind: RotateSize, Size: 8 << 10}, RAM: 128 << 10, Now: c.now, Budget: b}
+	s, err := New("debug", o)
+	require.NoError(t, err)
+	feed(t, s, c, c.now(), time.Second, 1000)
+	assert.Equal(t, int64(128<<10), b.Used())
+
+	o.Compress = CompressGzip
+	require.NoError(t, s.Reconfigure(o))
+	assert.Equal(t, int64(128<<10)+WorkMem(8<<10), b.Used())
+	feed(t, s, c, c.now(), time.Second, 5000)
+	st := s.Stats()
+	assert.Greater(t, st.Blocks, 0)
+	assert.Equal(t, uint64(6000), st.Lines+st.Drops)
+	tail := s.Tail(100)
+
+	o.Compress = CompressNone
+	require.NoError(t, s.Reconfigure(o))
+	st = s.Stats()
+	assert.Zero(t, st.Blocks)
+	assert.Equal(t, uint64(6000), st.Lines+st.Drops)
+	assert.Equal(t, int64(128<<10), b.Used())
+	assert.Equal(t, tail, s.Tail(100), "the newest lines stay")
+	require.NoError(t, s.Close())
+	assert.Zero(t, b.Used())
+}

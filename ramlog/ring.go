@@ -173,6 +173,26 @@ func (r *Ring) moveOldest() {
 	r.segs = r.segs[:len(r.segs)-1]
 }
 
+// prepend puts back g, a sealed segment that ended where the ring's
+// oldest starts, with its bytes data, when the ring has room for it and
+// its table too; it reports whether it did.
+func (r *Ring) prepend(g Segment, data []byte) bool {
+	size := uint64(len(r.buf))
+	if g.End != r.head || g.FirstRec+g.Records != r.headRec || uint64(len(data)) != g.End-g.Start ||
+		r.tail-g.Start > size || len(r.segs) >= maxSegments {
+		return false
+	}
+	off := g.Start % size
+	n := copy(r.buf[off:], data)
+	copy(r.buf, data[n:])
+	g.Sealed = true
+	r.segs = append(r.segs, Segment{})
+	copy(r.segs[1:], r.segs)
+	r.segs[0] = g
+	r.head, r.headRec = g.Start, g.FirstRec
+	return true
+}
+
 // Append writes the record a+b (b may be empty) at time when (Unix ns) to
 // the open segment, evicting old segments to make room. A record longer
 // than the ring is refused; Append reports whether it was written.
