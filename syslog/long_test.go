@@ -62,7 +62,7 @@ func TestServerCutsLongPackets(t *testing.T) {
 			_, err := tt.conn.Write([]byte(tt.packet))
 			require.NoError(t, err)
 			require.Eventually(t, func() bool { return r.len() == i+1 }, 5*time.Second, 5*time.Millisecond)
-			got := r.got[i]
+			got := r.at(i)
 			got.m.Received = time.Time{}
 			if tt.want.Format == RFC3164 && tt.err == "" {
 				assert.Equal(t, "11-21 10:00:00", got.m.Time.Format("01-02 15:04:05"))

@@ -38,6 +38,9 @@ func (r *recorder) handle(m *Message, raw []byte, err error) {
 
 func (r *recorder) len() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
 
+// at returns the i-th call's arguments.
+func (r *recorder) at(i int) handled { r.mu.Lock(); defer r.mu.Unlock(); return r.got[i] }
+
 // send writes one packet to the unix socket at path.
 func send(t *testing.T, path, packet string) {
 	t.Helper()
@@ -71,7 +74,7 @@ func TestServerLeavesLiveSocket(t *testing.T) {
 	assert.True(t, os.SameFile(bound, now), "the socket file is the first server's still")
 	send(t, sock, "<14>1 - h app - - - still here")
 	require.Eventually(t, func() bool { return first.len() == 1 }, 5*time.Second, 5*time.Millisecond)
-	assert.Equal(t, "still here", first.got[0].m.Msg)
+	assert.Equal(t, "still here", first.at(0).m.Msg)
 	assert.Zero(t, second.len())
 	assert.Equal(t, uint64(1), s.Stats().Received, "the probe sent nothing")
 
