@@ -139,6 +139,7 @@ type Runtime struct {
 	plan       *plan
 	files      cfg.Files               // the config files as last applied
 	saidBad    string                  // the reload error last said, until a reload works
+	saidPlain  map[string]string       // why each stream was last said to stay plain
 	forwards   []namedForward          // running syslog destinations
 	webhooks   []namedWebhook          // running webhook alerts
 	forwarding []cfg.Forward           // their config
@@ -171,15 +172,16 @@ func Open(o Options) (*Runtime, error) {
 		screen = os.Stderr
 	}
 	rt := &Runtime{
-		opts:    o,
-		tree:    levels.NewTree(levels.Options{Now: o.Now}),
-		budget:  budget,
-		screen:  &console{w: screen},
-		streams: make(map[string]*ramlog.Stream),
-		temps:   make(map[string]*temporary),
-		pinned:  make(map[string]levels.Level),
-		spent:   make(map[string]string),
-		stop:    make(chan struct{}),
+		opts:      o,
+		tree:      levels.NewTree(levels.Options{Now: o.Now}),
+		budget:    budget,
+		screen:    &console{w: screen},
+		streams:   make(map[string]*ramlog.Stream),
+		temps:     make(map[string]*temporary),
+		pinned:    make(map[string]levels.Level),
+		spent:     make(map[string]string),
+		saidPlain: make(map[string]string),
+		stop:      make(chan struct{}),
 	}
 	rt.fsys = ramlog.NewFS(rt.Streams)
 	rt.mu.Lock()

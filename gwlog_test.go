@@ -58,16 +58,24 @@ func TestOpenDefaults(t *testing.T) {
 	assert.Equal(t, []string{"access", "error", "EventLog", "debug"}, names)
 	assert.Nil(t, rt.Stream("screen"), "screen is a console")
 	assert.Equal(t, "time midnight", rt.Stream("access").Rotation().String())
-	assert.Equal(t, 7, rt.Stream("access").Keep())
-	assert.Equal(t, 7, rt.Stream("error").Keep())
+	// The profile's keep is what a plain ring keeps; compressed history
+	// (ram_compress = gzip, the default) holds as many files as fit.
+	keeps := map[string]int{"access": 7, "error": 7, "EventLog": 5, "debug": 5}
+	for _, s := range rt.Config().Streams {
+		if want, ok := keeps[s.Name]; ok {
+			assert.Equal(t, want, s.Keep, s.Name)
+			assert.Equal(t, "gzip", s.RAMCompress, s.Name)
+			assert.Greater(t, rt.Stream(s.Name).Keep(), 100, s.Name)
+			assert.Positive(t, rt.Stream(s.Name).Stats().Cap, s.Name)
+		}
+	}
 	assert.Equal(t, "size 1MiB", rt.Stream("EventLog").Rotation().String())
-	assert.Equal(t, 5, rt.Stream("debug").Keep())
 	assert.Equal(t, levels.WARNING, rt.Logger("anything").EffectiveLevel())
 	assert.Equal(t, levels.INFO, rt.Logger("access").EffectiveLevel())
 	assert.Equal(t, levels.INFO, rt.Logger("EventLog.webbrick.CT").EffectiveLevel())
 	st := rt.Stats()
 	assert.Equal(t, int64(100<<20), st.RAMCap)
-	assert.Equal(t, int64(4<<20+4<<20+6<<20+6<<20+8<<20), st.RAMUsed, "the four rings and the event ring")
+	assert.Equal(t, int64(4<<20+4<<20+6<<20+6<<20+8<<20)+ramlog.WorkMem(1<<20), st.RAMUsed, "the four rings, the event ring and the compressor")
 
 	disk := open(t, Options{Profile: "disk", Screen: &syncBuffer{}})
 	assert.Equal(t, levels.INFO, disk.Logger("x").EffectiveLevel())

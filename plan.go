@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -25,6 +26,10 @@ type streamPlan struct {
 	cfg.Stream
 	sizedByUser bool // rotate, keep or ram came from a file or Options
 	keepByUser  bool // keep came from a file or Options: it bounds compressed history too
+	gzipByUser  bool // ram_compress came from a file: the plan never makes it plain
+	// plainWhy says why a stream with ram_compress = gzip stays plain
+	// (plan.demote); "" when it compresses, or is plain by its config.
+	plainWhy string
 }
 
 // makePlan applies o's overrides to c.
@@ -46,7 +51,8 @@ func makePlan(c *cfg.Config, o Options) *plan {
 			byUser = byUser || c.Origins["stream."+s.Name+"/"+k].File != ""
 		}
 		keepByUser := c.Origins["stream."+s.Name+"/keep"].File != ""
-		p.streams = append(p.streams, streamPlan{Stream: s, sizedByUser: byUser, keepByUser: keepByUser})
+		gzipByUser := c.Origins["stream."+s.Name+"/ram_compress"].File != ""
+		p.streams = append(p.streams, streamPlan{Stream: s, sizedByUser: byUser, keepByUser: keepByUser, gzipByUser: gzipByUser})
 	}
 	if c.Runtime.Monitor > 0 && !slices.ContainsFunc(p.streams, func(sp streamPlan) bool { return sp.Name == Monitor }) {
 		p.streams = append(p.streams, streamPlan{Stream: monitorStream()})
@@ -113,7 +119,7 @@ func (sp *streamPlan) ring() ramlog.Options {
 		keep = ramlog.KeepNone // "keep = 0" in config: no history
 	}
 	o := ramlog.Options{Rotate: sp.Rotate, Keep: keep, RAM: sp.RAM}
-	if sp.RAMCompress == "gzip" {
+	if sp.compresses() {
 		// The RAM rotate and keep give holds compressed history, as
 		// many files as it takes unless keep was set.
 		o.Compress = ramlog.CompressGzip
@@ -125,12 +131,18 @@ func (sp *streamPlan) ring() ramlog.Options {
 	return o
 }
 
+// compresses reports whether the stream keeps its sealed history
+// compressed: ram_compress = gzip, unless the plan made it plain.
+func (sp *streamPlan) compresses() bool {
+	return !sp.Console && sp.RAMCompress == "gzip" && sp.plainWhy == ""
+}
+
 // workMem is what the compressor of the plan's streams takes from the
 // cap besides their rings (ramlog.WorkMem), for their largest segment.
 func (p *plan) workMem() int64 {
 	var chunk int64
 	for _, sp := range p.streams {
-		if o := sp.ring(); !sp.Console && o.Compress == ramlog.CompressGzip {
+		if o := sp.ring(); sp.compresses() {
 			chunk = max(chunk, o.Chunk())
 		}
 	}
@@ -140,11 +152,60 @@ func (p *plan) workMem() int64 {
 	return ramlog.WorkMem(chunk)
 }
 
-// fit shrinks the rings that keep their default sizes, in proportion,
+// fit sizes the rings under the cap (scale), then keeps plain the
+// streams that compression does not pay for (demote), sizing again
+// without them until none is left to demote.
+func (p *plan) fit(eventsByUser bool) {
+	orig, events := slices.Clone(p.streams), p.eventRAM
+	for p.scale(eventsByUser); p.demote(); p.scale(eventsByUser) {
+		for i := range p.streams {
+			why := p.streams[i].plainWhy
+			p.streams[i], p.streams[i].plainWhy = orig[i], why
+		}
+		p.eventRAM = events
+	}
+}
+
+// demote makes plain the streams whose sealed history would be compressed
+// by default but should not be (docs/design.md, "Compressed history"):
+// all of them when the rings and the compressor's working memory do not
+// fit the cap together, else each whose ring cannot hold the compressor's
+// working memory plus two of its segments. A ram_compress set in a file
+// is kept. It reports whether it made any plain.
+func (p *plan) demote() bool {
+	w := p.workMem()
+	if w == 0 {
+		return false
+	}
+	over := p.ringBytes() > p.ramCap
+	changed := false
+	for i := range p.streams {
+		sp := &p.streams[i]
+		if !sp.compresses() || sp.gzipByUser {
+			continue
+		}
+		o := sp.ring()
+		chunk, ring := o.Chunk(), o.RingSize()
+		switch need := ramlog.WorkMem(chunk) + 2*chunk; {
+		case over:
+			sp.plainWhy = fmt.Sprintf("the rings and %s for the compressor do not fit ram_cap %s",
+				units.FormatSize(w), units.FormatSize(p.ramCap))
+		case ring < need:
+			sp.plainWhy = fmt.Sprintf("its ring of %s is less than two segments of %s plus %s for the compressor",
+				units.FormatSize(ring), units.FormatSize(chunk), units.FormatSize(ramlog.WorkMem(chunk)))
+		default:
+			continue
+		}
+		changed = true
+	}
+	return changed
+}
+
+// scale shrinks the rings that keep their default sizes, in proportion,
 // when all rings would not fit under the cap, so that setting ram_cap
 // alone is enough, as journald's RuntimeMaxUse is. Sizes the user gave are
 // kept; if those alone do not fit, building the runtime reports it.
-func (p *plan) fit(eventsByUser bool) {
+func (p *plan) scale(eventsByUser bool) {
 	fixed, flexible := p.workMem(), int64(0)
 	if eventsByUser {
 		fixed += p.eventRAM

@@ -288,6 +288,7 @@ func (rt *Runtime) apply(p *plan) error {
 	rt.plan = p
 	rt.tree.Configure(rt.loggerConfigs())
 	retireDedups(old, rt.targets)
+	rt.sayPlain(p)
 	return rt.startForwards(p)
 }
 
@@ -308,8 +309,12 @@ func (rt *Runtime) reshape(p *plan) error {
 		}
 		want[sp.Name] = true
 		size := sp.ring().RingSize()
-		if s, ok := rt.streams[sp.Name]; ok {
+		s, ok := rt.streams[sp.Name]
+		if ok {
 			size -= s.Stats().Cap
+		}
+		if sp.compresses() && (!ok || s.Compression() == ramlog.CompressNone) {
+			size += p.workMem() // it may start the compressor: after the rings that shrink
 		}
 		changes = append(changes, change{sp, size})
 	}
@@ -403,4 +408,15 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 		configs[name] = c
 	}
 	return configs
+}
+
+// sayPlain writes on debug, once per stream and reason, why a stream with
+// ram_compress = gzip keeps its history plain; rt.mu is held.
+func (rt *Runtime) sayPlain(p *plan) {
+	for _, sp := range p.streams {
+		if sp.plainWhy != "" && rt.saidPlain[sp.Name] != sp.plainWhy {
+			rt.note(Debug, levels.INFO, "ram_compress off for this stream", slog.String("stream", sp.Name), slog.String("why", sp.plainWhy))
+		}
+		rt.saidPlain[sp.Name] = sp.plainWhy
+	}
 }

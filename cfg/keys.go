@@ -128,7 +128,7 @@ var kinds = map[string]kind{
 // forwards, and keys the profile's sections omit).
 const (
 	defaultKeep        = 5
-	defaultRAMCompress = "none"
+	defaultRAMCompress = "gzip"
 	defaultDiskKeep    = 14 * 24 * time.Hour
 	defaultQueue       = 4 << 20
 	defaultReplayRate  = 1000

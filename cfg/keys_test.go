@@ -229,7 +229,7 @@ func TestDefaults(t *testing.T) {
 		Name:        "zigbee",
 		Rotate:      ramlog.Rotation{Kind: ramlog.RotateSize, Size: 1 << 20},
 		Keep:        5,
-		RAMCompress: "none",
+		RAMCompress: "gzip",
 		DiskKeep:    14 * 24 * time.Hour,
 		Format:      levels.DefaultPattern,
 	}, c.Streams[len(c.Streams)-1])

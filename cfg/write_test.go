@@ -74,7 +74,7 @@ func TestWriteTo(t *testing.T) {
 		"level = Level 15  ; log.cfg:17\n",
 		"compress = gzip  ; log.cfg:18\n",
 		"console = yes  ; log.cfg:19\ndedup = 1m30s  ; log.cfg:20\n",
-		"level = ERROR  ; default\ncompress = none  ; default\nram_compress = none  ; default\nconsole = no  ; default\ndedup = off  ; default\n",
+		"level = ERROR  ; default\ncompress = none  ; default\nram_compress = gzip  ; default\nconsole = no  ; default\ndedup = off  ; default\n",
 		"[stream.access]\nrotate = time midnight  ; default\n",
 		"disk_keep = 14d  ; default\n",
 		"[stream.zigbee]\nrotate = time 90m  ; prod.cfg:7\nkeep = 5  ; default\n",

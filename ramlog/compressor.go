@@ -44,8 +44,10 @@ func WorkMem(chunk int64) int64 {
 
 // compressorFor registers s, whose largest segment is chunk bytes, with
 // b's compressor (nil b: a compressor of its own), charging its working
-// memory to b; it starts the compressor's goroutine when s is the first.
-func compressorFor(b *Budget, s *Stream, chunk int64) (*compressor, error) {
+// memory to b, of which credit bytes s is about to give back (grow); it
+// starts the compressor's goroutine when s is the first. It returns the
+// credit used.
+func compressorFor(b *Budget, s *Stream, chunk, credit int64) (*compressor, int64, error) {
 	var c *compressor
 	if b != nil {
 		b.cmu.Lock()
@@ -55,8 +57,9 @@ func compressorFor(b *Budget, s *Stream, chunk int64) (*compressor, error) {
 	if c == nil {
 		c = &compressor{budget: b, kick: make(chan struct{}, 1)}
 	}
-	if err := c.grow(chunk); err != nil {
-		return nil, err
+	used, err := c.grow(chunk, credit)
+	if err != nil {
+		return nil, 0, err
 	}
 	c.mu.Lock()
 	c.streams = append(c.streams, s)
@@ -70,25 +73,29 @@ func compressorFor(b *Budget, s *Stream, chunk int64) (*compressor, error) {
 			b.comp = c
 		}
 	}
-	return c, nil
+	return c, used, nil
 }
 
 // grow charges the working memory for segments of chunk bytes, when more
-// than charged.
-func (c *compressor) grow(chunk int64) error {
+// than charged. Up to credit bytes of it are not reserved but taken from
+// what the caller holds and is about to give back (a stream that shrinks
+// as it starts compressing), so that the cap holds without the budget
+// refusing a change that fits; grow returns the credit it used.
+func (c *compressor) grow(chunk, credit int64) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if chunk <= c.chunk {
-		return nil
+		return 0, nil
 	}
 	need := WorkMem(chunk)
+	used := min(max(credit, 0), need-c.charged)
 	if c.budget != nil {
-		if err := c.budget.Reserve(need - c.charged); err != nil {
-			return err
+		if err := c.budget.Reserve(need - c.charged - used); err != nil {
+			return 0, err
 		}
 	}
 	c.chunk, c.charged = chunk, need
-	return nil
+	return used, nil
 }
 
 // leave unregisters s; the last stream to leave stops the goroutine and

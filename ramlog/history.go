@@ -194,7 +194,7 @@ func (s *Stream) startHistory(st settings) error {
 			return err
 		}
 	}
-	c, err := compressorFor(s.budget, s, st.chunk)
+	c, _, err := compressorFor(s.budget, s, st.chunk, 0)
 	if err != nil {
 		if s.budget != nil {
 			s.budget.Release(st.histCap())

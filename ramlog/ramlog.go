@@ -293,14 +293,17 @@ func (s *Stream) Reconfigure(o Options) error {
 	if closed {
 		return ErrClosed
 	}
-	// The compressor first, not under s.mu: it may wait for it.
+	// The compressor first, not under s.mu: it may wait for it. What the
+	// stream gives back may pay for its working memory (credit).
+	total := st.plain + st.histCap()
 	var joined, left *compressor
+	var credit int64
 	if st.compress && c == nil {
-		if joined, err = compressorFor(s.budget, s, st.chunk); err != nil {
+		if joined, credit, err = compressorFor(s.budget, s, st.chunk, old-total); err != nil {
 			return fmt.Errorf("stream %s: %w", s.name, err)
 		}
 	} else if st.compress {
-		if err := c.grow(st.chunk); err != nil {
+		if credit, err = c.grow(st.chunk, old-total); err != nil {
 			return fmt.Errorf("stream %s: %w", s.name, err)
 		}
 	}
@@ -309,12 +312,11 @@ func (s *Stream) Reconfigure(o Options) error {
 			left.leave(s) // after s.mu is released: deferred first
 		}
 	}()
-	total := st.plain + st.histCap()
 	var buf []byte
-	if total != old {
+	if total+credit != old {
 		// Charge the budget before allocating: a ring the cap cannot hold
 		// is refused, not allocated.
-		if err := s.ring.charge(old, total); err != nil {
+		if err := s.ring.charge(old, total+credit); err != nil {
 			left = joined
 			return fmt.Errorf("stream %s: %w", s.name, err)
 		}
@@ -433,6 +435,16 @@ func (s *Stream) Rotation() Rotation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rot
+}
+
+// Compression returns how the stream keeps its sealed segments now.
+func (s *Stream) Compression() Compression {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hist != nil {
+		return CompressGzip
+	}
+	return CompressNone
 }
 
 // Keep returns the number of history segments kept.
