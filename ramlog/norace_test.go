@@ -35,3 +35,28 @@ func writeAllocatesNothing(t *testing.T, s *Stream, name string) {
 		assert.Zero(t, testing.AllocsPerRun(10000, func() { s.WriteLine(0, l) }), name)
 	}
 }
+
+// TestRingFullAppendAllocatesNothing: once a ring has grown to its size,
+// appending allocates nothing; growing allocates once per doubling.
+func TestRingFullAppendAllocatesNothing(t *testing.T) {
+	r, err := NewRing(1<<20, nil)
+	require.NoError(t, err)
+	rec := make([]byte, 100)
+	grows := testing.AllocsPerRun(1, func() {
+		for i := range 10500 { // just past 1 MiB
+			if i%100 == 99 {
+				r.Rotate(0, i)
+			}
+			r.Append(0, rec, nil)
+		}
+	})
+	assert.LessOrEqual(t, grows, 10.0, "a handful of doublings and segment table growth")
+	assert.Equal(t, int64(1<<20), r.Committed())
+	n := 0
+	assert.Zero(t, testing.AllocsPerRun(10000, func() {
+		if n++; n%100 == 0 {
+			r.Rotate(0, n)
+		}
+		r.Append(0, rec, nil)
+	}))
+}

@@ -284,7 +284,7 @@ func (s *Stream) Reconfigure(o Options) error {
 	s.rmu.Lock() // one reconfiguration at a time
 	defer s.rmu.Unlock()
 	s.mu.Lock()
-	oldRing, closed, c := s.ring.Cap(), s.closed, s.comp
+	oldRing, held, closed, c := s.ring.Cap(), s.ring.Len(), s.closed, s.comp
 	old := oldRing
 	if s.hist != nil {
 		old += s.hist.cap
@@ -322,7 +322,9 @@ func (s *Stream) Reconfigure(o Options) error {
 		}
 	}
 	if st.plain != oldRing {
-		buf = make([]byte, st.plain) // outside the lock: writers go on meanwhile
+		// Outside the lock: writers go on meanwhile. The buffer grows
+		// up to st.plain as lines come.
+		buf = make([]byte, min(st.plain, max(held, firstBuffer)))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -332,7 +334,7 @@ func (s *Stream) Reconfigure(o Options) error {
 		return ErrClosed
 	}
 	if buf != nil {
-		s.ring.resize(buf, s.trimLive)
+		s.ring.resize(uint64(st.plain), buf, s.trimLive)
 	}
 	switch {
 	case st.compress && s.hist == nil:

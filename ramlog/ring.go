@@ -31,15 +31,20 @@ type Segment struct {
 // Len returns the segment's size in bytes.
 func (g *Segment) Len() int64 { return int64(g.End - g.Start) }
 
-// Ring is a segmented byte ring: a preallocated buffer holding records in
-// segments, oldest first. Appending never allocates; when a record does
+// Ring is a segmented byte ring: a buffer of a fixed size holding records
+// in segments, oldest first. Its whole size is reserved from the budget
+// when it is made, but its memory is committed as records arrive: the
+// buffer starts at 64 KiB and doubles as it fills, up to the size, so
+// that an idle ring stays small and a full one never allocates again
+// (appending allocates only when the buffer doubles). When a record does
 // not fit, whole segments are evicted from the head, oldest first, and
 // counted. The ring stores bytes only and knows nothing of lines.
 //
 // Ring is not safe for concurrent use: its owner (a Stream, or the event
 // log) serializes access.
 type Ring struct {
-	buf        []byte
+	buf        []byte // the bytes held, at their positions modulo len(buf); grows up to size
+	size       uint64 // the ring's size: what it holds at most, and what it reserved
 	head, tail uint64 // absolute byte positions; tail-head <= len(buf)
 	headRec    uint64 // absolute number of the oldest record held
 	tailRec    uint64 // absolute number of the next record
@@ -57,11 +62,15 @@ type Ring struct {
 	OnEvict func(r *Ring, g *Segment)
 }
 
+// firstBuffer is the buffer a ring starts with (or its size, when less).
+const firstBuffer = 64 << 10
+
 // maxSegments bounds the segment table, so that a ring fed one-byte
 // segments cannot grow its table without end.
 const maxSegments = 4096
 
-// NewRing allocates a ring of size bytes, reserved from b (nil: no cap).
+// NewRing makes a ring of size bytes, reserved from b (nil: no cap); its
+// buffer grows as it fills.
 func NewRing(size int64, b *Budget) (*Ring, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("%w: ring size %d", ErrSize, size)
@@ -74,7 +83,7 @@ func NewRing(size int64, b *Budget) (*Ring, error) {
 			return nil, err
 		}
 	}
-	r := &Ring{buf: make([]byte, size), budget: b, segs: make([]Segment, 0, 16)}
+	r := &Ring{buf: make([]byte, min(size, firstBuffer)), size: uint64(size), budget: b, segs: make([]Segment, 0, 16)}
 	r.open(0, 0)
 	return r, nil
 }
@@ -87,12 +96,38 @@ func (r *Ring) Release() {
 	}
 	r.released = true
 	if r.budget != nil {
-		r.budget.Release(int64(len(r.buf)))
+		r.budget.Release(int64(r.size))
 	}
 }
 
 // Cap returns the ring's size in bytes.
-func (r *Ring) Cap() int64 { return int64(len(r.buf)) }
+func (r *Ring) Cap() int64 { return int64(r.size) }
+
+// Committed returns the bytes of the ring's buffer: what it has grown to.
+func (r *Ring) Committed() int64 { return int64(len(r.buf)) }
+
+// reserve grows the buffer, doubling it, so that it holds n bytes (at
+// most the ring's size), keeping absolute positions.
+func (r *Ring) reserve(n uint64) {
+	if n <= uint64(len(r.buf)) || len(r.buf) == int(r.size) {
+		return
+	}
+	grown := uint64(max(len(r.buf), 1))
+	for grown < n {
+		grown *= 2
+	}
+	r.moveTo(make([]byte, min(grown, r.size)))
+}
+
+// moveTo moves what the ring holds into buf, at least as long, keeping
+// absolute positions.
+func (r *Ring) moveTo(buf []byte) {
+	a, b := r.slices(r.head, r.tail)
+	nr := Ring{buf: buf, tail: r.head}
+	nr.put(a)
+	nr.put(b)
+	r.buf = buf
+}
 
 // Len returns the bytes held.
 func (r *Ring) Len() int64 { return int64(r.tail - r.head) }
@@ -177,12 +212,12 @@ func (r *Ring) moveOldest() {
 // oldest starts, with its bytes data, when the ring has room for it and
 // its table too; it reports whether it did.
 func (r *Ring) prepend(g Segment, data []byte) bool {
-	size := uint64(len(r.buf))
 	if g.End != r.head || g.FirstRec+g.Records != r.headRec || uint64(len(data)) != g.End-g.Start ||
-		r.tail-g.Start > size || len(r.segs) >= maxSegments {
+		r.tail-g.Start > r.size || len(r.segs) >= maxSegments {
 		return false
 	}
-	off := g.Start % size
+	r.reserve(r.tail - g.Start)
+	off := g.Start % uint64(len(r.buf))
 	n := copy(r.buf[off:], data)
 	copy(r.buf, data[n:])
 	g.Sealed = true
@@ -198,10 +233,11 @@ func (r *Ring) prepend(g Segment, data []byte) bool {
 // than the ring is refused; Append reports whether it was written.
 func (r *Ring) Append(when int64, a, b []byte) bool {
 	n := uint64(len(a) + len(b))
-	size := uint64(len(r.buf))
+	size := r.size
 	if n == 0 || n > size {
 		return false
 	}
+	r.reserve(r.tail - r.head + n)
 	for size-(r.tail-r.head) < n {
 		if !r.EvictOldest() {
 			// Only the open segment is left and it is too full: seal it
@@ -279,13 +315,13 @@ func (r *Ring) charge(old, size int64) error {
 	return nil
 }
 
-// resize moves the ring's contents into buf, a new buffer of another size
-// already charged to the budget, keeping absolute positions (so that
+// resize makes the ring size bytes, already charged to the budget, moving
+// its contents into buf (a new buffer, grown later up to size, or more
+// when what is kept needs it), keeping absolute positions (so that
 // readers' positions stay valid) and the newest segments that fit. When
 // the live segment alone does not fit, trim says where to cut it (at a
 // record boundary) and how many records go.
-func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, records uint64)) {
-	size := uint64(len(buf))
+func (r *Ring) resize(size uint64, buf []byte, trim func(start, end, limit uint64) (cut, records uint64)) {
 	for r.Len() > int64(size) && r.EvictOldest() {
 	}
 	if r.Len() > int64(size) {
@@ -296,9 +332,9 @@ func (r *Ring) resize(buf []byte, trim func(start, end, limit uint64) (cut, reco
 		g.Start, g.FirstRec, g.Records = cut, g.FirstRec+records, g.Records-records
 		r.head, r.headRec = cut, g.FirstRec
 	}
-	a, b := r.slices(r.head, r.tail)
-	nr := Ring{buf: buf, head: r.head, tail: r.head}
-	nr.put(a)
-	nr.put(b)
-	r.buf = buf
+	if uint64(len(buf)) < uint64(r.Len()) || uint64(len(buf)) > size {
+		buf = make([]byte, min(size, max(uint64(r.Len()), firstBuffer)))
+	}
+	r.moveTo(buf)
+	r.size = size
 }

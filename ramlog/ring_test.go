@@ -88,3 +88,44 @@ func TestBudgetSetLimit(t *testing.T) {
 	require.NoError(t, b.Reserve(140))
 	require.ErrorIs(t, b.SetLimit(0), ErrSize)
 }
+
+// TestRingGrowsAsItFills: a ring commits 64 KiB at first and doubles as
+// records come, up to its size, keeping every byte where readers expect
+// it; once full it wraps as before.
+func TestRingGrowsAsItFills(t *testing.T) {
+	const size = 1 << 20
+	b, err := NewBudget(size)
+	require.NoError(t, err)
+	r, err := NewRing(size, b)
+	require.NoError(t, err)
+	assert.Equal(t, int64(size), b.Used(), "the whole size is reserved")
+	assert.Equal(t, int64(firstBuffer), r.Committed(), "but not committed")
+	assert.Equal(t, int64(size), r.Cap())
+	var want []byte
+	rec := make([]byte, 1000)
+	seen := map[int64]bool{}
+	for i := range 3000 { // 3 MiB through a 1 MiB ring
+		for j := range rec {
+			rec[j] = byte('a' + (i+j)%26)
+		}
+		if i%50 == 49 {
+			r.Rotate(0, i)
+		}
+		require.True(t, r.Append(int64(i), rec, nil))
+		want = append(want, rec...)
+		seen[r.Committed()] = true
+		require.GreaterOrEqual(t, r.Committed(), r.Len())
+		if i%97 == 0 || i == 2999 {
+			held := want[len(want)-int(r.Len()):]
+			require.Equal(t, held, r.AppendRange(nil, r.Head(), r.Tail()), "record %d", i)
+		}
+	}
+	assert.Equal(t, int64(size), r.Committed())
+	for _, n := range []int64{64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20} {
+		assert.True(t, seen[n], "doubled through %d", n)
+	}
+	assert.Len(t, seen, 5)
+	assert.Positive(t, r.Evicted())
+	r.Release()
+	assert.Zero(t, b.Used())
+}
