@@ -139,7 +139,7 @@ type Runtime struct {
 	plan       *plan
 	files      cfg.Files               // the config files as last applied
 	saidBad    string                  // the reload error last said, until a reload works
-	saidPlain  map[string]string       // why each stream was last said to stay plain
+	saidPlain  map[string]bool         // streams said to stay plain, until they compress
 	forwards   []namedForward          // running syslog destinations
 	webhooks   []namedWebhook          // running webhook alerts
 	forwarding []cfg.Forward           // their config
@@ -162,7 +162,7 @@ func Open(o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, &configError{err}
 	}
-	p := makePlan(c, o)
+	p := makePlan(c, o, 0)
 	budget, err := ramlog.NewBudget(p.ramCap)
 	if err != nil {
 		return nil, fmt.Errorf("%w: ram_cap: %w", ErrConfig, err)
@@ -180,7 +180,7 @@ func Open(o Options) (*Runtime, error) {
 		temps:     make(map[string]*temporary),
 		pinned:    make(map[string]levels.Level),
 		spent:     make(map[string]string),
-		saidPlain: make(map[string]string),
+		saidPlain: make(map[string]bool),
 		stop:      make(chan struct{}),
 	}
 	rt.fsys = ramlog.NewFS(rt.Streams)
@@ -252,6 +252,15 @@ func (rt *Runtime) streamsLocked() []*ramlog.Stream {
 		out = append(out, rt.streams[n])
 	}
 	return out
+}
+
+// RAMCap returns the cap in force and how it was chosen: set in a file
+// (its file:line), by Options.RAMCap, or the default (100 MiB, but never
+// more than a quarter of the machine's memory).
+func (rt *Runtime) RAMCap() (int64, string) {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return rt.plan.ramCap, rt.plan.capWhy
 }
 
 // Config returns the configuration in force: the merged config files

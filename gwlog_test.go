@@ -5,6 +5,8 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/internal/sysmem"
+	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -75,10 +79,27 @@ func TestOpenDefaults(t *testing.T) {
 	assert.Equal(t, levels.INFO, rt.Logger("EventLog.webbrick.CT").EffectiveLevel())
 	st := rt.Stats()
 	assert.Equal(t, int64(100<<20), st.RAMCap)
-	assert.Equal(t, int64(4<<20+4<<20+6<<20+6<<20+8<<20)+ramlog.WorkMem(1<<20), st.RAMUsed, "the four rings, the event ring and the compressor")
+	// The rings take the whole cap in their shares (docs/design.md, "RAM
+	// shares"), less the compressor's memory, committing it as lines come.
+	used := ramlog.WorkMem(1 << 20)
+	for name, pct := range map[string]int64{"debug": 40, "access": 15, "EventLog": 15, "error": 10} {
+		assert.Equal(t, share(100<<20, 0, pct), rt.Stream(name).Stats().Cap, name)
+		used += share(100<<20, 0, pct)
+	}
+	assert.Equal(t, share(100<<20, 0, 20), st.Events.Cap, "events")
+	used += share(100<<20, 0, 20)
+	assert.Equal(t, used, st.RAMUsed, "the four rings, the event ring and the compressor")
+	assert.Greater(t, st.RAMUsed, int64(100<<20-5*4<<10), "the whole cap, but for rounding to 4 KiB")
 
 	disk := open(t, Options{Profile: "disk", Screen: &syncBuffer{}})
 	assert.Equal(t, levels.INFO, disk.Logger("x").EffectiveLevel())
+}
+
+// share is the RAM a ring of pct per 100 takes of ramCap besides the
+// compressor's memory for 1 MiB segments, to 4 KiB, when the profile's
+// rings (weighing 100 MiB) share it with plain ones of plain bytes.
+func share(ramCap, plain, pct int64) int64 {
+	return int64(float64(pct<<20)*float64(ramCap-ramlog.WorkMem(1<<20))/float64(100<<20+plain)) &^ (4<<10 - 1)
 }
 
 func TestMinimalProfileRouting(t *testing.T) {
@@ -252,4 +273,31 @@ func TestNothingPanicsOnAnyName(t *testing.T) {
 		assert.NotContains(t, line, "\x00")
 	}
 	assert.Nil(t, rt.Stream("\x00"))
+}
+
+// TestDefaultCapFitsTheMachine: unset, ram_cap is 100 MiB but never more
+// than a quarter of MemTotal; set in a file or by Options, it wins.
+func TestDefaultCapFitsTheMachine(t *testing.T) {
+	total, err := sysmem.Total()
+	if err != nil {
+		t.Skip("no MemTotal here:", err)
+	}
+	rt := open(t, Options{Screen: &syncBuffer{}})
+	got, why := rt.RAMCap()
+	assert.Equal(t, min(int64(100<<20), total/4), got)
+	assert.Equal(t, got, rt.Stats().RAMCap)
+	assert.Contains(t, why, "a quarter of MemTotal "+units.FormatSize(total))
+
+	conf := filepath.Join(t.TempDir(), "log.cfg")
+	require.NoError(t, os.WriteFile(conf, []byte("[runtime]\nreload = 0\nram_cap = 24MiB\n"), 0o600))
+	set := open(t, Options{Configs: []string{conf}, Screen: &syncBuffer{}})
+	got, why = set.RAMCap()
+	assert.Equal(t, int64(24<<20), got)
+	assert.Equal(t, "set at "+conf+":3", why)
+
+	given := open(t, Options{Configs: []string{conf}, RAMCap: 20 << 20, Screen: &syncBuffer{}})
+	got, why = given.RAMCap()
+	assert.Equal(t, int64(20<<20), got)
+	assert.Equal(t, "set by Options.RAMCap", why)
+	assert.Greater(t, given.Stats().RAMUsed, int64(20<<20-64<<10), "the rings take the cap given")
 }

@@ -38,7 +38,7 @@ func TestMonitorLine(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Contains(t, m.Streams, "debug")
 	d := m.Streams["debug"]
-	assert.Equal(t, int64(6<<20), d.Cap)
+	assert.Equal(t, share(100<<20, 4*64<<10, 40), d.Cap, "debug's share, with the monitor ring")
 	assert.Positive(t, d.Bytes)
 	assert.InDelta(t, float64(d.Bytes)/float64(d.Cap), d.RingUse, 1e-9)
 	assert.InDelta(t, 1.0, m.Interval, 0.5)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/internal/sysmem"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -16,10 +17,14 @@ import (
 type plan struct {
 	conf     *cfg.Config
 	ramCap   int64
+	capWhy   string // how ramCap was chosen
 	maxLine  int
 	eventRAM int64 // the event record ring
-	streams  []streamPlan
-	loggers  []cfg.Logger
+	// eventsMoved says that event_ram asks for another size than the
+	// event ring in place has, which it keeps until a restart.
+	eventsMoved bool
+	streams     []streamPlan
+	loggers     []cfg.Logger
 }
 
 type streamPlan struct {
@@ -32,16 +37,24 @@ type streamPlan struct {
 	plainWhy string
 }
 
-// makePlan applies o's overrides to c.
-func makePlan(c *cfg.Config, o Options) *plan {
-	p := &plan{conf: c, ramCap: c.Runtime.RAMCap, maxLine: c.Runtime.MaxLine, eventRAM: c.Runtime.EventRAM}
+// makePlan applies o's overrides to c. heldEvents, when not zero, is the
+// size of the event ring in place, which keeps its size until a restart.
+func makePlan(c *cfg.Config, o Options, heldEvents int64) *plan {
+	p := &plan{conf: c, maxLine: c.Runtime.MaxLine, eventRAM: c.Runtime.EventRAM}
+	p.ramCap, p.capWhy = sysmem.DefaultCap(c.Runtime.RAMCap)
+	if where := c.Origins["runtime/ram_cap"]; where.File != "" {
+		p.ramCap, p.capWhy = c.Runtime.RAMCap, "set at "+where.String()
+	}
 	if o.RAMCap != 0 {
-		p.ramCap = o.RAMCap
+		p.ramCap, p.capWhy = o.RAMCap, "set by Options.RAMCap"
 	}
 	if o.EventRAM != 0 {
 		p.eventRAM = o.EventRAM
 	}
 	eventsByUser := o.EventRAM != 0 || c.Origins["runtime/event_ram"].File != ""
+	if p.eventsMoved = eventsByUser && heldEvents != 0 && p.eventRAM != heldEvents; heldEvents != 0 {
+		p.eventRAM, eventsByUser = heldEvents, true
+	}
 	if o.MaxLine != 0 {
 		p.maxLine = o.MaxLine
 	}
@@ -201,44 +214,74 @@ func (p *plan) demote() bool {
 	return changed
 }
 
-// scale shrinks the rings that keep their default sizes, in proportion,
-// when all rings would not fit under the cap, so that setting ram_cap
-// alone is enough, as journald's RuntimeMaxUse is. Sizes the user gave are
-// kept; if those alone do not fit, building the runtime reports it.
+// shares are the parts, per 100, of what ram_cap leaves after the
+// compressor and the rings sized in a file, that the profile's rings
+// take when compressed (docs/design.md, "RAM shares"); eventShare is the
+// event ring's. Another compressed ring at its default size weighs its
+// default size per 100 MiB.
+var shares = map[string]int64{Debug: 40, Access: 15, EventLog: 15, Error: 10}
+
+const eventShare = 20
+
+// scale sizes the rings left at their default sizes so that together
+// they take what the cap leaves after the compressor and the rings sized
+// in a file, as journald's RuntimeMaxUse: compressed rings and the event
+// ring in their shares, plain rings at their default sizes, which keep
+// bounds, while there is room; when there is not, every such ring
+// shrinks in proportion. Sizes the user gave are kept; if those alone do
+// not fit, building the runtime reports it.
 func (p *plan) scale(eventsByUser bool) {
-	fixed, flexible := p.workMem(), int64(0)
+	avail := p.ramCap - p.workMem()
+	var sps []*streamPlan // nil: the event ring
+	var weights []int64
+	var plain []bool // never grows past its weight, its default size
+	add := func(sp *streamPlan, w int64, capped bool) {
+		sps, weights, plain = append(sps, sp), append(weights, w), append(plain, capped)
+	}
 	if eventsByUser {
-		fixed += p.eventRAM
+		avail -= p.eventRAM
 	} else {
-		flexible += p.eventRAM
-	}
-	for _, sp := range p.streams {
-		if sp.Console {
-			continue
-		}
-		if n := sp.ring().RingSize(); sp.sizedByUser {
-			fixed += n
-		} else {
-			flexible += n
-		}
-	}
-	if fixed+flexible <= p.ramCap || flexible == 0 || fixed >= p.ramCap {
-		return
-	}
-	f := float64(p.ramCap-fixed) / float64(flexible)
-	if !eventsByUser {
-		p.eventRAM = max(int64(float64(p.eventRAM)*f)&^(4<<10-1), 4*minSegment)
+		add(nil, eventShare<<20, false)
 	}
 	for i := range p.streams {
-		sp := &p.streams[i]
-		if sp.sizedByUser || sp.Console {
-			continue
+		switch sp := &p.streams[i]; {
+		case sp.Console:
+		case sp.sizedByUser:
+			avail -= sp.ring().RingSize()
+		default:
+			add(sp, sp.weight(), !sp.compresses())
 		}
-		if sp.Rotate.Sized() {
-			sp.Rotate.Size = max(int64(float64(sp.Rotate.Size)*f)&^(4<<10-1), minSegment)
-		} else {
-			sp.RAM = max(int64(float64(sp.ring().RingSize())*f)&^(4<<10-1), 2*minSegment)
+	}
+	for i, f := range units.Share(avail, weights, plain) {
+		if f > 0 {
+			p.resize(sps[i], f)
 		}
+	}
+}
+
+// weight is the stream's weight in scale: its share, or its default size.
+func (sp *streamPlan) weight() int64 {
+	if share, ok := shares[sp.Name]; ok && sp.compresses() {
+		return share << 20
+	}
+	return sp.ring().RingSize()
+}
+
+// resize gives sp (nil: the event ring) f times its weight in scale.
+func (p *plan) resize(sp *streamPlan, f float64) {
+	const page = 4<<10 - 1
+	switch {
+	case sp == nil:
+		p.eventRAM = max(int64(float64(eventShare<<20)*f)&^page, 4*minSegment)
+	case sp.compresses():
+		sp.RAM = max(int64(float64(sp.weight())*f)&^page, 2*minSegment)
+		if sp.Rotate.Sized() && sp.Rotate.Size > sp.RAM/2 {
+			sp.Rotate.Size = max(sp.RAM/2&^page, minSegment)
+		}
+	case sp.Rotate.Sized():
+		sp.Rotate.Size = max(int64(float64(sp.Rotate.Size)*f)&^page, minSegment)
+	default:
+		sp.RAM = max(int64(float64(sp.ring().RingSize())*f)&^page, 2*minSegment)
 	}
 }
 

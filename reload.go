@@ -150,10 +150,9 @@ func (rt *Runtime) Reload() error {
 	}
 	if err == nil {
 		old := rt.plan.conf
-		p := makePlan(c, rt.opts)
-		if held := rt.events.Stats().Cap; p.eventRAM != held {
-			p.eventRAM = held // the event ring keeps its size until a restart
-			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", held))
+		p := makePlan(c, rt.opts, rt.events.Stats().Cap)
+		if p.eventsMoved {
+			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", p.eventRAM))
 		}
 		if err = rt.apply(p); err == nil {
 			rt.files, rt.saidBad = files, ""
@@ -410,13 +409,13 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 	return configs
 }
 
-// sayPlain writes on debug, once per stream and reason, why a stream with
-// ram_compress = gzip keeps its history plain; rt.mu is held.
+// sayPlain writes on debug why a stream with ram_compress = gzip keeps
+// its history plain, once until it compresses again; rt.mu is held.
 func (rt *Runtime) sayPlain(p *plan) {
 	for _, sp := range p.streams {
-		if sp.plainWhy != "" && rt.saidPlain[sp.Name] != sp.plainWhy {
+		if sp.plainWhy != "" && !rt.saidPlain[sp.Name] {
 			rt.note(Debug, levels.INFO, "ram_compress off for this stream", slog.String("stream", sp.Name), slog.String("why", sp.plainWhy))
 		}
-		rt.saidPlain[sp.Name] = sp.plainWhy
+		rt.saidPlain[sp.Name] = sp.plainWhy != ""
 	}
 }

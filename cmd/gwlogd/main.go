@@ -47,7 +47,7 @@ func main() {
 		c.DemoOptions.Rate = r
 		return nil
 	})
-	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB), as [runtime] ram_cap takes it", func(v string) error {
+	fs.Func("ram-cap", "hard cap on all RAM rings, e.g. 16MiB (default 100MiB, at most a quarter of MemTotal), as [runtime] ram_cap takes it", func(v string) error {
 		var r cfg.Runtime
 		err := r.Set("ram_cap", v)
 		c.Options.RAMCap = r.RAMCap

@@ -18,6 +18,7 @@ import (
 	"github.com/gwlog/gwlog/cfg"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/demo"
+	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/syslog"
 )
@@ -95,8 +96,12 @@ func Run(ctx context.Context, c Config) error {
 	}
 	limitMemory(rt)
 	d.screen = rt.Logger(gwlog.ScreenLogger)
+	ramCap, why := rt.RAMCap()
+	if c.Options.RAMCap != 0 {
+		why = "set by -ram-cap"
+	}
 	d.screen.Info("gwlogd starting", "pid", os.Getpid(), "profile", rt.Config().Runtime.Profile,
-		"configs", len(c.Options.Configs), "ram_cap", rt.Stats().RAMCap, "demo", c.Demo)
+		"configs", len(c.Options.Configs), "ram_cap", units.FormatSize(ramCap), "ram_cap_from", why, "demo", c.Demo)
 	if err := d.serveAPI(); err != nil {
 		return err
 	}

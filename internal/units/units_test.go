@@ -75,3 +75,32 @@ func TestUnixNano(t *testing.T) {
 	assert.Equal(t, at, FromUnixNano(UnixNano(at)))
 	assert.Equal(t, time.UTC, FromUnixNano(UnixNano(at.In(time.FixedZone("x", 3600)))).Location())
 }
+
+func TestShare(t *testing.T) {
+	tests := []struct {
+		name    string
+		avail   int64
+		weights []int64
+		capped  []bool
+		want    []float64
+	}{
+		{"all in proportion", 50, []int64{40, 60}, []bool{false, false}, []float64{0.5, 0.5}},
+		{"growing past the weights", 200, []int64{40, 60}, []bool{false, false}, []float64{2, 2}},
+		{"a capped part takes its weight, the others the rest", 100, []int64{10, 40, 20}, []bool{true, false, false}, []float64{1, 1.5, 1.5}},
+		{"no room: all shrink alike", 35, []int64{10, 40, 20}, []bool{true, false, false}, []float64{0.5, 0.5, 0.5}},
+		{"only capped parts: the rest stays", 100, []int64{10, 20}, []bool{true, true}, []float64{1, 1}},
+		{"nothing to share", 0, []int64{10}, []bool{false}, []float64{0}},
+		{"no weight", 10, []int64{0}, []bool{false}, []float64{0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Share(tt.avail, tt.weights, tt.capped)
+			assert.InDeltaSlice(t, tt.want, got, 1e-9)
+			var used float64
+			for i, f := range got {
+				used += f * float64(tt.weights[i])
+			}
+			assert.LessOrEqual(t, used, float64(max(tt.avail, 0))+1e-6, "never more than avail")
+		})
+	}
+}
