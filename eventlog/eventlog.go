@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"cmp"
 	"log/slog"
 	"strings"
 	"sync"
@@ -309,17 +310,30 @@ type Stats struct {
 	// TooLarge is the events among Dropped whose record was over
 	// MaxRecord bytes.
 	TooLarge uint64 `json:"too_large"`
-	Bytes    int64  `json:"bytes"`
-	Cap      int64  `json:"cap"`
+	Bytes    int64  `json:"bytes"` // bytes of records held
+	Cap      int64  `json:"cap"`   // the ring's size, reserved from the cap
+	RAM      int64  `json:"ram"`   // RAM the ring takes: its buffer as far as it has grown
 	LastSeq  uint64 `json:"last_seq"`
+	// First and Last are the times of the oldest and newest events held,
+	// in Unix ns; zero while none is.
+	First int64 `json:"first"`
+	Last  int64 `json:"last"`
 }
 
 // Stats returns the log's counters.
 func (l *Log) Stats() Stats {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return Stats{
+	st := Stats{
 		Written: l.written, Held: l.ring.Records(), Evicted: l.ring.Evicted(),
-		Dropped: l.dropped.Load(), TooLarge: l.tooLarge.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(), LastSeq: l.seq,
+		Dropped: l.dropped.Load(), TooLarge: l.tooLarge.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(),
+		RAM: l.ring.Committed(), LastSeq: l.seq,
 	}
+	for _, g := range l.ring.Segments() {
+		if g.Records > 0 {
+			st.First = cmp.Or(st.First, g.First)
+			st.Last = g.Last
+		}
+	}
+	return st
 }

@@ -277,4 +277,9 @@ func TestPageInChromiumWithToken(t *testing.T) {
 	b.waitFor("the live line", `[...document.querySelectorAll("#tail .line")].some(d => d.textContent.includes("behind the token"))`, 10*time.Second)
 	b.waitFor("the graph", `document.getElementById("chart").dataset.state === "drawn"`, 20*time.Second)
 	assert.Contains(t, b.eval(`document.getElementById("stats").textContent`), "streams hold")
+	// What each ring holds in the RAM it takes, events included.
+	b.waitFor("what the rings hold", `document.getElementById("held").textContent.includes("events ")`, 10*time.Second)
+	held := b.eval(`document.getElementById("held").textContent`)
+	assert.Regexp(t, `debug \d+(\.\d)? KiB holds \d+(\.\d)? KiB of log, (59 min|1 h 0 min)`, held, "its event lines go back an hour")
+	assert.Regexp(t, `events \d+(\.\d)? KiB hold 360 events, (59 min|1 h 0 min)`, held)
 }

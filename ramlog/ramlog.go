@@ -708,20 +708,21 @@ func (s *Stream) Close() error {
 
 // Stats are a stream's counters.
 type Stats struct {
-	Name         string `json:"name"`
-	Bytes        int64  `json:"bytes"`         // bytes held in RAM: the ring's and the history's blocks
-	Cap          int64  `json:"cap"`           // RAM reserved: ring size, and the history's share
-	RAM          int64  `json:"ram"`           // RAM the stream takes: ring size and blocks
-	Plain        int64  `json:"plain"`         // bytes of log held, decompressed
-	Blocks       int    `json:"blocks"`        // sealed segments held compressed
-	First        int64  `json:"first"`         // Unix ns of the oldest line held; 0: none
-	Last         int64  `json:"last"`          // Unix ns of the newest line held
-	Segments     int    `json:"segments"`      // files, the live one included
-	Lines        uint64 `json:"lines"`         // lines held
-	Written      uint64 `json:"written"`       // lines written: Lines + Drops
-	WrittenBytes uint64 `json:"written_bytes"` // bytes of the lines stored
-	Drops        uint64 `json:"drops"`         // lines evicted, or refused after Close
-	Truncated    uint64 `json:"truncated"`     // lines cut to fit a segment
+	Name         string  `json:"name"`
+	Bytes        int64   `json:"bytes"`         // bytes held in RAM: the ring's and the history's blocks
+	Cap          int64   `json:"cap"`           // RAM reserved: ring size, and the history's share
+	RAM          int64   `json:"ram"`           // RAM the stream takes: the ring's buffer as far as it has grown, and blocks
+	Plain        int64   `json:"plain"`         // bytes of log held, decompressed
+	Ratio        float64 `json:"ratio"`         // Plain / RAM: bytes of log per byte of RAM; 0 while RAM is 0
+	Blocks       int     `json:"blocks"`        // sealed segments held compressed
+	First        int64   `json:"first"`         // Unix ns of the oldest line held; 0: none
+	Last         int64   `json:"last"`          // Unix ns of the newest line held
+	Segments     int     `json:"segments"`      // files, the live one included
+	Lines        uint64  `json:"lines"`         // lines held
+	Written      uint64  `json:"written"`       // lines written: Lines + Drops
+	WrittenBytes uint64  `json:"written_bytes"` // bytes of the lines stored
+	Drops        uint64  `json:"drops"`         // lines evicted, or refused after Close
+	Truncated    uint64  `json:"truncated"`     // lines cut to fit a segment
 }
 
 // Stats returns the stream's counters.
@@ -732,7 +733,7 @@ func (s *Stream) Stats() Stats {
 		Name:         s.name,
 		Bytes:        s.ring.Len(),
 		Cap:          s.ring.Cap(),
-		RAM:          s.ring.Cap(),
+		RAM:          s.ring.Committed(),
 		Plain:        s.ring.Len(),
 		Segments:     len(s.files(nil)),
 		Lines:        s.ring.Records(),
@@ -764,6 +765,9 @@ func (s *Stream) Stats() Stats {
 				st.First = b.First
 			}
 		}
+	}
+	if st.RAM > 0 {
+		st.Ratio = float64(st.Plain) / float64(st.RAM)
 	}
 	return st
 }

@@ -60,6 +60,8 @@ type report struct {
 	Disk *gwlog.SpillStats `json:"disk"`
 	// Syslog is a daemon's syslog ingest's counters; nil when it has none.
 	Syslog *syslog.Stats `json:"syslog"`
+	// Events is a daemon's event ring's counters.
+	Events *eventlog.Stats `json:"events"`
 
 	// Dir is the store read with -store; Stored and Store are set for it.
 	Dir    string         `json:"-"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -33,7 +34,7 @@ func stats(ctx context.Context, t *target, stdout io.Writer) error {
 //	stream   bytes  ring  segments  lines  written  drops
 //	 debug  1.2KiB  6MiB         1     15       15      0
 //
-// then its disk path (or that it has none) and its store:
+// then what each holds in the RAM it takes (printHeld), then its disk path (or that it has none) and its store:
 //
 //	disk      /var/log/gwlog: present
 //	spilled   1.5MiB in 12 flushes
@@ -70,6 +71,7 @@ func printStats(w io.Writer, r *report) error {
 		}
 	}
 	err := tw.Flush()
+	printHeld(bw, r)
 	fmt.Fprintln(bw)
 	kv := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	st := r.Store
@@ -142,4 +144,48 @@ func stamp(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// printHeld prints, after a blank line, what each ring that took RAM
+// holds, one line each:
+//
+//	debug     9.2MiB of 38.6MiB holds 61MiB of log (6.6×) over 14h5m
+//	events    1.1MiB of 19.3MiB holds 16000 events over 4h26m
+func printHeld(w io.Writer, r *report) {
+	var b strings.Builder
+	kv := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, s := range r.Streams {
+		if s.RAM > 0 && s.Plain == 0 {
+			fmt.Fprintf(kv, "%s\t%s of %s holds nothing yet\n", s.Name, units.FormatSize(s.RAM), units.FormatSize(s.Cap))
+		} else if s.RAM > 0 {
+			fmt.Fprintf(kv, "%s\t%s of %s holds %s of log (%.1f×) over %s\n", s.Name, units.FormatSize(s.RAM), units.FormatSize(s.Cap),
+				units.FormatSize(s.Plain), s.Ratio, span(s.First, s.Last))
+		}
+	}
+	if e := r.Events; e != nil && e.RAM > 0 {
+		fmt.Fprintf(kv, "events\t%s of %s holds %d events over %s\n", units.FormatSize(e.RAM), units.FormatSize(e.Cap), e.Held, span(e.First, e.Last))
+	}
+	if kv.Flush(); b.Len() > 0 {
+		fmt.Fprint(w, "\n"+b.String())
+	}
+}
+
+// span says how long [first, last] (Unix ns) is, to the second: "14h5m",
+// "2d3h", "0s"; "-" when first is 0.
+func span(first, last int64) string {
+	if first == 0 {
+		return "-"
+	}
+	d := time.Duration(last - first).Round(time.Second)
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd%dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	}
+	out := d.String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
 }

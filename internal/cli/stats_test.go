@@ -2,7 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/internal/gwtest"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 	"github.com/gwlog/gwlog/syslog"
 )
@@ -57,4 +63,58 @@ func TestStatsSyslog(t *testing.T) {
 			"disk    none configured: RAM only\n"+
 			"syslog  1200 received, 3 malformed, 1 truncated, 37 lost (receive buffer overflowed)\n", b.String())
 	})
+}
+
+// TestStatsSayWhatRAMHolds reads, from a runtime served over HTTP, what
+// each ring holds in the RAM it takes: gwlog stats says it per stream,
+// with the ratio and the time span, and /streams and /stats carry the
+// figures.
+func TestStatsSayWhatRAMHolds(t *testing.T) {
+	conf := gwtest.Config(t, "[runtime]\nreload = 0\nram_cap = 40MiB\n[stream.debug]\nrotate = size 64KiB\nram_compress = gzip\n")
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{conf}})
+	addr, _ := serve(t, rt)
+	base := time.Now().Add(-2 * time.Hour)
+	l := rt.Logger("gw.test")
+	for batch := 1; batch <= 4; batch++ {
+		// More than a segment a batch, each compressed before the next.
+		for i := range 1000 {
+			l.LogAttrs(context.Background(), levels.WARNING, "request handled", slog.String("path", "/api/v1/status"), slog.Int("i", i))
+		}
+		require.Eventually(t, func() bool { return rt.Stream("debug").Stats().Blocks >= batch }, 20*time.Second, 5*time.Millisecond,
+			"the compressor takes batch %d", batch)
+	}
+	rt.Events().Write(eventlog.Event{Time: base.UnixNano(), Type: "webbrick/CT", Source: "wb/100/CT/1"})
+	rt.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/100/CT/1"})
+
+	resp, body := gwtest.Fetch(t, "GET", "http://"+addr+"/streams")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var streams []ramlog.Stats
+	require.NoError(t, json.Unmarshal(body, &streams))
+	var debug ramlog.Stats
+	for _, s := range streams {
+		if s.Name == "debug" {
+			debug = s
+		}
+	}
+	require.Equal(t, "debug", debug.Name, string(body))
+	assert.Positive(t, debug.RAM)
+	assert.Greater(t, debug.Plain, debug.RAM, "compressed: more log than RAM")
+	assert.InDelta(t, float64(debug.Plain)/float64(debug.RAM), debug.Ratio, 1e-9)
+	assert.Greater(t, debug.Ratio, 1.5)
+	assert.Positive(t, debug.First)
+	assert.GreaterOrEqual(t, debug.Last, debug.First)
+
+	resp, body = gwtest.Fetch(t, "GET", "http://"+addr+"/stats")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var st gwlog.Stats
+	require.NoError(t, json.Unmarshal(body, &st))
+	assert.Positive(t, st.Events.RAM)
+	assert.Equal(t, base.UnixNano(), st.Events.First)
+	assert.Greater(t, st.Events.Last, st.Events.First)
+
+	code, out, errs := run2("-addr", addr, "stats")
+	require.Equal(t, ExitOK, code, errs)
+	t.Log(out)
+	assert.Regexp(t, `(?m)^debug +\d+(\.\d+)?KiB of \d+(\.\d+)?KiB holds \d+(\.\d+)?(KiB|MiB) of log \(\d+\.\d×\) over \d+(\.\d+)?(ms|s)$`, out)
+	assert.Regexp(t, `(?m)^events +64KiB of \d+(\.\d+)?MiB holds 2 events over 2h(0m\d+s)?$`, out)
 }
