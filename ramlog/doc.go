@@ -3,11 +3,13 @@
 //
 // # Basics
 //
-// A Ring is a preallocated buffer of records in segments; appending copies
-// and never allocates, and when a record does not fit whole segments are
-// evicted from the head and counted. A Budget is the global RAM cap
-// (ram_cap): every ring reserves its whole size from it when made, so the
-// sum of ring bytes never passes the cap, whatever the load.
+// A Ring is a buffer of records in segments; appending copies, and when a
+// record does not fit whole segments are evicted from the head and
+// counted. Its buffer starts at 64 KiB and doubles as it first fills, up
+// to the ring's size, so that memory is committed only as records come;
+// a full ring never allocates. A Budget is the global RAM cap (ram_cap):
+// every ring reserves its whole size from it when made, so the sum of
+// ring bytes never passes the cap, whatever the load.
 //
 // A Stream is a Ring of lines with rotation by size (debug.log,
 // debug.log.1, … newest first), by wall-clock time (access.log,
