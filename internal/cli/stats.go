@@ -149,7 +149,7 @@ func stamp(t time.Time) string {
 // printHeld prints, after a blank line, what each ring that took RAM
 // holds, one line each:
 //
-//	debug     9.2MiB of 38.6MiB holds 61MiB of log (6.6×) over 14h5m
+//	debug     9.2MiB of 38.7MiB holds 61MiB of log (6.6×) over 14h5m
 //	events    1.1MiB of 19.3MiB holds 16000 events over 4h26m
 func printHeld(w io.Writer, r *report) {
 	var b strings.Builder
