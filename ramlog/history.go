@@ -186,8 +186,10 @@ func (h *history) at(pos uint64) (*block, bool) {
 	return nil, false
 }
 
-// startHistory gives s a history of st's share and a compressor, charging
-// the share to the budget; s.mu is held or s is new.
+// startHistory gives s, a new stream, a history of st's share and a
+// compressor, charging the share to the budget. s.mu is taken to install
+// them: the compressor, shared with other streams, may look at s as soon
+// as s is registered.
 func (s *Stream) startHistory(st settings) error {
 	if s.budget != nil {
 		if err := s.budget.Reserve(st.histCap()); err != nil {
@@ -201,8 +203,10 @@ func (s *Stream) startHistory(st settings) error {
 		}
 		return err
 	}
+	s.mu.Lock()
 	s.hist = &history{name: s.name, cap: st.histCap(), ext: s.archive}
 	s.comp = c
+	s.mu.Unlock()
 	return nil
 }
 

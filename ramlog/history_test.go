@@ -409,3 +409,39 @@ func TestReconfigureCompression(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Zero(t, b.Used())
 }
+
+// TestNewStreamJoinsABusyCompressor makes compressed streams while the
+// budget's compressor is busy with another's segments: the compressor
+// may look at a new stream as soon as it is registered (run with -race).
+func TestNewStreamJoinsABusyCompressor(t *testing.T) {
+	b, err := NewBudget(64 << 20)
+	require.NoError(t, err)
+	o := Options{Rotate: Rotation{Kind: RotateSize, Size: 8 << 10}, RAM: 256 << 10, Compress: CompressGzip, Budget: b}
+	busy, err := New("busy", o)
+	require.NoError(t, err)
+	defer busy.Close()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		line := []byte("2026-11-21 23:37:17,123 WARNING svc request handled path='/api/v1/status'")
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				busy.WriteLine(0, line)
+			}
+		}
+	}()
+	for i := range 20 {
+		s, err := New(fmt.Sprintf("new%d", i), o)
+		require.NoError(t, err)
+		s.WriteLine(0, []byte("one line"))
+		require.NoError(t, s.Close())
+	}
+	close(stop)
+	<-done
+	require.Eventually(t, func() bool { return busy.Stats().Blocks > 0 }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, busy.Stats().Written, busy.Stats().Lines+busy.Stats().Drops)
+}
