@@ -300,6 +300,7 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 	start := len(dst)
 	var fr *runtime.Frame // resolved on first use
+	var own runtime.Frame // Record.Source as a frame
 	for i := range f.ops {
 		o := &f.ops[i]
 		fs := len(dst)
@@ -326,7 +327,10 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 			}
 		default:
 			if fr == nil && o.f.caller() {
-				fr = frame(r.PC)
+				if fr = frame(r.PC); r.Source != "" {
+					own = runtime.Frame{File: r.Source, Function: r.Source, Line: r.SourceLine}
+					fr = &own
+				}
 			}
 			dst = f.appendField(dst, o, r, fr)
 		}

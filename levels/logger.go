@@ -130,7 +130,25 @@ func (l *Logger) LogAttrsAt(ctx context.Context, t time.Time, lv Level, msg stri
 
 // writeAt is write's depth for LogAttrsAt, so that the caller is found.
 func (l *Logger) writeAt(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr) {
-	l.emitRecord(ctx, t, lv, msg, attrs, false)
+	l.emitRecord(ctx, t, lv, msg, attrs, false, origin{})
+}
+
+// LogAttrsFrom is LogAttrsAt for a record that another program sent, such
+// as a syslog packet: formats show source (the sender's name) as its
+// %(filename)s, %(module)s, %(pathname)s and %(funcName)s and line (its
+// pid; 0 when unknown) as its %(lineno)d, rather than the Go code that
+// passed the record on. source must not change while the call runs.
+func (l *Logger) LogAttrsFrom(ctx context.Context, t time.Time, lv Level, source string, line int, msg string, attrs ...slog.Attr) {
+	if l.on(lv) && lv < OFF {
+		l.emitRecord(ctx, t, lv, msg, attrs, false, origin{source, line})
+	}
+}
+
+// origin is a record's stand-in for its caller (Record.Source); the
+// zero value means the Go caller.
+type origin struct {
+	source string
+	line   int
 }
 
 // LogEvent logs an event's text line at INFO, stamped t: the one kind of
@@ -138,7 +156,7 @@ func (l *Logger) writeAt(ctx context.Context, t time.Time, lv Level, msg string,
 // eventlog calls it.
 func (l *Logger) LogEvent(t time.Time, msg string, attrs ...slog.Attr) {
 	if l.on(INFO) {
-		l.emitRecord(nil, t, INFO, msg, attrs, true)
+		l.emitRecord(nil, t, INFO, msg, attrs, true, origin{})
 	}
 }
 
@@ -181,11 +199,11 @@ func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, at
 	if len(args) > 0 {
 		attrs = argsToAttrs(arr[:0], args)
 	}
-	l.emitRecord(ctx, time.Time{}, lv, msg, attrs, false)
+	l.emitRecord(ctx, time.Time{}, lv, msg, attrs, false, origin{})
 }
 
 // emitRecord builds the record, stamped t or now, and emits it.
-func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr, event bool) {
+func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr, event bool, from origin) {
 	n := l.n
 	r := n.route.Load()
 	if t.IsZero() {
@@ -201,7 +219,10 @@ func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg stri
 		Attrs:   attrs,
 		Event:   event,
 	}
-	if lv >= r.callerMin {
+	switch {
+	case from.source != "":
+		rec.Source, rec.SourceLine = from.source, from.line
+	case lv >= r.callerMin:
 		var pcs [1]uintptr
 		// Skip Callers, emitRecord, write and the exported method.
 		runtime.Callers(4, pcs[:])

@@ -28,6 +28,13 @@ type Record struct {
 	Token string  // correlation token from the context
 	Task  string  // task label from the context
 
+	// Source, when set, stands for the caller: a record that another
+	// program sent (a syslog packet) renders Source as its filename,
+	// module, pathname and funcName and SourceLine (the sender's pid) as
+	// its lineno, instead of the Go caller's frame at PC.
+	Source     string
+	SourceLine int
+
 	// Event marks the text line of an event (Logger.LogEvent): the only
 	// records that targets with EventsOnly take.
 	Event bool
