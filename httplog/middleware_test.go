@@ -50,7 +50,10 @@ func TestAccessCombinedAndToken(t *testing.T) {
 
 	// The request's token ties its lines and events together.
 	debug := strings.Join(rt.Stream("debug").Tail(20), "\n")
-	assert.Contains(t, debug, "WARNING WebBrickGateway.HTTP slow zone controller")
+	assert.Contains(t, debug, "WARNING WebBrickGateway.HTTP slow zone controller token='req-42'\n",
+		"a handler's line shows the request's token")
+	assert.Regexp(t, `INFO access 127\.0\.0\.1 - - \[[^]]+\] "GET /api/v1/status\?x=1 HTTP/1\.1" 200 3 "http://gw/panel" "panel \\"1\.0\\"" token='req-42'\n`, debug,
+		"so does the access line, in the default pattern")
 	var evs []eventlog.Event
 	for ev, err := range rt.Events().Query(eventlog.Filter{Token: "req-42"}) {
 		require.NoError(t, err)

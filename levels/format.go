@@ -46,6 +46,7 @@ type Formatter struct {
 	loc        *time.Location
 	needCaller bool
 	needCtx    bool
+	tokenAttr  bool // %(attrs)s shows the token: the pattern has no %(token)s
 	pid        []byte
 	start      time.Time
 
@@ -164,9 +165,14 @@ func NewFormatter(o FormatterOptions) (*Formatter, error) {
 		return nil, err
 	}
 	f.ops = ops
+	hasToken := false
 	for _, o := range ops {
 		f.needCaller = f.needCaller || o.f.caller()
-		f.needCtx = f.needCtx || o.f == fToken || o.f == fThreadName
+		f.needCtx = f.needCtx || o.f == fToken || o.f == fThreadName || o.f == fAttrs
+		hasToken = hasToken || o.f == fToken
+	}
+	for _, o := range ops {
+		f.tokenAttr = f.tokenAttr || o.f == fAttrs && !hasToken
 	}
 	return f, nil
 }
@@ -285,7 +291,8 @@ func (f *Formatter) Pattern() string { return f.pattern }
 // captures the program counter only when it is used.
 func (f *Formatter) NeedsCaller() bool { return f.needCaller }
 
-// NeedsContext reports whether f renders %(token)s or %(threadName)s.
+// NeedsContext reports whether f renders %(token)s or %(threadName)s, or
+// %(attrs)s, which shows the token when the pattern has no %(token)s.
 func (f *Formatter) NeedsContext() bool { return f.needCtx }
 
 // Append appends r as one line, newline included, to dst and returns the
@@ -320,6 +327,12 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 		case fMessage:
 			dst = appendText(dst, r.Message, false)
 		case fAttrs:
+			if f.tokenAttr && r.Token != "" {
+				dst = appendTokenAttr(dst, r.Token)
+				if len(r.Bound) > 0 {
+					dst = append(dst, ' ')
+				}
+			}
 			dst = append(dst, r.Bound...)
 			dst = appendAttrs(dst, fs, r.Group, r.Attrs)
 			if o.trim && len(dst) == fs {
@@ -447,6 +460,14 @@ func appendSeconds(dst []byte, sec int64, nsec int, prec int) []byte {
 		nsec /= 10
 	}
 	return append(dst, digits[:prec]...)
+}
+
+// appendTokenAttr renders a record's correlation token as the first of
+// its attrs, token='X', for patterns without %(token)s: so that the
+// default pattern shows which request a line belongs to.
+func appendTokenAttr(dst []byte, tok string) []byte {
+	dst = append(dst, "token='"...)
+	return append(appendText(dst, tok, true), '\'')
 }
 
 // frames caches resolved call sites: a program has few, and resolving
