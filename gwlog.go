@@ -236,6 +236,15 @@ func (rt *Runtime) Stream(name string) *ramlog.Stream {
 	return rt.streams[name]
 }
 
+// StreamFormatter returns the formatter of the named stream's lines, or
+// nil for no such stream: httplog reads lines back with it (level,
+// logger, time and token filters).
+func (rt *Runtime) StreamFormatter(name string) *levels.Formatter {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return rt.targets[name].Format
+}
+
 // Streams returns the RAM streams in declaration order.
 func (rt *Runtime) Streams() []*ramlog.Stream {
 	rt.mu.RLock()

@@ -459,3 +459,7 @@ func levelFromText(b []byte) (Level, bool) {
 	}
 	return Level(n), true
 }
+
+// TokenAttr returns the text by which %(attrs)s shows the token tok,
+// token='tok', escaped as attrs are.
+func TokenAttr(tok string) []byte { return appendTokenAttr(nil, tok) }

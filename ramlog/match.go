@@ -11,9 +11,11 @@ import (
 // Match selects the lines WriteMatching and FollowMatching give.
 type Match struct {
 	// Since and Until (Unix ns; 0: open) bound the lines' times: a segment
-	// whose lines were all written before Since, or from Until on, is
-	// skipped unread (with a millisecond's slack, as lines show times to
-	// the millisecond). Line judges the lines of the segments read.
+	// whose first and last lines were written before Since, or from Until
+	// on, is skipped unread (with a millisecond's slack, as lines show
+	// times to the millisecond); one whose first line is later than its
+	// last (lines stamped out of order) is always read. Line judges the
+	// lines of the segments read.
 	Since, Until int64
 	// Line reports whether a line, without its newline, is wanted; nil
 	// takes every line. It is called on one goroutine at a time and must
@@ -25,8 +27,8 @@ type Match struct {
 // from first to last (Unix ns).
 func (m *Match) skips(first, last int64) bool {
 	const slack = int64(time.Millisecond)
-	if first == 0 && last == 0 {
-		return false // no times known: read it
+	if first == 0 && last == 0 || first > last {
+		return false // no times known, or out of order: read it
 	}
 	return m.Since != 0 && last+slack < m.Since || m.Until != 0 && first-slack >= m.Until
 }
@@ -114,7 +116,7 @@ func (s *Stream) writeMatching(ctx context.Context, w io.Writer, n int, m *Match
 			if j+1 < len(keptFrom) {
 				end = keptFrom[j+1]
 			}
-			tw.write(kept[keptFrom[j]:end])
+			tw.writeLines(kept[keptFrom[j]:end])
 		}
 		return tw.n, tw.err
 	}
@@ -143,7 +145,7 @@ func (s *Stream) writeAgain(ctx context.Context, tw *tailWriter, pieces []piece,
 				continue
 			}
 			if out = append(out, line...); len(out) >= followBatch {
-				tw.write(out)
+				tw.writeLines(out)
 				out = out[:0]
 			}
 		}
@@ -151,8 +153,29 @@ func (s *Stream) writeAgain(ctx context.Context, tw *tailWriter, pieces []piece,
 			return tw.n, tw.err
 		}
 	}
-	tw.write(out)
+	tw.writeLines(out)
 	return tw.n, tw.err
+}
+
+// writeLines writes p, whole lines, about a batch at a time, each write
+// whole lines (a line longer than a batch whole), for writers that take
+// lines, such as a follower's.
+func (t *tailWriter) writeLines(p []byte) {
+	for len(p) > 0 && t.err == nil {
+		k := len(p)
+		if k > followBatch {
+			if k = bytes.LastIndexByte(p[:followBatch], '\n') + 1; k == 0 {
+				k = bytes.IndexByte(p, '\n') + 1
+			}
+			if k == 0 {
+				k = len(p)
+			}
+		}
+		var n int
+		n, t.err = t.w.Write(p[:k])
+		t.n += int64(n)
+		p = p[k:]
+	}
 }
 
 // pieces lists what the stream holds before position upTo, oldest
@@ -207,11 +230,18 @@ func (s *Stream) readPiece(dst []byte, p *piece) []byte {
 	return s.ring.AppendRange(dst, p.start, p.end)
 }
 
+// WriteMatchingBefore is WriteMatching for the lines written before
+// mark was taken.
+func (s *Stream) WriteMatchingBefore(ctx context.Context, w io.Writer, n int, m Match, mark Mark) (int64, error) {
+	return s.writeMatching(ctx, w, n, &m, mark.pos)
+}
+
 // FollowMatching is FollowTailChunks for the lines m selects: the last n
 // of them held (as WriteMatching gives them), then those written from
 // then on, as they come, in runs of whole lines. The times of m bound
-// only the lines held; Line judges the live ones. A run is valid until
-// the loop body returns.
+// only the lines held; Line judges the live ones. A follower too slow
+// for the stream gets "… N lines missed" whatever m. A run is valid
+// until the loop body returns.
 func (s *Stream) FollowMatching(ctx context.Context, n int, m Match) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		mark := s.Mark()
@@ -221,8 +251,26 @@ func (s *Stream) FollowMatching(ctx context.Context, n int, m Match) iter.Seq[[]
 				return
 			}
 		}
+		for run := range s.FollowMatchingFrom(ctx, mark, m) {
+			if !yield(run) {
+				return
+			}
+		}
+	}
+}
+
+// FollowMatchingFrom is FollowMatching from mark on, without the lines
+// held before it.
+func (s *Stream) FollowMatchingFrom(ctx context.Context, mark Mark, m Match) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
 		var out []byte
 		for chunk := range s.follow(ctx, func() (uint64, uint64, int) { return mark.pos, mark.rec, 0 }, true) {
+			if bytes.HasPrefix(chunk, []byte("… ")) && bytes.HasSuffix(chunk, []byte(" lines missed\n")) {
+				if !yield(chunk) { // said whatever the Match
+					return
+				}
+				continue
+			}
 			out = out[:0]
 			for line := range bytes.Lines(chunk) {
 				if m.wants(bytes.TrimSuffix(line, newline)) {

@@ -112,9 +112,10 @@ func TestWriteMatchingReadsTheWholeHistory(t *testing.T) {
 				if arch != nil {
 					arch.reads.Store(0)
 				}
-				var got bytes.Buffer
+				var got wholeLines
 				n, err := s.WriteMatching(context.Background(), &got, q.n, m)
 				require.NoError(t, err, q.name)
+				assert.Zero(t, got.cut, "%s: every write is whole lines", q.name)
 				assert.Equal(t, int64(got.Len()), n, q.name)
 				assert.Equal(t, string(want), got.String(), q.name)
 				if arch != nil && q.name == "since" {
@@ -149,6 +150,20 @@ func TestWriteMatchingStops(t *testing.T) {
 }
 
 var errFail = fmt.Errorf("write failed")
+
+// wholeLines is a bytes.Buffer that counts the writes that do not end
+// a line or pass a batch (a follower's writer takes whole lines).
+type wholeLines struct {
+	bytes.Buffer
+	cut int
+}
+
+func (w *wholeLines) Write(p []byte) (int, error) {
+	if len(p) == 0 || p[len(p)-1] != '\n' || len(p) > followBatch {
+		w.cut++
+	}
+	return w.Buffer.Write(p)
+}
 
 type failWriter struct{}
 
