@@ -283,6 +283,8 @@ func TestDaemonHostileClients(t *testing.T) {
 		"/series?attr=val&step=1s&since=-7d",                // 604,800: refused
 		"/streams/debug?n=" + strconv.Itoa(httplog.MaxTail), // the whole ring
 		"/streams/error?n=" + strconv.Itoa(httplog.MaxTail),
+		"/streams/debug?grep=packet&n=" + strconv.Itoa(httplog.MaxTail), // filtered: more than a first pass keeps
+		"/streams/debug?level=ERROR&logger=syslog.flood&n=" + strconv.Itoa(httplog.MaxTail),
 		"/events",
 		"/files/debug.log",
 	}
