@@ -35,6 +35,10 @@ var tailParams = append([]string{"n", "follow"}, lineParams...)
 //	GET /streams/{name}?n=N        the last N (default 100) lines, as text
 //	GET /streams/{name}?follow=1   live lines as Server-Sent Events,
 //	                               starting n (default 0) lines back
+//	GET /streams/{name}?level=L&logger=P&since=T&until=T&grep=RE&token=X
+//	                               either, of the lines the filters select
+//	                               (LineFilter), read from the whole
+//	                               history
 //	GET /events?type=P&source=S&since=T&until=T&where=k=v&token=X&limit=N&reverse=1
 //	                               events as JSON lines, or msgpack records
 //	                               with Accept: application/msgpack
@@ -62,8 +66,8 @@ var tailParams = append([]string{"n", "follow"}, lineParams...)
 // {"error": "..."} body: a query that does not parse (%zz), has more than
 // MaxParams parameters, or one the endpoint does not take or takes once
 // given twice. A tail is written as it is read (ramlog's WriteTail).
-// Heavy requests (tails of more than DefaultTail lines, /events, /series,
-// /files/{name}) run MaxHeavy at once, followers MaxFollowers; beyond,
+// Heavy requests (tails of more than DefaultTail lines, filtered tails,
+// /events, /series, /files/{name}) run MaxHeavy at once, followers MaxFollowers; beyond,
 // 503 with Retry-After. The handler has no authentication of its own:
 // wrap it with RequireToken to serve it beyond loopback, and serve it
 // with a Server, which bounds connections and their time.
