@@ -90,18 +90,19 @@ func (s *Stream) writeMatching(ctx context.Context, w io.Writer, n int, m *Match
 		found := 0
 		from := len(kept)
 		for line := range bytes.Lines(buf) {
-			if m.wants(bytes.TrimSuffix(line, newline)) {
-				found++
-				if !overflow {
-					kept = append(kept, line...)
-				}
+			if !m.wants(bytes.TrimSuffix(line, newline)) {
+				continue
+			}
+			found++
+			if overflow {
+				continue
+			}
+			if kept = append(kept, line...); len(kept) > matchKeep {
+				overflow, kept, keptFrom = true, nil, nil
 			}
 		}
 		start, skip = i, max(found-need, 0)
 		need -= found
-		if !overflow && len(kept) > matchKeep {
-			overflow, kept, keptFrom = true, nil, nil
-		}
 		if !overflow {
 			keptFrom = append(keptFrom, from)
 			if skip > 0 { // the oldest piece: only its last lines
