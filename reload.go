@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -286,6 +287,7 @@ func (rt *Runtime) apply(p *plan) error {
 			EventsOnly: sp.Name == EventLog} // nothing but events writes to it
 	}
 	rt.plan = p
+	rt.setAccess(p)
 	rt.tree.Configure(rt.loggerConfigs())
 	retireDedups(old, rt.targets)
 	return rt.startForwards(p)
@@ -403,4 +405,15 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 		configs[name] = c
 	}
 	return configs
+}
+
+// setAccess publishes the streams' access formats for AccessFormat.
+func (rt *Runtime) setAccess(p *plan) {
+	m := make(map[string]string)
+	for _, sp := range p.streams {
+		if httplog.IsAccessFormat(sp.Format) {
+			m[sp.Name] = sp.Format
+		}
+	}
+	rt.access.Store(&m)
 }

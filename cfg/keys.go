@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -518,12 +519,22 @@ func parseRotation(v string) (ramlog.Rotation, error) {
 	return rot, nil
 }
 
-// parseFormat checks a levels pattern. Its error says what levels finds
-// wrong first: `unknown field "x" at offset 0, got "%(x)s"`.
+// parseFormat checks a stream's format: a levels pattern or preset (json,
+// smarty, python), or an access format (httplog.IsAccessFormat). Its error
+// says what is wrong first: `unknown field "x" at offset 0, got "%(x)s"`.
 func parseFormat(v string) (string, error) {
+	if httplog.IsAccessFormat(v) {
+		return v, nil
+	}
 	_, err := levels.NewFormatter(levels.FormatterOptions{Pattern: v})
 	if err == nil {
 		return v, nil
+	}
+	if !strings.Contains(v, "%(") {
+		// No levels directive: it was meant as an access format.
+		aerr := httplog.CheckAccessFormat(v)
+		why := strings.TrimPrefix(aerr.Error(), httplog.ErrAccessFormat.Error()+": ")
+		return "", fmt.Errorf("access format: %s, got %q", why, v)
 	}
 	var fe *levels.FormatError
 	if errors.As(err, &fe) {

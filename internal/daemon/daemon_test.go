@@ -373,3 +373,33 @@ func TestDaemonProcess(t *testing.T) {
 	assert.Contains(t, all, "INFO gwlogd stopping")
 	assert.NotContains(t, all, "gwlogd starting", "no restart")
 }
+
+// TestAccessFormatFromConfig: [stream.access] format = w3c makes gwlogd's
+// access lines W3C, with the header lines at the top of the file.
+func TestAccessFormatFromConfig(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	path := gwtest.Config(t, "[stream.access]\nformat = w3c\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard, Configs: []string{path}},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/files/access.log")
+		return strings.Count(body, "\n") >= 4
+	}, 10*time.Second, 20*time.Millisecond)
+	lines := strings.Split(body, "\n")
+	assert.Equal(t, "#Version: 1.0", lines[0])
+	assert.Equal(t, "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes time-taken cs(User-Agent) cs(Referer) x-request-id", lines[1])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 (GET|POST) /api/\S+ \S+ \d{3} \d+ \d+ \S+ - \S+$`, lines[2])
+	assert.NotContains(t, body, "w3c\n", "not the literal word")
+	cancel()
+	require.NoError(t, <-done)
+}
