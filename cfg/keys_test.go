@@ -105,6 +105,8 @@ func TestStreamKeys(t *testing.T) {
 			"%(levelnam)s", `unknown field "levelnam" at offset 0, got "%(levelnam)s"`},
 		{"format conversion", "stream.debug", "format", "%%(message)s", "", func(c *Config) any { return stream(c).Format }, "%%(message)s",
 			"%(message)d", `conversion 'd' does not fit %(message) at offset 0, got "%(message)d"`},
+		{"format preset", "stream.debug", "format", "json", "", func(c *Config) any { return stream(c).Format }, "json",
+			"%(message)s %(nope)s", `unknown field "nope" at offset 12, got "%(message)s %(nope)s"`},
 		{"format access", "stream.debug", "format", "w3c", "", func(c *Config) any { return stream(c).Format }, "w3c",
 			"%h %Z", `access format: offset 3: unknown code %Z, got "%h %Z"`},
 		{"format apache", "stream.debug", "format", `%h %>s "%r" %D`, "", func(c *Config) any { return stream(c).Format }, `%h %>s "%r" %D`,

@@ -49,6 +49,7 @@ type Formatter struct {
 	tokenAttr  bool // %(attrs)s shows the token: the pattern has no %(token)s
 	pid        []byte
 	start      time.Time
+	json       bool // the json preset
 
 	asc atomic.Pointer[ascCache]
 }
@@ -143,7 +144,9 @@ type op struct {
 // with conv one of s, r, d, f, and %% for a percent sign. Fields: asctime,
 // created, msecs, relativeCreated, levelname, levelno, name, message,
 // module, filename, pathname, lineno, funcName, process, threadName, token,
-// attrs. An error matches ErrFormat; a pattern's is a *FormatError.
+// attrs. The pattern may instead name a preset: JSON ("json"), Smarty
+// ("smarty") or Python ("python"). An error matches ErrFormat; a
+// pattern's is a *FormatError.
 func NewFormatter(o FormatterOptions) (*Formatter, error) {
 	p := o.Pattern
 	if p == "" {
@@ -160,6 +163,15 @@ func NewFormatter(o FormatterOptions) (*Formatter, error) {
 		f.loc = time.Local
 	}
 	f.pid = strconv.AppendInt(nil, int64(os.Getpid()), 10)
+	switch p {
+	case JSON:
+		f.json, f.needCtx = true, true
+		return f, nil
+	case Smarty:
+		p = SmartyPattern
+	case Python:
+		p = PythonPattern
+	}
 	ops, err := compile(p)
 	if err != nil {
 		return nil, err
@@ -305,6 +317,9 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 // appendLine is Append that also notes in st, when it is not nil, where
 // the line's time fields are.
 func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
+	if f.json {
+		return f.appendJSON(dst, r, st)
+	}
 	start := len(dst)
 	var fr *runtime.Frame // resolved on first use
 	var own runtime.Frame // Record.Source as a frame

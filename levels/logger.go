@@ -16,8 +16,9 @@ import (
 // and a compare, and allocates nothing.
 type Logger struct {
 	n     *node
-	bound []byte // attrs from With, rendered
-	group string // "G.H." from WithGroup
+	bound []byte      // attrs from With, rendered
+	battr []slog.Attr // the same attrs, for Record.BoundAttrs
+	group string      // "G.H." from WithGroup
 }
 
 // Name returns the logger's dotted name ("root" for the root logger).
@@ -167,8 +168,22 @@ func (l *Logger) With(args ...any) *Logger {
 		return l
 	}
 	c := *l
-	c.bound = appendAttrs(slices.Clip(l.bound), 0, l.group, argsToAttrs(nil, args))
+	attrs := argsToAttrs(nil, args)
+	c.bound = appendAttrs(slices.Clip(l.bound), 0, l.group, attrs)
+	c.battr = bindAttrs(l.battr, l.group, attrs)
 	return &c
+}
+
+// bindAttrs adds attrs, which it may keep, to the bound ones; under a
+// group ("G.H.") they go in a group attr named "G.H".
+func bindAttrs(bound []slog.Attr, group string, attrs []slog.Attr) []slog.Attr {
+	if group != "" {
+		attrs = []slog.Attr{{Key: group[:len(group)-1], Value: slog.GroupValue(attrs...)}}
+	}
+	if len(bound) == 0 {
+		return attrs
+	}
+	return append(slices.Clip(bound), attrs...)
 }
 
 // WithGroup returns a view of l that puts the keys of later attrs under
@@ -210,14 +225,15 @@ func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg stri
 		t = n.tree.now()
 	}
 	rec := Record{
-		Time:    t,
-		Level:   lv,
-		Logger:  n.name,
-		Message: msg,
-		Bound:   l.bound,
-		Group:   l.group,
-		Attrs:   attrs,
-		Event:   event,
+		Time:       t,
+		Level:      lv,
+		Logger:     n.name,
+		Message:    msg,
+		Bound:      l.bound,
+		BoundAttrs: l.battr,
+		Group:      l.group,
+		Attrs:      attrs,
+		Event:      event,
 	}
 	switch {
 	case from.source != "":

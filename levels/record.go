@@ -18,6 +18,10 @@ type Record struct {
 	// Bound holds the attrs bound by Logger.With, already rendered as
 	// key='value' pairs.
 	Bound []byte
+	// BoundAttrs are the same attrs as given to With, for formats that
+	// render values by their kind (JSON); those bound under a group are
+	// in a group attr named for it.
+	BoundAttrs []slog.Attr
 	// Group is the dotted prefix ("G.H.") that Logger.WithGroup put in
 	// front of the keys of Attrs.
 	Group string

@@ -403,3 +403,37 @@ func TestAccessFormatFromConfig(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// TestJSONPreset: format = json makes gwlogd's debug lines JSON objects
+// that encoding/json reads, with the attrs as fields.
+func TestJSONPreset(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	path := gwtest.Config(t, "[stream.debug]\nformat = json\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard, Configs: []string{path}},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/streams/debug?n=200")
+		return strings.Contains(body, `"logger":"EventLog.webbrick.CT"`)
+	}, 10*time.Second, 20*time.Millisecond)
+	for line := range strings.Lines(body) {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		assert.Contains(t, m, "level", line)
+		if m["logger"] == "EventLog.webbrick.CT" {
+			assert.IsType(t, float64(0), m["val"], "a number: %s", line)
+			assert.IsType(t, float64(0), m["seq"], line)
+		}
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
