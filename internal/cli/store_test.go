@@ -615,3 +615,66 @@ func TestPrintDamaged(t *testing.T) {
 		"          segments of access not known: pages of their buckets lost\n"+
 		"          2 values of segments not known (2KiB)\n", b.String())
 }
+
+// TestExportBothRotation: files of one period under both rotation are
+// numbered from the newest (.1 the newer history file), in the daemon's
+// /files, in an export from it and in one from the store it left.
+func TestExportBothRotation(t *testing.T) {
+	dir := t.TempDir()
+	conf := gwtest.Config(t, fmt.Sprintf("[runtime]\nprofile = disk\ndisk = %s force\nflush = 1s\nreload = 0\n"+
+		"[stream.both]\nrotate = both midnight,4KiB\nkeep = 2\n[logger.b]\nstreams = both\npropagate = no\n", dir))
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{conf}})
+	for i := range 400 {
+		rt.Logger("b").Warn(fmt.Sprintf("line %04d", i)) // ~60 bytes: ~70 a file, 6 files
+	}
+	day := "both.log." + time.Now().Format("2006-01-02")
+	require.Eventually(t, func() bool { return rt.Stats().Disk.Store.Commits > 0 }, 10*time.Second, 20*time.Millisecond)
+	var want []string
+	for _, si := range rt.Stream("both").Segments() {
+		want = append(want, si.Name)
+	}
+	require.GreaterOrEqual(t, len(want), 5, "the ring's three files and the disk's: %q", want)
+	for i, n := range want {
+		switch i {
+		case 0:
+			assert.Equal(t, "both.log", n)
+		case 1:
+			assert.Equal(t, day, n)
+		default:
+			assert.Equal(t, fmt.Sprintf("%s.%d", day, i-1), n, "numbered from the newest")
+		}
+	}
+	content := map[string]string{}
+	for _, n := range want {
+		b, err := fs.ReadFile(rt.FS(), n)
+		require.NoError(t, err, n)
+		content[n] = string(b)
+	}
+	assert.Greater(t, content[day], content[day+".1"], "the unnumbered file is the period's newest")
+	assert.Greater(t, content[day+".1"], content[day+".2"], ".1 is newer than .2")
+	assert.Contains(t, content[want[len(want)-1]], "line 0000", "the oldest")
+
+	addr, stop := serve(t, rt)
+	exported := func(args ...string) dump {
+		file := filepath.Join(t.TempDir(), "x.tar.gz")
+		code, _, errs := run2(append(args, "export", "-since", "-1h", "-o", file)...)
+		require.Equal(t, ExitOK, code, errs)
+		return strip(readDump(t, file))
+	}
+	d := exported("-addr", addr)
+	for _, n := range want {
+		assert.Equal(t, content[n], d.data["streams/"+n], "from the daemon: %s", n)
+	}
+	stop()
+	require.NoError(t, rt.Close())
+	// Close sealed the live file: it is the period's newest now, and the
+	// others' names shift by one, as under size rotation.
+	d = exported("-store", dir)
+	for i, n := range want {
+		stored := day
+		if i > 0 {
+			stored = fmt.Sprintf("%s.%d", day, i)
+		}
+		assert.Equal(t, content[n], d.data["streams/"+stored], "from the store: %s is now %s", n, stored)
+	}
+}
