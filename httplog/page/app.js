@@ -352,7 +352,9 @@
     const svg = $("chart-svg"), fig = $("chart");
     const W = 900, H = 340, top = 36, right = 24, bottom = 40;
     const buckets = (s.buckets || []).map((b) => ({ ...b, t: Date.parse(b.start) }));
-    const full = buckets.filter((b) => b.count > 0);
+    // An empty bucket has null values: a gap, never a zero.
+    const has = (b) => b.count > 0 && [b.min, b.max, b.avg].every((v) => typeof v === "number");
+    const full = buckets.filter(has);
     const stepMs = step * 1000;
     const t0 = buckets.length ? buckets[0].t : Date.now() - 3600000;
     const t1 = buckets.length ? buckets[buckets.length - 1].t + stepMs : Date.now();
@@ -383,7 +385,7 @@
     const runs = [];
     let run = null;
     for (const b of buckets) {
-      if (b.count > 0) { if (!run) runs.push(run = []); run.push(b); } else run = null;
+      if (has(b)) { if (!run) runs.push(run = []); run.push(b); } else run = null;
     }
     let band = "", line = "";
     for (const r of runs) {

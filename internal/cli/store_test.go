@@ -340,7 +340,7 @@ func TestStoreErrors(t *testing.T) {
 		{"no dir", []string{"-store", dir + "/absent", "stats"}, ExitFailure, "gwlog: store " + dir + "/absent: "},
 		{"order", []string{"-store", dir, "events", "-since", "now", "-until", "-1h"}, ExitUsage, "gwlog: usage: since: "},
 		{"series order", append([]string{"-store", dir, "series", "-since", "now", "-until", "-1h"}, series...), ExitUsage, "gwlog: usage: since: "},
-		{"too many buckets", append([]string{"-store", dir, "series", "-step", "1ms"}, series[:6]...), ExitUsage, "gwlog: usage: step: 1ms makes 86400000 buckets"},
+		{"too many buckets", append([]string{"-store", dir, "series", "-step", "1ms"}, series[:6]...), ExitUsage, "gwlog: usage: step: 1ms makes 86400001 buckets"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
