@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -456,4 +457,27 @@ func TestBucketJSON(t *testing.T) {
 	b, err = json.Marshal(Bucket{Start: t0, Count: 1, Min: math.NaN(), Max: math.Inf(1)})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"start":"2026-11-21T00:00:00Z","count":1,"min":null,"max":null,"avg":0,"last":0}`, string(b))
+}
+
+// TestTypesBounded: Types lists at most MaxTypes pairs, sorted, and says
+// when there were more.
+func TestTypesBounded(t *testing.T) {
+	l, _ := newLog(t, Options{RAM: 1 << 20})
+	for i := range MaxTypes + 5 {
+		l.Write(Event{Time: t0.Add(time.Duration(i) * time.Second).UnixNano(), Type: "t", Source: fmt.Sprintf("s%04d", i),
+			Attrs: []Attr{FloatAttr("v", 1), StringAttr("unit", "C"), IntAttr("n", 2)}})
+	}
+	types, truncated, errs, err := l.Types(Filter{Since: t0, Until: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Empty(t, errs)
+	assert.True(t, truncated)
+	require.Len(t, types, MaxTypes)
+	assert.Equal(t, "s0000", types[0].Source)
+	assert.Equal(t, []string{"n", "v"}, types[0].Attrs, "numeric keys, sorted")
+	assert.True(t, slices.IsSortedFunc(types, func(a, b TypeSource) int { return strings.Compare(a.Source, b.Source) }))
+	types, truncated, _, err = l.Types(Filter{Source: "s1003", Since: t0, Until: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.False(t, truncated)
+	require.Len(t, types, 1)
+	assert.Equal(t, t0.Add(1003*time.Second), types[0].First)
 }

@@ -119,6 +119,7 @@ func FuzzQuery(f *testing.F) {
 		"/streams/debug":   tailParams,
 		"/events":          append([]string{"where"}, eventParams...),
 		"/series":          seriesParams,
+		"/events/types":    typeParams,
 		"/streams":         nil,
 		"/stats":           nil,
 		"/files":           nil,

@@ -87,6 +87,7 @@ func NewHandler(src Source) http.Handler {
 	})
 	mux.HandleFunc("GET /streams/{name}", handleTail(src, heavy, followers))
 	mux.HandleFunc("GET /events", handleEvents(src, heavy))
+	mux.HandleFunc("GET /events/types", handleTypes(src, heavy))
 	mux.HandleFunc("GET /series", handleSeries(src, heavy))
 	mux.HandleFunc("GET /files", handleFiles(src))
 	mux.HandleFunc("GET /files/{name}", handleFile(src, heavy))
