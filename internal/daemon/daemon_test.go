@@ -437,3 +437,41 @@ func TestJSONPreset(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// TestEventTypesEndpoint: gwlogd's API lists the demo's event types and
+// sources, with the attributes a graph can take.
+func TestEventTypesEndpoint(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var ans struct {
+		Types []struct {
+			Type, Source string
+			Count        int
+			Attrs        []string
+		}
+	}
+	require.Eventually(t, func() bool {
+		code, body := get(t, base+"/events/types?type="+demo.TypeTemperature)
+		require.Equal(t, http.StatusOK, code, body)
+		require.NoError(t, json.Unmarshal([]byte(body), &ans))
+		return len(ans.Types) == 4
+	}, 10*time.Second, 50*time.Millisecond, "the demo's four sensors")
+	for _, k := range ans.Types {
+		assert.Equal(t, demo.TypeTemperature, k.Type)
+		assert.Regexp(t, `^wb/10\d/CT/\d$`, k.Source)
+		assert.Positive(t, k.Count)
+		assert.Equal(t, []string{"val"}, k.Attrs)
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
