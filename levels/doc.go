@@ -9,7 +9,8 @@
 // (WARNING unless told otherwise). A logger sends its records to its own
 // targets and, while propagate holds, to its ancestors' — each target once.
 // A Target pairs a Formatter, which renders a Record as one line with
-// Python's %(name)s patterns, with a Sink that stores the line. levels knows
+// Python's %(name)s patterns or a preset (JSON, Smarty, Python), with a
+// Sink that stores the line. levels knows
 // nothing of where lines go: gwlog wires sinks to its RAM streams.
 //
 // Logger's method set mirrors *slog.Logger's; Tree.Handler bridges log/slog
