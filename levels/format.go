@@ -144,8 +144,8 @@ type op struct {
 // with conv one of s, r, d, f, and %% for a percent sign. Fields: asctime,
 // created, msecs, relativeCreated, levelname, levelno, name, message,
 // module, filename, pathname, lineno, funcName, process, threadName, token,
-// attrs. The pattern may instead name a preset: JSON ("json"), Smarty
-// ("smarty") or Python ("python"). An error matches ErrFormat; a
+// attrs. The pattern may instead name a preset, in any case: JSON
+// ("json"), Smarty ("smarty") or Python ("python"). An error matches ErrFormat; a
 // pattern's is a *FormatError.
 func NewFormatter(o FormatterOptions) (*Formatter, error) {
 	p := o.Pattern
@@ -163,7 +163,7 @@ func NewFormatter(o FormatterOptions) (*Formatter, error) {
 		f.loc = time.Local
 	}
 	f.pid = strconv.AppendInt(nil, int64(os.Getpid()), 10)
-	switch p {
+	switch strings.ToLower(p) {
 	case JSON:
 		f.json, f.needCtx = true, true
 		return f, nil

@@ -39,6 +39,8 @@ func TestPresets(t *testing.T) {
 			assert.Equal(t, tt.want+"\n", string(f.Append(nil, &rec)))
 		})
 	}
+	upper := MustFormatter(FormatterOptions{Pattern: "PYTHON"})
+	assert.Equal(t, "WARNING:WebBrickGateway.Heating:valve \"3\" slow\n", string(upper.Append(nil, &rec)), "a preset's name in any case")
 	smarty := MustFormatter(FormatterOptions{Pattern: Smarty})
 	assert.True(t, smarty.NeedsCaller(), "smarty names the caller")
 	assert.True(t, MustFormatter(FormatterOptions{Pattern: JSON}).NeedsContext(), "json shows the token")
