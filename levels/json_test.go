@@ -30,7 +30,7 @@ func TestPresets(t *testing.T) {
 	tests := []struct{ preset, want string }{
 		{"json", `{"time":"2026-11-21T23:37:17.123Z","level":"WARNING","logger":"WebBrickGateway.Heating","msg":"valve \"3\" slow","token":"req-7","task":"poller","zone":3,"temp":21.5,"ok":false,"took":1500000000}`},
 		{"python", `WARNING:WebBrickGateway.Heating:valve "3" slow`},
-		{"smarty", `?:0 ?[` + string(MustFormatter(FormatterOptions{Pattern: "%(process)d"}).pid) + `.poller] valve "3" slow zone='3' temp='21.5' ok='false' took='1.5s'`},
+		{"smarty", `?:0 ?[` + string(MustFormatter(FormatterOptions{Pattern: "%(process)d"}).pid) + `.poller] valve "3" slow token='req-7' zone='3' temp='21.5' ok='false' took='1.5s'`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.preset, func(t *testing.T) {
