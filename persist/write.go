@@ -239,6 +239,7 @@ func putData(db *bolt.Bucket, k []byte, tail bool, from int, v []byte) error {
 		}
 	}
 	if tail {
+		vb.FillPercent = 1 // parts only ever go after the last one
 		var err error
 		if vb, err = vb.CreateBucket(partKey(from)); err != nil {
 			return err
