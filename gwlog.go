@@ -207,6 +207,7 @@ func Open(o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt.spill.Follow(rt.Streams(), rt.events)
+	rt.hurryErrors()
 	rt.spill.Start()
 	if len(o.Configs) > 0 {
 		rt.watching.Go(rt.watch)

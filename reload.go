@@ -279,12 +279,17 @@ func (rt *Runtime) apply(p *plan) error {
 	rt.targets = make(map[string]levels.Target, len(p.streams))
 	for _, sp := range p.streams {
 		var sink levels.Sink = rt.screen
+		var urgent func()
 		if !sp.Console {
 			sink = rt.streams[sp.Name]
+			if rt.spill != nil {
+				urgent = rt.spill.Urgent // written within flush_urgent
+			}
 		}
 		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format],
 			Sink:       withDedup(old[sp.Name].Sink, sink, sp.Dedup),
-			EventsOnly: sp.Name == EventLog} // nothing but events writes to it
+			EventsOnly: sp.Name == EventLog, // nothing but events writes to it
+			Urgent:     urgent, UrgentLevel: levels.ERROR}
 	}
 	rt.plan = p
 	rt.setAccess(p)

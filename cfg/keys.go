@@ -178,6 +178,8 @@ var runtimeKeys = specs[Runtime]{
 	field("disk_cap", func(r *Runtime) *int64 { return &r.DiskCap }, size("a size such as 1GiB", bounds[int64]{})),
 	field("flush", func(r *Runtime) *time.Duration { return &r.Flush },
 		duration("a duration such as 30s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
+	field("flush_urgent", func(r *Runtime) *time.Duration { return &r.FlushUrgent },
+		duration("a duration such as 5s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
 	field("reload", func(r *Runtime) *time.Duration { return &r.Reload },
 		duration("a duration such as 60s, or 0 to disable", bounds[time.Duration]{min: time.Second, orZero: true, want: zeroOrSecond})),
 	field("monitor", func(r *Runtime) *time.Duration { return &r.Monitor },

@@ -280,13 +280,19 @@ func emit(r *route, rec *Record) {
 			buf = t.Format.appendLine(buf[:0], rec, stp)
 			last = t.Format
 		}
+		held := false
 		if r.dedup {
 			if d, ok := t.Sink.(*Dedup); ok {
 				d.writeRecord(t.Format, rec, when, buf, &st)
-				continue
+				held = true
 			}
 		}
-		t.Sink.WriteLine(when, buf)
+		if !held {
+			t.Sink.WriteLine(when, buf)
+		}
+		if t.Urgent != nil && rec.Level >= t.UrgentLevel {
+			t.Urgent()
+		}
 	}
 	if cap(buf) <= maxPooled {
 		*bp = buf

@@ -18,6 +18,9 @@ import (
 func (sp *Spiller) flushOnce() (more bool, err error) {
 	sp.fmu.Lock()
 	defer sp.fmu.Unlock()
+	// Before the walks: a line Urgent is called for from now on may be
+	// after the walk of its ring, and asks again.
+	sp.pressed.Store(false)
 	sp.placeAll()
 	sp.mu.Lock()
 	store := sp.store
