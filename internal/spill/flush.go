@@ -104,14 +104,20 @@ func (sp *Spiller) walk(st *sourceState, queued map[uint64]bool) (full bool) {
 	return full
 }
 
-// segments are the batch's segments for the store. Events carry their own
-// times: an event segment's bounds are its earliest and latest, for the
-// readers' time filters, with its Seq range (the store does not read
-// event records).
+// segments are the batch's segments for the store. A block of a ring's
+// compressed history goes as it is to a stream the store gzips, and
+// decompressed to one it keeps plain. Events carry their own times: an
+// event segment's bounds are its earliest and latest, for the readers'
+// time filters, with its Seq range (the store does not read event
+// records).
 func segments(batch []pending) []persist.Segment {
 	segs := make([]persist.Segment, len(batch))
 	for i := range batch {
 		segs[i] = batch[i].seg
+		if b := &batch[i]; b.gz && b.seg.Gzip && !b.seg.Tail && !b.seg.Events {
+			segs[i].Zipped, segs[i].Plain = true, b.plain
+			continue
+		}
 		segs[i].Data = batch[i].data() // a block of compressed history, decompressed
 		if segs[i].Events {
 			b := eventlog.Bounds(segs[i].Data)
