@@ -11,6 +11,10 @@ import (
 // SpillStats are the disk path's counters, with the store's.
 type SpillStats = spill.Stats
 
+// SpillWrites are what the disk path wrote: today, a day on average, the
+// budget, and the device's sectors (SpillStats.Writes).
+type SpillWrites = spill.WriteStats
+
 // StoreView reads a disk store without a runtime, for offline readers
 // (gwlog -store DIR): its streams and event log hold nothing in RAM and
 // read the store's files, read-only, through the same readers as a
@@ -30,7 +34,7 @@ func (rt *Runtime) openSpill(p *plan) *spill.Spiller {
 	}
 	return spill.New(spill.Options{
 		Dir: r.Disk, Force: r.Force, Cap: r.DiskCap, Keep: diskKeep(p.conf), Gzip: gzipped(p.conf),
-		Budget: rt.budget, Flush: r.Flush, FlushUrgent: r.FlushUrgent, DetectEvery: rt.opts.DiskRetry, Now: rt.opts.Now, Notify: rt.spillNote,
+		Budget: rt.budget, Flush: r.Flush, FlushUrgent: r.FlushUrgent, WriteBudget: r.DiskWriteBudget, DetectEvery: rt.opts.DiskRetry, Now: rt.opts.Now, Notify: rt.spillNote,
 	})
 }
 
@@ -98,6 +102,7 @@ func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
 		rt.spill.Follow(rt.streamsLocked(), rt.events)
 		rt.spill.SetFlush(c.Runtime.Flush)
 		rt.spill.SetFlushUrgent(c.Runtime.FlushUrgent)
+		rt.spill.SetWriteBudget(c.Runtime.DiskWriteBudget)
 		rt.spill.SetGzip(gzipped(c))
 	}
 	was, now := old.Runtime, c.Runtime

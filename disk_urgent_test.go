@@ -2,7 +2,9 @@ package gwlog
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,4 +130,39 @@ event_ram = 64KiB
 	errs := v.Stream(Error)
 	require.NotNil(t, errs)
 	assert.Contains(t, strings.Join(errs.Tail(100), "\n"), "urgent test: valve 3 stuck")
+}
+
+// TestDiskWriteBudget: disk_write_budget reaches the disk path at Open
+// and on reload, and /stats' disk counters say it with today's writes.
+func TestDiskWriteBudget(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(t.TempDir(), "log.cfg")
+	write := func(budget string) {
+		rewrite(t, conf, fmt.Sprintf(`
+[runtime]
+profile = disk
+disk = %s force
+reload = 0
+disk_write_budget = %s
+`, dir, budget))
+	}
+	write("20MiB/day")
+	rt, err := Open(Options{Configs: []string{conf}, Screen: io.Discard})
+	require.NoError(t, err)
+	defer rt.Close()
+	d := rt.Stats().Disk
+	require.NotNil(t, d)
+	assert.Equal(t, int64(20<<20), d.Writes.Budget)
+	b, err := json.Marshal(rt.StatsJSON())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"writes":{"today":`)
+	assert.Contains(t, string(b), `"budget":20971520`)
+
+	write("none")
+	require.NoError(t, rt.Reload())
+	assert.Zero(t, rt.Stats().Disk.Writes.Budget)
+	write("20MiB")
+	err = rt.Reload()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `log.cfg:6: [runtime] disk_write_budget: want none or a size a day such as 50MiB/day, got "20MiB"`)
 }

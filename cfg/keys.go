@@ -180,6 +180,8 @@ var runtimeKeys = specs[Runtime]{
 		duration("a duration such as 30s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
 	field("flush_urgent", func(r *Runtime) *time.Duration { return &r.FlushUrgent },
 		duration("a duration such as 5s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
+	field("disk_write_budget", func(r *Runtime) *int64 { return &r.DiskWriteBudget },
+		codec[int64]{ParseDayBudget, FormatDayBudget}),
 	field("reload", func(r *Runtime) *time.Duration { return &r.Reload },
 		duration("a duration such as 60s, or 0 to disable", bounds[time.Duration]{min: time.Second, orZero: true, want: zeroOrSecond})),
 	field("monitor", func(r *Runtime) *time.Duration { return &r.Monitor },
@@ -477,6 +479,34 @@ func parseHTTPToken(v string) (string, error) {
 		return "", errors.New("want none or " + tokenWant + ", got something else (not shown: it is a secret)")
 	}
 	return v, nil
+}
+
+// dayBudgetWant is what disk_write_budget takes.
+const dayBudgetWant = "none or a size a day such as 50MiB/day"
+
+// ParseDayBudget reads a budget a day: "none" (or "0") is 0, else a
+// positive size followed by "/day" ("50MiB/day"), in bytes.
+func ParseDayBudget(v string) (int64, error) {
+	if strings.EqualFold(v, "none") || v == "0" {
+		return 0, nil
+	}
+	n := len(v) - len("/day")
+	if n <= 0 || !strings.EqualFold(v[n:], "/day") {
+		return 0, want(dayBudgetWant, v)
+	}
+	b, err := units.ParseSize(strings.TrimSpace(v[:n]))
+	if err != nil || b <= 0 {
+		return 0, want(dayBudgetWant, v)
+	}
+	return b, nil
+}
+
+// FormatDayBudget prints a budget as ParseDayBudget reads it.
+func FormatDayBudget(n int64) string {
+	if n <= 0 {
+		return "none"
+	}
+	return formatSize(n) + "/day"
 }
 
 // setDisk reads "none", "PATH" or "PATH force".

@@ -486,6 +486,7 @@ func TestStatsDisk(t *testing.T) {
 		var b bytes.Buffer
 		r := &report{Streams: []ramlog.Stats{{Name: "debug", Bytes: 1536, Cap: 6 << 20, Segments: 2, Lines: 15, Written: 17, Drops: 2}},
 			Disk: &gwlog.SpillStats{Dir: "/var/log/gwlog", Present: true, Flushes: 1, Spilled: 3 << 20, Queued: 512, Lost: 1, LostLines: 1,
+				Writes: gwlog.SpillWrites{Today: 2 << 20, PerDay: 40 << 20, Budget: 20 << 20, Held: 3, Device: "mmcblk0p2", Sectors: 8192},
 				Store: &persist.Stats{Files: 2, DiskBytes: 8 << 20, Cap: 1 << 30, Segments: 12, Commits: 1, Syncs: 3, Corrupt: 1,
 					ProcessWriteBytes: 4 << 20, DataBytes: 3 << 20, WriteAmp: 4.0 / 3, GzipBytes: 2 << 20, GzipStored: 300 << 10}}}
 		require.NoError(t, printStats(&b, r))
@@ -498,6 +499,8 @@ func TestStatsDisk(t *testing.T) {
 			"queued    512B\n"+
 			"lost      1 segment, 1 line\n"+
 			"failures  0\n"+
+			"today     2MiB written, 40MiB/day on average, budget 20MiB/day, 3 urgent flushes put off\n"+
+			"device    mmcblk0p2: 8192 sectors written (4MiB), by every writer\n"+
 			"files     2, 8MiB on disk, cap 1GiB\n"+
 			"segments  12\n"+
 			"corrupt   1 value, 0 files recovered\n"+

@@ -49,6 +49,12 @@ func (sp *Spiller) flushOnce() (more bool, err error) {
 		err = store.PutSegments(segs)
 	}
 	more, err = sp.settle(batch, err, full)
+	if err == nil && len(segs) > 0 {
+		st := store.Stats() // not under sp.mu: it waits for the store
+		sp.mu.Lock()
+		sp.writes.look(st, sp.o.Now())
+		sp.mu.Unlock()
+	}
 	sp.report(store)
 	return more, err
 }

@@ -16,6 +16,12 @@ import (
 // was recovered says so.
 func (sp *Spiller) open() bool {
 	st, err := sp.o.Open(persist.Options{Dir: sp.o.Dir, Force: sp.o.Force, Cap: sp.o.Cap, Keep: sp.o.Keep, Now: sp.o.Now})
+	var dev, devName string
+	var devAt uint64
+	devOK := false
+	if err == nil {
+		dev, devName, devAt, devOK = findDevice(sp.o.Dir)
+	}
 	sp.mu.Lock()
 	if err != nil {
 		reason := err.Error()
@@ -29,6 +35,9 @@ func (sp *Spiller) open() bool {
 	}
 	sp.store = st
 	sp.stats.Present, sp.stats.Reason = true, ""
+	if !sp.writes.devOK {
+		sp.writes.dev, sp.writes.devName, sp.writes.devAt, sp.writes.devOK = dev, devName, devAt, devOK
+	}
 	for _, s := range sp.sources {
 		s.placed = false
 	}
@@ -188,6 +197,12 @@ func (sp *Spiller) run() {
 // interval, when shorter), unless one is due sooner already.
 func (f *flusher) hurry() {
 	if f.soonC != nil {
+		return
+	}
+	if f.sp.aheadOfBudget() {
+		f.sp.mu.Lock()
+		f.sp.putOff++ // the timed flush takes it
+		f.sp.mu.Unlock()
 		return
 	}
 	d := min(time.Duration(f.sp.urgentEvery.Load()), f.every)

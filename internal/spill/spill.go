@@ -60,6 +60,11 @@ type Options struct {
 	// waits before it is written; SetFlushUrgent changes it. Zero means
 	// DefaultFlushUrgent; it is never longer than Flush in effect.
 	FlushUrgent time.Duration
+	// WriteBudget is disk_write_budget, bytes a day; 0 means none. While
+	// the day's writes are ahead of its pace, a line at ERROR or above
+	// waits for the timed flush rather than flush_urgent: commits are
+	// spaced, never beyond Flush. SetWriteBudget changes it.
+	WriteBudget int64
 	// DetectEvery is how often a missing disk is looked for; a disk that
 	// failed is tried again after twice as long each time, up to
 	// MaxBackoff. Zero means DefaultDetectEvery.
@@ -118,7 +123,10 @@ type Stats struct {
 	// event records).
 	LostBy   map[string]uint64 `json:"lost_by,omitempty"`
 	Failures uint64            `json:"failures"` // writes that failed, and disks lost
-	Store    *persist.Stats    `json:"store,omitempty"`
+	// Writes are what the disk path wrote, today and a day on average,
+	// the budget, and the device's sectors.
+	Writes WriteStats     `json:"writes"`
+	Store  *persist.Stats `json:"store,omitempty"`
 }
 
 // Spiller keeps what the rings give up in a store. Its methods are safe
@@ -155,6 +163,8 @@ type Spiller struct {
 	gzip     map[string]bool
 	loss     lossLog
 	failing  bool // the disk failed and has not taken a flush since: said once
+	writes   writes
+	putOff   uint64 // urgent flushes the budget put off
 	closed   bool
 
 	nmu   sync.Mutex
@@ -198,6 +208,7 @@ func New(o Options) *Spiller {
 		gzip:    maps.Clone(o.Gzip),
 	}
 	sp.stats.Dir = o.Dir
+	sp.writes.start, sp.writes.budget = o.Now(), o.WriteBudget
 	sp.urgentEvery.Store(int64(o.FlushUrgent))
 	sp.open()
 	return sp
@@ -247,6 +258,25 @@ func (sp *Spiller) SetFlushUrgent(d time.Duration) {
 	if sp != nil && d > 0 {
 		sp.urgentEvery.Store(int64(d))
 	}
+}
+
+// SetWriteBudget changes disk_write_budget (a reload): bytes a day, 0
+// for none.
+func (sp *Spiller) SetWriteBudget(n int64) {
+	if sp == nil {
+		return
+	}
+	sp.mu.Lock()
+	sp.writes.budget = max(n, 0)
+	sp.mu.Unlock()
+}
+
+// aheadOfBudget reports whether today's writes are ahead of the write
+// budget's pace.
+func (sp *Spiller) aheadOfBudget() bool {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.writes.ahead(sp.o.Now())
 }
 
 // Urgent says that a line was just written to a ring that must reach the
@@ -350,7 +380,11 @@ func (sp *Spiller) Stats() *Stats {
 	out.LostBy = maps.Clone(sp.stats.LostBy)
 	out.Queued, out.QueueCap = sp.held, sp.o.QueueFloor
 	store := sp.store
+	var dev string
+	var at uint64
+	out.Writes, dev, at = sp.writeStats(sp.o.Now())
 	sp.mu.Unlock()
+	out.Writes.deviceSectors(dev, at)
 	if store != nil {
 		// Without sp.mu: Stats waits for a commit in progress, and a
 		// ring that evicts meanwhile must not.
