@@ -36,7 +36,9 @@ func TestCompressedHistorySpills(t *testing.T) {
 		want = append(want, l)
 		s.WriteLine(time.Now().UnixNano(), []byte(l))
 		if i%100 == 99 {
-			time.Sleep(time.Millisecond) // the compressor's pace: a flood would evict segments plain
+			// The compressor's pace, about once a segment: a flood would
+			// evict segments plain. Only the live segment is left plain.
+			require.Eventually(t, func() bool { st := s.Stats(); return st.Segments-st.Blocks <= 1 }, 10*time.Second, 100*time.Microsecond, "the compressor takes the sealed segment")
 		}
 		if i%2000 == 1999 {
 			// Let the compressor take what was sealed, then spill with
