@@ -197,7 +197,10 @@ func TestDaemonIdleConnections(t *testing.T) {
 		conns = append(conns, holdIdle(t, p.addr, "/streams/debug?n=1", auth, n/2, nil)...)
 		most = max(most, p.rss(t))
 	}
-	kept := stillOpen(conns)
+	// The last connection in made the server close the one idle longest:
+	// its FIN may still be on its way.
+	var kept int
+	assert.Eventually(t, func() bool { kept = stillOpen(conns); return kept <= httplog.DefaultMaxConns }, 5*time.Second, 50*time.Millisecond)
 	most = max(most, p.rss(t))
 	t.Logf("%d connections held: gwlogd kept %d open, resident memory %d KiB at start, at most %d KiB", len(conns), kept, before>>10, most>>10)
 	assert.LessOrEqual(t, kept, httplog.DefaultMaxConns, "connections open beyond the cap")
