@@ -11,6 +11,10 @@ import (
 // SpillStats are the disk path's counters, with the store's.
 type SpillStats = spill.Stats
 
+// SpillWrites are what the disk path wrote: today, a day on average, the
+// budget, and the device's sectors (SpillStats.Writes).
+type SpillWrites = spill.WriteStats
+
 // StoreView reads a disk store without a runtime, for offline readers
 // (gwlog -store DIR): its streams and event log hold nothing in RAM and
 // read the store's files, read-only, through the same readers as a
@@ -30,8 +34,26 @@ func (rt *Runtime) openSpill(p *plan) *spill.Spiller {
 	}
 	return spill.New(spill.Options{
 		Dir: r.Disk, Force: r.Force, Cap: r.DiskCap, Keep: diskKeep(p.conf), Gzip: gzipped(p.conf),
-		Budget: rt.budget, Flush: r.Flush, DetectEvery: rt.opts.DiskRetry, Now: rt.opts.Now, Notify: rt.spillNote,
+		Budget: rt.budget, Flush: r.Flush, FlushUrgent: r.FlushUrgent, WriteBudget: r.DiskWriteBudget, DetectEvery: rt.opts.DiskRetry, Now: rt.opts.Now, Notify: rt.spillNote,
 	})
+}
+
+// hurryErrors gives the streams' targets the disk path's Urgent, which
+// apply could not at Open (the spiller is made after the rings), so that
+// their lines at ERROR and above are written within flush_urgent.
+func (rt *Runtime) hurryErrors() {
+	if rt.spill == nil {
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for name, tg := range rt.targets {
+		if tg.Sink != rt.screen && tg.Urgent == nil {
+			tg.Urgent = rt.spill.Urgent
+			rt.targets[name] = tg
+		}
+	}
+	rt.tree.Configure(rt.loggerConfigs())
 }
 
 // spillNote writes a note of the disk path's: on the screen logger (the
@@ -79,6 +101,8 @@ func (rt *Runtime) reloadDisk(old, c *cfg.Config) {
 	if rt.spill != nil {
 		rt.spill.Follow(rt.streamsLocked(), rt.events)
 		rt.spill.SetFlush(c.Runtime.Flush)
+		rt.spill.SetFlushUrgent(c.Runtime.FlushUrgent)
+		rt.spill.SetWriteBudget(c.Runtime.DiskWriteBudget)
 		rt.spill.SetGzip(gzipped(c))
 	}
 	was, now := old.Runtime, c.Runtime

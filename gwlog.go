@@ -128,6 +128,9 @@ type Runtime struct {
 	detached atomic.Bool
 	// ingest reads the syslog ingest's counters; nil for none (SetIngest).
 	ingest atomic.Pointer[func() syslog.Stats]
+	// access maps streams to their access formats (AccessFormat), set
+	// by apply.
+	access atomic.Pointer[map[string]string]
 
 	// mu guards the fields below; held to apply a config. It comes first
 	// in the lock order (docs/design.md, "Locks"): notes of a reload are
@@ -206,6 +209,7 @@ func Open(o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt.spill.Follow(rt.Streams(), rt.events)
+	rt.hurryErrors()
 	rt.spill.Start()
 	if len(o.Configs) > 0 {
 		rt.watching.Go(rt.watch)
@@ -236,6 +240,15 @@ func (rt *Runtime) Stream(name string) *ramlog.Stream {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
 	return rt.streams[name]
+}
+
+// StreamFormatter returns the formatter of the named stream's lines, or
+// nil for no such stream: httplog reads lines back with it (level,
+// logger, time and token filters).
+func (rt *Runtime) StreamFormatter(name string) *levels.Formatter {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	return rt.targets[name].Format
 }
 
 // Streams returns the RAM streams in declaration order.
@@ -270,6 +283,17 @@ func (rt *Runtime) Config() *cfg.Config {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
 	return rt.plan.conf
+}
+
+// AccessFormat returns the access format the config gives the stream
+// (combined, common, w3c or an Apache pattern; see httplog.IsAccessFormat),
+// or "" when its format is a levels pattern. httplog.Middleware calls it
+// per request so that a reload changes the access lines' format.
+func (rt *Runtime) AccessFormat(stream string) string {
+	if m := rt.access.Load(); m != nil {
+		return (*m)[stream]
+	}
+	return ""
 }
 
 // FS returns a read-only file system of every stream's segments by their

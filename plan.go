@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/sysmem"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
@@ -300,7 +301,9 @@ func (p *plan) ringBytes() int64 {
 	return n
 }
 
-// formatters compiles every stream's pattern once per distinct pattern.
+// formatters compiles every stream's pattern once per distinct pattern;
+// a stream with an access format (httplog.IsAccessFormat) writes the
+// message alone.
 func (p *plan) formatters(o Options) (map[string]*levels.Formatter, error) {
 	out := make(map[string]*levels.Formatter)
 	var errs []error
@@ -308,7 +311,11 @@ func (p *plan) formatters(o Options) (map[string]*levels.Formatter, error) {
 		if _, ok := out[sp.Format]; ok {
 			continue
 		}
-		f, err := levels.NewFormatter(levels.FormatterOptions{Pattern: sp.Format, MaxLine: p.maxLine, Location: o.Location})
+		pattern := sp.Format
+		if httplog.IsAccessFormat(pattern) {
+			pattern = "%(message)s" // the middleware renders the line
+		}
+		f, err := levels.NewFormatter(levels.FormatterOptions{Pattern: pattern, MaxLine: p.maxLine, Location: o.Location})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: stream %s: format: %w", ErrConfig, sp.Name, err))
 			continue

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -277,14 +278,20 @@ func (rt *Runtime) apply(p *plan) error {
 	rt.targets = make(map[string]levels.Target, len(p.streams))
 	for _, sp := range p.streams {
 		var sink levels.Sink = rt.screen
+		var urgent func()
 		if !sp.Console {
 			sink = rt.streams[sp.Name]
+			if rt.spill != nil {
+				urgent = rt.spill.Urgent // written within flush_urgent
+			}
 		}
 		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format],
 			Sink:       withDedup(old[sp.Name].Sink, sink, sp.Dedup),
-			EventsOnly: sp.Name == EventLog} // nothing but events writes to it
+			EventsOnly: sp.Name == EventLog, // nothing but events writes to it
+			Urgent:     urgent, UrgentLevel: levels.ERROR}
 	}
 	rt.plan = p
+	rt.setAccess(p)
 	rt.tree.Configure(rt.loggerConfigs())
 	retireDedups(old, rt.targets)
 	rt.sayPlain(p)
@@ -407,6 +414,17 @@ func (rt *Runtime) loggerConfigs() map[string]levels.Config {
 		configs[name] = c
 	}
 	return configs
+}
+
+// setAccess publishes the streams' access formats for AccessFormat.
+func (rt *Runtime) setAccess(p *plan) {
+	m := make(map[string]string)
+	for _, sp := range p.streams {
+		if httplog.IsAccessFormat(sp.Format) {
+			m[sp.Name] = sp.Format
+		}
+	}
+	rt.access.Store(&m)
 }
 
 // sayPlain writes on debug why a stream with ram_compress = gzip keeps

@@ -12,7 +12,9 @@
 # out/ingest.txt with the CPU profile of gwlog's flood runs in
 # out/cpu-ingest.prof.* and its top functions in out/ingest-profile.txt,
 # the spill measurement's to out/spill.txt, the load test's to
-# out/load.txt, the table to out/table.md. A target that misses is
+# out/load.txt, the table to out/table.md. BENCH_QUIET=0 skips the
+# quiet-gateway flash measurement (quiet.sh: two runs of 2 minutes, on a
+# loop-mounted ext4 when root; result lines in out/quiet.txt). A target that misses is
 # reported in the table; the exit status is 1 when a step could not run
 # or the spill measurement's checks failed (a lost segment, a line the
 # store does not hold).
@@ -69,6 +71,11 @@ if [ "${BENCH_SPILL:-1}" != 0 ]; then
 	# and whole, over one 1 MiB segment.
 	step persist.txt BenchmarkSlowTail/ "the store's slow-tail benchmark" \
 		"$GO" -C .. test -run '^$' -bench 'BenchmarkSlowTail' -benchtime 9000x -count 1 ./persist
+fi
+
+if [ "${BENCH_QUIET:-1}" != 0 ]; then
+	echo
+	GO=$GO ./quiet.sh || { echo "run.sh: the quiet-gateway measurement failed" >&2; status=1; }
 fi
 
 if [ "${BENCH_LOAD:-1}" != 0 ]; then

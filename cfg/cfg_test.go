@@ -19,7 +19,7 @@ func TestDefault(t *testing.T) {
 	minimal := mustDefault(t, "")
 	assert.Equal(t, values(mustDefault(t, "minimal")), values(minimal))
 	assert.Equal(t, Runtime{Profile: "minimal", RAMCap: 100 << 20, EventRAM: 8 << 20, DiskCap: 1 << 30,
-		Flush: 30 * time.Second, Reload: time.Minute, MaxLine: 16 << 10}, minimal.Runtime)
+		Flush: 5 * time.Minute, FlushUrgent: 5 * time.Second, Reload: time.Minute, MaxLine: 16 << 10}, minimal.Runtime)
 	var names []string
 	for _, s := range minimal.Streams {
 		names = append(names, s.Name)
@@ -94,7 +94,7 @@ func TestSyntax(t *testing.T) {
 		{"unknown key", "[stream.debug]\nrotat = size 1MiB\n",
 			"log.cfg:2: [stream.debug] rotat: unknown key; want rotate, keep, ram, disk_keep, format, level, compress, ram_compress, console or dedup"},
 		{"unknown runtime key", "[runtime]\nram = 1MiB\n",
-			"log.cfg:2: [runtime] ram: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, reload, monitor, max_line or http_token"},
+			"log.cfg:2: [runtime] ram: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line or http_token"},
 		{"unknown logger key", "[logger.root]\nhandlers = debug\n",
 			"log.cfg:2: [logger.root] handlers: unknown key; want level, propagate or streams"},
 		{"unknown forward key", "[forward.x]\nhost = a\n" + forwardNeeds,
@@ -182,7 +182,7 @@ func TestAllProblems(t *testing.T) {
 	var es Errors
 	require.ErrorAs(t, err, &es)
 	assert.Equal(t, `log.cfg:2: [runtime] ram_cap: want a size such as 100MiB, got "lots"
-log.cfg:3: [runtime] bogus: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, reload, monitor, max_line or http_token
+log.cfg:3: [runtime] bogus: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line or http_token
 log.cfg:5: [stream.debug] rotate: want "size N", "time UNIT", "both UNIT,N" or "none", got "sise 1MiB"
 log.cfg:6: [stream.debug] rotate: duplicate key (first set on line 5)
 prod.cfg:1: want [section], key = value or a comment, got "oops"

@@ -53,9 +53,15 @@ type Runtime struct {
 	Force    bool          // disk = PATH force: skip the filesystem check
 	DiskCap  int64         // disk_cap: store budget, bytes
 	Flush    time.Duration // flush: longest a line waits before spilling
-	Reload   time.Duration // reload: how often config files are re-read
-	Monitor  time.Duration // monitor: how often a JSON line of counters goes to the monitor stream; 0: never
-	MaxLine  int           // max_line: longest line, bytes
+	// FlushUrgent is flush_urgent: longest a line at ERROR or above
+	// waits before spilling (never longer than Flush in effect).
+	FlushUrgent time.Duration
+	// DiskWriteBudget is disk_write_budget: bytes a day the disk path
+	// aims to write at most, by spacing its commits; 0 (none): no budget.
+	DiskWriteBudget int64
+	Reload          time.Duration // reload: how often config files are re-read
+	Monitor         time.Duration // monitor: how often a JSON line of counters goes to the monitor stream; 0: never
+	MaxLine         int           // max_line: longest line, bytes
 	// HTTPToken is http_token: the bearer token every request to the
 	// read-back HTTP API must carry; "" (none) leaves a loopback API
 	// open and keeps gwlogd off other addresses. It is a secret.

@@ -65,3 +65,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDayBudget: ParseDayBudget never panics, takes only "none", "0" or
+// a positive size with "/day", and what FormatDayBudget prints of a
+// value it took parses back to that value.
+func FuzzDayBudget(f *testing.F) {
+	for _, s := range []string{"none", "0", "50MiB/day", "1GiB/DAY", "1.5MiB/day", "/day", "0/day", "-1KiB/day", "20MiB", "day", "9999999999GiB/day", " 1KiB /day"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		n, err := ParseDayBudget(v)
+		if err != nil {
+			if n != 0 {
+				t.Fatalf("%q: %d with an error", v, n)
+			}
+			return
+		}
+		if n < 0 || n > 0 && !strings.HasSuffix(strings.ToLower(v), "/day") {
+			t.Fatalf("%q: took %d", v, n)
+		}
+		back, err := ParseDayBudget(FormatDayBudget(n))
+		if err != nil || back != n {
+			t.Fatalf("%q: %d printed as %q reads back as %d, %v", v, n, FormatDayBudget(n), back, err)
+		}
+	})
+}

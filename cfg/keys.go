@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -177,6 +178,10 @@ var runtimeKeys = specs[Runtime]{
 	field("disk_cap", func(r *Runtime) *int64 { return &r.DiskCap }, size("a size such as 1GiB", bounds[int64]{})),
 	field("flush", func(r *Runtime) *time.Duration { return &r.Flush },
 		duration("a duration such as 30s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
+	field("flush_urgent", func(r *Runtime) *time.Duration { return &r.FlushUrgent },
+		duration("a duration such as 5s", bounds[time.Duration]{min: time.Second, want: "a duration of at least 1s"})),
+	field("disk_write_budget", func(r *Runtime) *int64 { return &r.DiskWriteBudget },
+		codec[int64]{ParseDayBudget, FormatDayBudget}),
 	field("reload", func(r *Runtime) *time.Duration { return &r.Reload },
 		duration("a duration such as 60s, or 0 to disable", bounds[time.Duration]{min: time.Second, orZero: true, want: zeroOrSecond})),
 	field("monitor", func(r *Runtime) *time.Duration { return &r.Monitor },
@@ -476,6 +481,34 @@ func parseHTTPToken(v string) (string, error) {
 	return v, nil
 }
 
+// dayBudgetWant is what disk_write_budget takes.
+const dayBudgetWant = "none or a size a day such as 50MiB/day"
+
+// ParseDayBudget reads a budget a day: "none" (or "0") is 0, else a
+// positive size followed by "/day" ("50MiB/day"), in bytes.
+func ParseDayBudget(v string) (int64, error) {
+	if strings.EqualFold(v, "none") || v == "0" {
+		return 0, nil
+	}
+	n := len(v) - len("/day")
+	if n <= 0 || !strings.EqualFold(v[n:], "/day") {
+		return 0, want(dayBudgetWant, v)
+	}
+	b, err := units.ParseSize(strings.TrimSpace(v[:n]))
+	if err != nil || b <= 0 {
+		return 0, want(dayBudgetWant, v)
+	}
+	return b, nil
+}
+
+// FormatDayBudget prints a budget as ParseDayBudget reads it.
+func FormatDayBudget(n int64) string {
+	if n <= 0 {
+		return "none"
+	}
+	return formatSize(n) + "/day"
+}
+
 // setDisk reads "none", "PATH" or "PATH force".
 func setDisk(r *Runtime, v string) error {
 	if strings.EqualFold(v, "none") {
@@ -518,12 +551,22 @@ func parseRotation(v string) (ramlog.Rotation, error) {
 	return rot, nil
 }
 
-// parseFormat checks a levels pattern. Its error says what levels finds
-// wrong first: `unknown field "x" at offset 0, got "%(x)s"`.
+// parseFormat checks a stream's format: a levels pattern or preset (json,
+// smarty, python), or an access format (httplog.IsAccessFormat). Its error
+// says what is wrong first: `unknown field "x" at offset 0, got "%(x)s"`.
 func parseFormat(v string) (string, error) {
+	if httplog.IsAccessFormat(v) {
+		return v, nil
+	}
 	_, err := levels.NewFormatter(levels.FormatterOptions{Pattern: v})
 	if err == nil {
 		return v, nil
+	}
+	if !strings.Contains(v, "%(") {
+		// No levels directive: it was meant as an access format.
+		aerr := httplog.CheckAccessFormat(v)
+		why := strings.TrimPrefix(aerr.Error(), httplog.ErrAccessFormat.Error()+": ")
+		return "", fmt.Errorf("access format: %s, got %q", why, v)
 	}
 	var fe *levels.FormatError
 	if errors.As(err, &fe) {

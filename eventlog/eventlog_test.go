@@ -1,7 +1,10 @@
 package eventlog
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -405,4 +408,76 @@ func seqOf(payload []byte) uint64 {
 		return 0
 	}
 	return h.seq
+}
+
+// TestSeriesAligned: buckets start on whole steps from the Unix epoch,
+// whatever Since and Until, and take the whole of each step.
+func TestSeriesAligned(t *testing.T) {
+	l, _ := newLog(t, Options{})
+	for i := range 30 { // one a minute from midnight
+		l.Write(temp(i, "wb/100/CT/1", float64(i)))
+	}
+	s, err := l.Series(SeriesQuery{Attr: "val", Since: t0.Add(90 * time.Second), Until: t0.Add(4*time.Minute + time.Second), Step: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, s.Buckets, 4, "00:01 to 00:05")
+	for i, b := range s.Buckets {
+		assert.Equal(t, t0.Add(time.Duration(i+1)*time.Minute), b.Start)
+		assert.Equal(t, 1, b.Count, "the whole minute, the reading at its start included")
+		assert.True(t, b.Valid())
+	}
+	q := SeriesQuery{Since: time.Unix(-90, 0), Until: time.Unix(61, 0), Step: time.Minute}
+	since, until, n := q.Aligned()
+	assert.Equal(t, time.Unix(-120, 0).UTC(), since, "rounded down before the epoch too")
+	assert.Equal(t, time.Unix(120, 0).UTC(), until)
+	assert.Equal(t, int64(4), n)
+	since, until, n = SeriesQuery{Since: t0, Until: t0.Add(time.Hour), Step: time.Hour}.Aligned()
+	assert.Equal(t, [3]any{t0, t0.Add(time.Hour), int64(1)}, [3]any{since, until, n}, "aligned bounds stay")
+}
+
+// TestBucketJSON: an empty bucket has null values; a full one encodes as
+// encoding/json would encode its fields.
+func TestBucketJSON(t *testing.T) {
+	b, err := json.Marshal(Bucket{Start: t0})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"start":"2026-11-21T00:00:00Z","count":0,"min":null,"max":null,"avg":null,"last":null}`, string(b))
+	assert.False(t, (&Bucket{}).Valid())
+	for _, v := range []float64{0, -0.5, 21.5, 1e-7, 123456789012345678901234.0, -3e-9, 1e20, 5e-324, math.MaxFloat64} {
+		b, err := json.Marshal(Bucket{Start: t0, Count: 1, Min: v, Max: v, Avg: v, Last: v})
+		require.NoError(t, err)
+		want, _ := json.Marshal(struct {
+			Start time.Time `json:"start"`
+			Count int       `json:"count"`
+			Min   float64   `json:"min"`
+			Max   float64   `json:"max"`
+			Avg   float64   `json:"avg"`
+			Last  float64   `json:"last"`
+		}{t0, 1, v, v, v, v})
+		assert.Equal(t, string(want), string(b), "%v", v)
+	}
+	b, err = json.Marshal(Bucket{Start: t0, Count: 1, Min: math.NaN(), Max: math.Inf(1)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"start":"2026-11-21T00:00:00Z","count":1,"min":null,"max":null,"avg":0,"last":0}`, string(b))
+}
+
+// TestTypesBounded: Types lists at most MaxTypes pairs, sorted, and says
+// when there were more.
+func TestTypesBounded(t *testing.T) {
+	l, _ := newLog(t, Options{RAM: 1 << 20})
+	for i := range MaxTypes + 5 {
+		l.Write(Event{Time: t0.Add(time.Duration(i) * time.Second).UnixNano(), Type: "t", Source: fmt.Sprintf("s%04d", i),
+			Attrs: []Attr{FloatAttr("v", 1), StringAttr("unit", "C"), IntAttr("n", 2)}})
+	}
+	types, truncated, errs, err := l.Types(Filter{Since: t0, Until: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Empty(t, errs)
+	assert.True(t, truncated)
+	require.Len(t, types, MaxTypes)
+	assert.Equal(t, "s0000", types[0].Source)
+	assert.Equal(t, []string{"n", "v"}, types[0].Attrs, "numeric keys, sorted")
+	assert.True(t, slices.IsSortedFunc(types, func(a, b TypeSource) int { return strings.Compare(a.Source, b.Source) }))
+	types, truncated, _, err = l.Types(Filter{Source: "s1003", Since: t0, Until: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.False(t, truncated)
+	require.Len(t, types, 1)
+	assert.Equal(t, t0.Add(1003*time.Second), types[0].First)
 }

@@ -3,6 +3,7 @@ package eventlog
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -13,22 +14,99 @@ type SeriesQuery struct {
 	Source     string // as Filter.Source
 	Attr       string // the attribute graphed; required
 	// Since and Until bound the series; both are required, Since first.
+	// They are widened to whole steps (Aligned), so that buckets start on
+	// step boundaries, as Prometheus' query_range aligns them: a 1m step
+	// starts on whole minutes, a 1h step on whole hours (UTC).
 	Since, Until time.Time
 	// Step is the bucket width; required.
 	Step time.Duration
 }
 
+// Aligned returns the bounds of q's buckets: Since rounded down and Until
+// rounded up to multiples of Step counted from the Unix epoch, and how
+// many buckets lie between them. Step must be positive.
+func (q SeriesQuery) Aligned() (since, until time.Time, buckets int64) {
+	step := int64(q.Step)
+	lo := floorDiv(q.Since.UnixNano(), step)
+	hi := floorDiv(q.Until.UnixNano(), step)
+	if hi*step < q.Until.UnixNano() {
+		hi++
+	}
+	return time.Unix(0, lo*step).UTC(), time.Unix(0, hi*step).UTC(), hi - lo
+}
+
+// floorDiv is a/b rounded towards minus infinity, for b > 0.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
+
 // MaxBuckets bounds (Until-Since)/Step.
 const MaxBuckets = 100_000
 
-// Bucket summarises the values in [Start, Start+Step).
+// Bucket summarises the values in [Start, Start+Step). An empty bucket
+// (Count 0) has no value: Valid reports false, its Min, Max, Avg and Last
+// are 0 and mean nothing, and its JSON has them null, so that a graph
+// draws a gap rather than a false zero.
 type Bucket struct {
 	Start time.Time `json:"start"`
-	Count int       `json:"count"` // 0 for an empty bucket, whose other fields are 0
+	Count int       `json:"count"`
 	Min   float64   `json:"min"`
 	Max   float64   `json:"max"`
 	Avg   float64   `json:"avg"`
 	Last  float64   `json:"last"` // the value of the latest event in the bucket
+}
+
+// Valid reports whether the bucket has a value: whether any event fell
+// in it.
+func (b *Bucket) Valid() bool { return b.Count > 0 }
+
+// MarshalJSON writes the bucket as its fields' tags say, with null for
+// the values of an empty bucket, and for a value JSON cannot carry (NaN,
+// ±Inf, from events whose attribute was such a float).
+func (b Bucket) MarshalJSON() ([]byte, error) {
+	out := make([]byte, 0, 128)
+	out = append(out, `{"start":`...)
+	ts, err := b.Start.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ts...)
+	out = strconv.AppendInt(append(out, `,"count":`...), int64(b.Count), 10)
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"min", b.Min}, {"max", b.Max}, {"avg", b.Avg}, {"last", b.Last}} {
+		out = append(append(append(out, `,"`...), f.key...), `":`...)
+		if !b.Valid() || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			out = append(out, "null"...)
+		} else {
+			out = appendJSONFloat(out, f.v)
+		}
+	}
+	return append(out, '}'), nil
+}
+
+// appendJSONFloat writes f as encoding/json does.
+func appendJSONFloat(dst []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9, as encoding/json does
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }
 
 // Series is the answer to a SeriesQuery.
@@ -42,7 +120,8 @@ type Series struct {
 	Errors []error `json:"-"`
 }
 
-// Series computes q's buckets. It reads the records without decoding them
+// Series computes q's buckets, from Since and Until widened to whole
+// steps (SeriesQuery.Aligned). It reads the records without decoding them
 // whole and allocates only the buckets.
 func (l *Log) Series(q SeriesQuery) (Series, error) {
 	if q.Attr == "" {
@@ -54,11 +133,8 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 	if q.Step <= 0 {
 		return Series{}, fmt.Errorf("%w: series: step %s is not positive", ErrQuery, q.Step)
 	}
-	span := q.Until.Sub(q.Since)
-	nb := int64(span / q.Step)
-	if span%q.Step != 0 {
-		nb++
-	}
+	var nb int64
+	q.Since, q.Until, nb = q.Aligned()
 	if nb > MaxBuckets {
 		return Series{}, fmt.Errorf("%w: series: %d buckets, more than %d: raise step", ErrQuery, nb, MaxBuckets)
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gwlog/gwlog/levels"
 )
 
 // The named access formats (Apache's, and W3C extended).
@@ -49,6 +51,30 @@ type accessOp struct {
 	statuses []int  // the condition's statuses
 	negate   bool   // %!…: the condition holds when the status is not listed
 	final    bool   // %>s
+}
+
+// IsAccessFormat reports whether a stream's format names an access
+// format rather than a levels pattern: "combined", "common" or "w3c" (in
+// any case), or an Apache-style pattern that is not a levels pattern (one
+// with %h, %>s, %{Header}i … and no %(name)s directive). A stream with an
+// access format writes the access middleware's line as it is.
+func IsAccessFormat(format string) bool {
+	switch strings.ToLower(format) {
+	case "combined", "common", W3C:
+		return true
+	}
+	if _, err := levels.NewFormatter(levels.FormatterOptions{Pattern: format}); err == nil {
+		return false
+	}
+	f, err := compileAccess(format)
+	return err == nil && slices.ContainsFunc(f.ops, func(op accessOp) bool { return op.code != 0 })
+}
+
+// CheckAccessFormat returns nil for an access format Middleware accepts,
+// else an error wrapping ErrAccessFormat that gives the offset at fault.
+func CheckAccessFormat(format string) error {
+	_, err := compileAccess(format)
+	return err
 }
 
 // compileAccess reads a named format ("combined", "common", "w3c") or an

@@ -368,11 +368,7 @@ func ParseSeries(v url.Values, now time.Time) (eventlog.SeriesQuery, error) {
 	q.Step = p.duration("step")
 	p.order(q.Since, q.Until)
 	if p.err == nil {
-		span := q.Until.Sub(q.Since)
-		n := span / q.Step
-		if span%q.Step != 0 {
-			n++
-		}
+		_, _, n := q.Aligned()
 		if n > MaxSeriesBuckets {
 			p.fail("step: %s makes %d buckets from since to until, more than %d", q.Step, n, MaxSeriesBuckets)
 		}

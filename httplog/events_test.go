@@ -266,12 +266,23 @@ func TestSeries(t *testing.T) {
 				assert.Zero(t, a.Buckets[0].Count)
 			}},
 		{"default range", "attr=val&step=1h", func(t *testing.T, a httplog.SeriesAnswer) {
-			assert.Len(t, a.Buckets, 24)
-			assert.WithinDuration(t, time.Now().Add(-24*time.Hour), a.Buckets[0].Start, time.Minute)
+			// 24 hours back from now, widened to whole hours at both ends.
+			assert.Len(t, a.Buckets, 25)
+			assert.WithinDuration(t, time.Now().Add(-24*time.Hour).Truncate(time.Hour), a.Buckets[0].Start, time.Minute)
+			assert.Zero(t, a.Buckets[0].Start.UnixNano()%int64(time.Hour), "on a whole hour")
 		}},
 		{"relative range", "attr=val&since=-2h&until=-1h&step=1m", func(t *testing.T, a httplog.SeriesAnswer) {
-			assert.Len(t, a.Buckets, 60)
+			assert.Len(t, a.Buckets, 61)
+			for _, b := range a.Buckets {
+				assert.Zero(t, b.Start.UnixNano()%int64(time.Minute), "a 1m step starts on whole minutes")
+			}
 		}},
+		{"aligned", "source=wb/100/CT/1&attr=val&since=2026-11-21T09:59:30Z&until=2026-11-21T10:10:20Z&step=10m",
+			func(t *testing.T, a httplog.SeriesAnswer) {
+				require.Len(t, a.Buckets, 3, "09:50, 10:00, 10:10")
+				assert.Equal(t, base.Add(-10*time.Minute), a.Buckets[0].Start)
+				assert.Equal(t, []int{0, 10, 10}, []int{a.Buckets[0].Count, a.Buckets[1].Count, a.Buckets[2].Count}, "whole buckets")
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -285,9 +296,14 @@ func TestSeries(t *testing.T) {
 		})
 	}
 
+	// An empty bucket's values are null, not 0.
+	resp, b := get(t, srv, "/series?source=wb/100/CT/1&attr=val&since=2026-11-21T09:30:00Z&until=2026-11-21T10:30:00Z&step=30m", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	assert.Contains(t, string(b), `{"buckets":[{"start":"2026-11-21T09:30:00Z","count":0,"min":null,"max":null,"avg":null,"last":null},{"start":"2026-11-21T10:00:00Z","count":30,"min":20,"max":22.9,"avg":21.45,"last":22.9}]`)
+
 	// A reading that JSON cannot carry still gives an answer.
 	rt.Events().Write(eventlog.Event{Time: base.Add(30 * time.Second).UnixNano(), Type: "odd", Attrs: []eventlog.Attr{eventlog.FloatAttr("val", math.Inf(1))}})
-	resp, b := get(t, srv, "/series?type=odd&attr=val&since=2026-11-21T10:00:00Z&until=2026-11-21T10:01:00Z&step=1m", "")
+	resp, b = get(t, srv, "/series?type=odd&attr=val&since=2026-11-21T10:00:00Z&until=2026-11-21T10:01:00Z&step=1m", "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
 	var a httplog.SeriesAnswer
 	require.NoError(t, json.Unmarshal(b, &a))
@@ -303,7 +319,7 @@ func TestSeriesBadParameters(t *testing.T) {
 		{"no step", "attr=val", "step: required"},
 		{"zero step", "attr=val&step=0s", `step: "0s" is not positive`},
 		{"bad step", "attr=val&step=fast", `step: invalid duration: "fast"`},
-		{"too many buckets", "attr=val&step=1s&since=-7d", "step: 1s makes 604800 buckets from since to until, more than 10000"},
+		{"too many buckets", "attr=val&step=1s&since=-7d", "step: 1s makes 604801 buckets from since to until, more than 10000"},
 		{"just too many buckets", "attr=val&step=1s&since=2026-11-21T10:00:00Z&until=2026-11-21T12:46:41Z", "step: 1s makes 10001 buckets from since to until, more than 10000"},
 		{"bad since", "attr=val&step=1m&since=0x10", "since: want RFC 3339"},
 		{"order", "attr=val&step=1m&since=now&until=-1h", "since: "},

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
 
@@ -118,6 +119,7 @@ func FuzzQuery(f *testing.F) {
 		"/streams/debug":   tailParams,
 		"/events":          append([]string{"where"}, eventParams...),
 		"/series":          seriesParams,
+		"/events/types":    typeParams,
 		"/streams":         nil,
 		"/stats":           nil,
 		"/files":           nil,
@@ -172,4 +174,51 @@ func (f fuzzSource) Stream(name string) *ramlog.Stream {
 		return f.s
 	}
 	return nil
+}
+
+// FuzzParseLineFilter checks that any query gives a line filter or an
+// error, never a panic; that a filter it accepts runs on any line without
+// one; and that its level, time and token keep the lines of a record they
+// select, as the default pattern writes them.
+func FuzzParseLineFilter(f *testing.F) {
+	for _, q := range []string{"level=WARNING&since=-2s", "logger=WebBrickGateway&grep=slow%20%5Cw%2B", "until=2026-11-21&token=req-1",
+		"level=15", "level=Level%2015", "level=off", "grep=(", "since=now&until=-1h", "token=it's"} {
+		f.Add(q, "2026-11-21 11:59:59,500 WARNING WebBrickGateway.Comms slow response token='req-1' ms='731'")
+	}
+	f.Add("level=INFO", "… 3 lines dropped")
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	fm := levels.MustFormatter(levels.FormatterOptions{Location: time.UTC})
+	f.Fuzz(func(t *testing.T, q, line string) {
+		vals, err := url.ParseQuery(q)
+		if err != nil {
+			return
+		}
+		flt, err := ParseLineFilter(vals, now)
+		if err != nil {
+			return
+		}
+		if !flt.Since.IsZero() && !flt.Until.IsZero() && !flt.Since.Before(flt.Until) {
+			t.Fatalf("%q: since %v not before until %v", q, flt.Since, flt.Until)
+		}
+		m, err := flt.Match(fm.Scanner(), fm.Pattern())
+		if err != nil {
+			t.Fatalf("%q: the default pattern shows every field: %v", q, err)
+		}
+		m.Line([]byte(line)) // any line: no panic
+		if flt.Grep != nil || flt.Logger != "" {
+			return
+		}
+		// A record within the filter's level, time and token is kept.
+		rec := levels.Record{Level: max(flt.Level, levels.DEBUG), Logger: "svc", Message: line, Token: flt.Token, Time: now.Add(-time.Hour)}
+		if !flt.Since.IsZero() {
+			rec.Time = flt.Since.Add(time.Millisecond - time.Duration(flt.Since.Nanosecond()%1e6))
+		}
+		if !flt.Until.IsZero() && !rec.Time.Before(flt.Until) || rec.Time.Year() < 1 || rec.Time.Year() > 9999 {
+			return
+		}
+		out := fm.Append(nil, &rec)
+		if !m.Line(out[:len(out)-1]) {
+			t.Fatalf("%q: left out %q", q, out)
+		}
+	})
 }

@@ -4,6 +4,7 @@ package httplog
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,8 +26,8 @@ const DefaultTail = 100
 // MaxTail bounds n.
 const MaxTail = 1_000_000
 
-// The parameters of GET /streams/{name}.
-var tailParams = []string{"n", "follow"}
+// The parameters of GET /streams/{name}: n, follow and the line filters.
+var tailParams = append([]string{"n", "follow"}, lineParams...)
 
 // NewHandler returns the read-back API:
 //
@@ -34,6 +35,10 @@ var tailParams = []string{"n", "follow"}
 //	GET /streams/{name}?n=N        the last N (default 100) lines, as text
 //	GET /streams/{name}?follow=1   live lines as Server-Sent Events,
 //	                               starting n (default 0) lines back
+//	GET /streams/{name}?level=L&logger=P&since=T&until=T&grep=RE&token=X
+//	                               either, of the lines the filters select
+//	                               (LineFilter), read from the whole
+//	                               history
 //	GET /events?type=P&source=S&since=T&until=T&where=k=v&token=X&limit=N&reverse=1
 //	                               events as JSON lines, or msgpack records
 //	                               with Accept: application/msgpack
@@ -61,8 +66,8 @@ var tailParams = []string{"n", "follow"}
 // {"error": "..."} body: a query that does not parse (%zz), has more than
 // MaxParams parameters, or one the endpoint does not take or takes once
 // given twice. A tail is written as it is read (ramlog's WriteTail).
-// Heavy requests (tails of more than DefaultTail lines, /events, /series,
-// /files/{name}) run MaxHeavy at once, followers MaxFollowers; beyond,
+// Heavy requests (tails of more than DefaultTail lines, filtered tails,
+// /events, /series, /files/{name}) run MaxHeavy at once, followers MaxFollowers; beyond,
 // 503 with Retry-After. The handler has no authentication of its own:
 // wrap it with RequireToken to serve it beyond loopback, and serve it
 // with a Server, which bounds connections and their time.
@@ -80,7 +85,38 @@ func NewHandler(src Source) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
-	mux.HandleFunc("GET /streams/{name}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /streams/{name}", handleTail(src, heavy, followers))
+	mux.HandleFunc("GET /events", handleEvents(src, heavy))
+	mux.HandleFunc("GET /events/types", handleTypes(src, heavy))
+	mux.HandleFunc("GET /series", handleSeries(src, heavy))
+	mux.HandleFunc("GET /files", handleFiles(src))
+	mux.HandleFunc("GET /files/{name}", handleFile(src, heavy))
+	mux.HandleFunc("GET /stats", handleStats(src))
+	page := func(w http.ResponseWriter, r *http.Request) {
+		if noParams(w, r, r.URL.Path) {
+			servePage(w, r)
+		}
+	}
+	mux.HandleFunc("GET /{$}", page)
+	mux.HandleFunc("GET /page/{file}", page)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the API is read-only")
+			return
+		}
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+	return mux
+}
+
+// handleTail serves GET /streams/{name}: the last n lines, or with
+// follow the live ones as Server-Sent Events, of those the line filters
+// select. A filtered tail reads the whole history and runs within heavy,
+// as does a plain one of more than DefaultTail lines; followers within
+// followers.
+func handleTail(src Source, heavy, followers *gate) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		s := src.Stream(name)
 		if s == nil {
@@ -105,15 +141,28 @@ func NewHandler(src Source) http.Handler {
 			writeError(w, http.StatusBadRequest, p.err.Error())
 			return
 		}
+		f, err := ParseLineFilter(q, time.Now())
+		var m ramlog.Match
+		if err == nil && !f.Empty() {
+			m, err = streamMatch(src, name, &f)
+		}
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 		if following {
 			if !followers.enter(w, r, "followers") {
 				return
 			}
 			defer followers.leave()
-			follow(w, r, s, n)
+			if f.Empty() {
+				follow(w, r, s.FollowTailChunks(r.Context(), n))
+			} else {
+				followFiltered(w, r, s, n, m, heavy)
+			}
 			return
 		}
-		if n > DefaultTail {
+		if n > DefaultTail || !f.Empty() {
 			if !heavy.enter(w, r, "read-backs") {
 				return
 			}
@@ -121,36 +170,20 @@ func NewHandler(src Source) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = s.WriteTail(w, n) // an error: the client is gone
-	})
-	mux.HandleFunc("GET /events", handleEvents(src, heavy))
-	mux.HandleFunc("GET /series", handleSeries(src, heavy))
-	mux.HandleFunc("GET /files", handleFiles(src))
-	mux.HandleFunc("GET /files/{name}", handleFile(src, heavy))
-	mux.HandleFunc("GET /stats", handleStats(src))
-	page := func(w http.ResponseWriter, r *http.Request) {
-		if noParams(w, r, r.URL.Path) {
-			servePage(w, r)
-		}
-	}
-	mux.HandleFunc("GET /{$}", page)
-	mux.HandleFunc("GET /page/{file}", page)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the API is read-only")
+		if f.Empty() {
+			_, _ = s.WriteTail(w, n) // an error: the client is gone
 			return
 		}
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
-	})
-	return mux
+		_, _ = s.WriteMatching(r.Context(), w, n, m)
+	}
 }
 
-// follow streams s's new lines as Server-Sent Events, one event per line,
-// until the client goes away or the stream closes. A client too slow for
+// follow streams the runs of lines chunks gives (a stream's new lines)
+// as Server-Sent Events, one event per line, until the client goes away
+// or the stream closes. A client too slow for
 // the stream first gets a "… N lines missed" event; logging never waits
 // for it.
-func follow(w http.ResponseWriter, r *http.Request, s *ramlog.Stream, n int) {
+func follow(w http.ResponseWriter, r *http.Request, chunks iter.Seq[[]byte]) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -162,7 +195,7 @@ func follow(w http.ResponseWriter, r *http.Request, s *ramlog.Stream, n int) {
 	linger := time.NewTimer(0)
 	defer linger.Stop()
 	burst := 0
-	for chunk := range s.FollowTailChunks(r.Context(), n) {
+	for chunk := range chunks {
 		buf = buf[:0]
 		for line := range bytes.Lines(chunk) {
 			buf = append(append(buf, "data: "...), line[:len(line)-1]...)

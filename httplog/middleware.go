@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -24,17 +25,20 @@ type Logging interface {
 
 // AccessOptions configure Middleware. The zero value means the defaults.
 type AccessOptions struct {
-	// Format is "combined" (the default), "common", "w3c", or a custom
-	// Apache-style format: %h %l %u %t %r %s %>s %b %B %D %T %m %U %q %H
-	// %v %p %{Header}i %{Header}o, with status conditions such as
+	// Format is "combined", "common", "w3c", or a custom Apache-style
+	// format: %h %l %u %t %r %s %>s %b %B %D %T %m %U %q %H %v %p
+	// %{Header}i %{Header}o, with status conditions such as
 	// %400,501{User-agent}i or %!200,304{Referer}i, and "-" for a missing
-	// value.
+	// value. Empty means the format of Stream's config ([stream.access]
+	// format = w3c, see IsAccessFormat), followed across reloads, when
+	// the runtime tells it (AccessFormatter); else "combined".
 	Format string
 	// Logger is the logger of the access lines; empty means "access",
 	// whose stream is the access stream.
 	Logger string
-	// Stream is the stream that gets the "#Fields:" line of each new
-	// segment in the w3c format; empty means "access".
+	// Stream is the stream that gets the "#Version:" and "#Fields:" lines
+	// at the top of each file in the w3c format, and whose config format
+	// is used when Format is empty; empty means "access".
 	Stream string
 	// RequestID is the header that carries the request's correlation
 	// token; empty means "X-Request-ID". A request without a usable one
@@ -44,14 +48,19 @@ type AccessOptions struct {
 	RequestID string
 }
 
+// AccessFormatter is what a runtime implements to choose the access
+// format from its config; gwlog.Runtime does.
+type AccessFormatter interface {
+	// AccessFormat returns the access format configured for the stream,
+	// or "" when its format is a levels pattern. It is called once per
+	// request and must be cheap and safe for concurrent use.
+	AccessFormat(stream string) string
+}
+
 // Middleware returns net/http middleware that writes one access line per
 // request at INFO on the access logger, after the handler returns. An
 // invalid custom format is an error (ErrAccessFormat, with its offset).
 func Middleware(rt Logging, o AccessOptions) (func(http.Handler) http.Handler, error) {
-	f, err := compileAccess(o.Format)
-	if err != nil {
-		return nil, err
-	}
 	if o.Logger == "" {
 		o.Logger = "access"
 	}
@@ -61,11 +70,17 @@ func Middleware(rt Logging, o AccessOptions) (func(http.Handler) http.Handler, e
 	if o.RequestID == "" {
 		o.RequestID = "X-Request-ID"
 	}
-	if f.w3c {
-		if s := rt.Stream(o.Stream); s != nil {
-			s.SetHeader([]byte("#Version: 1.0\n#Fields: " + W3CFields))
+	af := &accessFormats{rt: rt, stream: o.Stream}
+	if o.Format != "" {
+		f, err := compileAccess(o.Format)
+		if err != nil {
+			return nil, err
 		}
+		af.use(&accessState{src: o.Format, f: f})
+	} else if src, ok := rt.(AccessFormatter); ok {
+		af.src = src
 	}
+	af.current() // the w3c header goes in before the first line
 	log := rt.Logger(o.Logger)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +98,7 @@ func Middleware(rt Logging, o AccessOptions) (func(http.Handler) http.Handler, e
 				}
 				x := exchange{r: r, status: rec.status(), bytes: rec.bytes, start: start, took: time.Since(start), header: w.Header(), id: id}
 				bp := linePool.Get().(*[]byte)
-				line := f.appendLine((*bp)[:0], &x)
+				line := af.current().appendLine((*bp)[:0], &x)
 				// The logger copies the line before it returns, so a view
 				// of the pooled buffer serves as the message.
 				log.LogAttrs(ctx, levels.INFO, unsafe.String(unsafe.SliceData(line), len(line)))
@@ -95,6 +110,61 @@ func Middleware(rt Logging, o AccessOptions) (func(http.Handler) http.Handler, e
 			next.ServeHTTP(rec, r.WithContext(ctx))
 		})
 	}, nil
+}
+
+// accessFormats holds the middleware's compiled format; with a source,
+// it follows the stream's config format across reloads.
+type accessFormats struct {
+	rt     Logging
+	stream string
+	src    AccessFormatter // nil: the format is fixed
+	cur    atomic.Pointer[accessState]
+}
+
+type accessState struct {
+	src string // the format as configured; "" for the default
+	f   *accessFormat
+}
+
+var defaultAccess = func() *accessFormat { f, _ := compileAccess(Combined); return f }()
+
+// current returns the format to render with, compiling the configured
+// one when it changed.
+func (a *accessFormats) current() *accessFormat {
+	st := a.cur.Load()
+	if a.src == nil {
+		if st == nil {
+			st = &accessState{f: defaultAccess}
+			a.cur.Store(st)
+		}
+		return st.f
+	}
+	src := a.src.AccessFormat(a.stream)
+	if st != nil && st.src == src {
+		return st.f
+	}
+	f, err := compileAccess(src)
+	if err != nil {
+		f = defaultAccess // the config was checked; this cannot happen
+	}
+	a.use(&accessState{src: src, f: f})
+	return f
+}
+
+// use makes st current and puts the stream's w3c header in or out.
+func (a *accessFormats) use(st *accessState) {
+	old := a.cur.Swap(st)
+	wasW3C := old != nil && old.f.w3c
+	if st.f.w3c == wasW3C {
+		return
+	}
+	if s := a.rt.Stream(a.stream); s != nil {
+		if st.f.w3c {
+			s.SetHeader([]byte("#Version: 1.0\n#Fields: " + W3CFields))
+		} else {
+			s.SetHeader(nil)
+		}
+	}
 }
 
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

@@ -3,8 +3,10 @@ package httplog_test
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +52,10 @@ func TestAccessCombinedAndToken(t *testing.T) {
 
 	// The request's token ties its lines and events together.
 	debug := strings.Join(rt.Stream("debug").Tail(20), "\n")
-	assert.Contains(t, debug, "WARNING WebBrickGateway.HTTP slow zone controller")
+	assert.Contains(t, debug, "WARNING WebBrickGateway.HTTP slow zone controller token='req-42'\n",
+		"a handler's line shows the request's token")
+	assert.Regexp(t, `INFO access 127\.0\.0\.1 - - \[[^]]+\] "GET /api/v1/status\?x=1 HTTP/1\.1" 200 3 "http://gw/panel" "panel \\"1\.0\\"" token='req-42'\n`, debug,
+		"so does the access line, in the default pattern")
 	var evs []eventlog.Event
 	for ev, err := range rt.Events().Query(eventlog.Filter{Token: "req-42"}) {
 		require.NoError(t, err)
@@ -111,4 +116,53 @@ func TestAccessKeepsStreamingWorking(t *testing.T) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"), "Flush reaches through the middleware")
+}
+
+// TestAccessFormatFromConfig: with no Format, the middleware takes the
+// access stream's config format, follows it across a reload and puts
+// W3C's header lines in or out.
+func TestAccessFormatFromConfig(t *testing.T) {
+	path := gwtest.Config(t, "[stream.access]\nformat = W3C\n")
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{path}})
+	assert.Equal(t, "W3C", rt.AccessFormat("access"))
+	assert.Empty(t, rt.AccessFormat("debug"), "a levels pattern is no access format")
+	srv := gateway(t, rt, "")
+	gwtest.Fetch(t, "GET", srv.URL+"/api/v1/status", "X-Request-ID", "r1")
+	lines := rt.Stream("access").Tail(10)
+	require.Len(t, lines, 3)
+	assert.Equal(t, "#Version: 1.0", lines[0])
+	assert.Equal(t, "#Fields: "+httplog.W3CFields, lines[1])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 GET /api/v1/status - 200 3 \d+ Go-http-client/1\.1 - r1$`, lines[2])
+	assert.Contains(t, strings.Join(rt.Stream("debug").Tail(20), "\n"), "INFO access 20", "debug keeps its own pattern around the line")
+
+	require.NoError(t, os.WriteFile(path, []byte("[stream.access]\nformat = %h %>s %U %{X-Request-ID}i\nrotate = size 4KiB\n"), 0o644))
+	require.NoError(t, rt.Reload())
+	gwtest.Fetch(t, "GET", srv.URL+"/missing", "X-Request-ID", "r2")
+	lines = rt.Stream("access").Tail(1)
+	assert.Equal(t, []string{"127.0.0.1 404 /missing r2"}, lines, "a custom pattern from the reloaded file")
+	for range 100 { // past a rotation: the new file has no W3C header
+		gwtest.Fetch(t, "GET", srv.URL+"/missing", "X-Request-ID", "r3")
+	}
+	b, err := fs.ReadFile(rt.FS(), "access.log")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(b), "127.0.0.1 404 /missing r"), "%.80q", b)
+}
+
+// TestAccessW3CHeaderEveryFile: each file of a rotated w3c stream starts
+// with the header, in the fs.FS view and /files alike.
+func TestAccessW3CHeaderEveryFile(t *testing.T) {
+	path := gwtest.Config(t, "[stream.access]\nformat = w3c\nrotate = size 4KiB\nkeep = 3\n")
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{path}})
+	srv := gateway(t, rt, "")
+	for range 120 {
+		gwtest.Fetch(t, "GET", srv.URL+"/api/v1/status")
+	}
+	api := gwtest.Serve(t, rt.HTTPHandler())
+	for _, name := range []string{"access.log", "access.log.1", "access.log.2"} {
+		b, err := fs.ReadFile(rt.FS(), name)
+		require.NoError(t, err, name)
+		assert.True(t, strings.HasPrefix(string(b), "#Version: 1.0\n#Fields: "+httplog.W3CFields+"\n"), "%s: %.80q", name, b)
+		_, body := gwtest.Fetch(t, "GET", api.URL+"/files/"+name)
+		assert.Equal(t, string(b), string(body), name)
+	}
 }

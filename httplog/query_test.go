@@ -33,7 +33,7 @@ func TestQueryRefused(t *testing.T) {
 		{"too many parameters", "/events?" + many, "query: 10001 parameters, more than 100"},
 		{"too many for series", "/series?" + many, "query: 10001 parameters, more than 100"},
 		{"series bad escape", "/series?attr=val&step=1m&type=%", `query: invalid URL escape "%"`},
-		{"tail unknown", "/streams/debug?N=5", "N: unknown parameter (want n, follow)"},
+		{"tail unknown", "/streams/debug?N=5", "N: unknown parameter (want n, follow, level, logger, since, until, grep, token)"},
 		{"tail repeated", "/streams/debug?n=1&n=2", "n: given 2 times, want at most one"},
 		{"tail bad escape", "/streams/debug?n=%zz", `query: invalid URL escape "%zz"`},
 		{"follow repeated", "/streams/debug?follow=1&follow=1", "follow: given 2 times, want at most one"},

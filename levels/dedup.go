@@ -57,6 +57,8 @@ type Dedup struct {
 	// The record's logger, token and task, copied: keeping the strings
 	// would make every record's contents escape to the heap.
 	name, token, task []byte
+	source            []byte // Record.Source
+	sourceLine        int
 	prev              []byte
 	prevSt            stamps
 
@@ -134,6 +136,7 @@ func (d *Dedup) writeRecord(f *Formatter, rec *Record, when int64, line []byte, 
 	d.name = append(d.name[:0], rec.Logger...)
 	d.token = append(d.token[:0], rec.Token...)
 	d.task = append(d.task[:0], rec.Task...)
+	d.source, d.sourceLine = append(d.source[:0], rec.Source...), rec.SourceLine
 	d.prev = append(d.prev[:0], line...)
 }
 
@@ -162,7 +165,7 @@ func (d *Dedup) Close() {
 	d.mu.Lock()
 	d.flush()
 	d.closed, d.has = true, false
-	d.prev, d.held, d.out, d.msg, d.name, d.token, d.task = nil, nil, nil, nil, nil, nil, nil
+	d.prev, d.held, d.out, d.msg, d.name, d.token, d.task, d.source = nil, nil, nil, nil, nil, nil, nil, nil
 	d.mu.Unlock()
 }
 
@@ -179,7 +182,8 @@ func (d *Dedup) flush() {
 		d.msg = append(d.msg, " times"...)
 		// The formatter copies the strings and keeps nothing (see Record),
 		// so they can be views of d's buffers.
-		rec := Record{Level: d.level, Logger: view(d.name), Message: view(d.msg), PC: d.pc, Token: view(d.token), Task: view(d.task)}
+		rec := Record{Level: d.level, Logger: view(d.name), Message: view(d.msg), PC: d.pc, Token: view(d.token), Task: view(d.task),
+			Source: view(d.source), SourceLine: d.sourceLine}
 		if d.last != 0 {
 			rec.Time = time.Unix(0, d.last)
 		}

@@ -46,8 +46,10 @@ type Formatter struct {
 	loc        *time.Location
 	needCaller bool
 	needCtx    bool
+	tokenAttr  bool // %(attrs)s shows the token: the pattern has no %(token)s
 	pid        []byte
 	start      time.Time
+	json       bool // the json preset
 
 	asc atomic.Pointer[ascCache]
 }
@@ -142,7 +144,9 @@ type op struct {
 // with conv one of s, r, d, f, and %% for a percent sign. Fields: asctime,
 // created, msecs, relativeCreated, levelname, levelno, name, message,
 // module, filename, pathname, lineno, funcName, process, threadName, token,
-// attrs. An error matches ErrFormat; a pattern's is a *FormatError.
+// attrs. The pattern may instead name a preset, in any case: JSON
+// ("json"), Smarty ("smarty") or Python ("python"). An error matches ErrFormat; a
+// pattern's is a *FormatError.
 func NewFormatter(o FormatterOptions) (*Formatter, error) {
 	p := o.Pattern
 	if p == "" {
@@ -159,14 +163,28 @@ func NewFormatter(o FormatterOptions) (*Formatter, error) {
 		f.loc = time.Local
 	}
 	f.pid = strconv.AppendInt(nil, int64(os.Getpid()), 10)
+	switch strings.ToLower(p) {
+	case JSON:
+		f.json, f.needCtx = true, true
+		return f, nil
+	case Smarty:
+		p = SmartyPattern
+	case Python:
+		p = PythonPattern
+	}
 	ops, err := compile(p)
 	if err != nil {
 		return nil, err
 	}
 	f.ops = ops
+	hasToken := false
 	for _, o := range ops {
 		f.needCaller = f.needCaller || o.f.caller()
-		f.needCtx = f.needCtx || o.f == fToken || o.f == fThreadName
+		f.needCtx = f.needCtx || o.f == fToken || o.f == fThreadName || o.f == fAttrs
+		hasToken = hasToken || o.f == fToken
+	}
+	for _, o := range ops {
+		f.tokenAttr = f.tokenAttr || o.f == fAttrs && !hasToken
 	}
 	return f, nil
 }
@@ -285,7 +303,8 @@ func (f *Formatter) Pattern() string { return f.pattern }
 // captures the program counter only when it is used.
 func (f *Formatter) NeedsCaller() bool { return f.needCaller }
 
-// NeedsContext reports whether f renders %(token)s or %(threadName)s.
+// NeedsContext reports whether f renders %(token)s or %(threadName)s, or
+// %(attrs)s, which shows the token when the pattern has no %(token)s.
 func (f *Formatter) NeedsContext() bool { return f.needCtx }
 
 // Append appends r as one line, newline included, to dst and returns the
@@ -298,8 +317,12 @@ func (f *Formatter) Append(dst []byte, r *Record) []byte {
 // appendLine is Append that also notes in st, when it is not nil, where
 // the line's time fields are.
 func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
+	if f.json {
+		return f.appendJSON(dst, r, st)
+	}
 	start := len(dst)
 	var fr *runtime.Frame // resolved on first use
+	var own runtime.Frame // Record.Source as a frame
 	for i := range f.ops {
 		o := &f.ops[i]
 		fs := len(dst)
@@ -319,6 +342,12 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 		case fMessage:
 			dst = appendText(dst, r.Message, false)
 		case fAttrs:
+			if f.tokenAttr && r.Token != "" {
+				dst = appendTokenAttr(dst, r.Token)
+				if len(r.Bound) > 0 {
+					dst = append(dst, ' ')
+				}
+			}
 			dst = append(dst, r.Bound...)
 			dst = appendAttrs(dst, fs, r.Group, r.Attrs)
 			if o.trim && len(dst) == fs {
@@ -326,7 +355,10 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 			}
 		default:
 			if fr == nil && o.f.caller() {
-				fr = frame(r.PC)
+				if fr = frame(r.PC); r.Source != "" {
+					own = runtime.Frame{File: r.Source, Function: r.Source, Line: r.SourceLine}
+					fr = &own
+				}
 			}
 			dst = f.appendField(dst, o, r, fr)
 		}
@@ -443,6 +475,14 @@ func appendSeconds(dst []byte, sec int64, nsec int, prec int) []byte {
 		nsec /= 10
 	}
 	return append(dst, digits[:prec]...)
+}
+
+// appendTokenAttr renders a record's correlation token as the first of
+// its attrs, token='X', for patterns without %(token)s: so that the
+// default pattern shows which request a line belongs to.
+func appendTokenAttr(dst []byte, tok string) []byte {
+	dst = append(dst, "token='"...)
+	return append(appendText(dst, tok, true), '\'')
 }
 
 // frames caches resolved call sites: a program has few, and resolving

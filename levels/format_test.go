@@ -25,7 +25,7 @@ func TestFormatterPatterns(t *testing.T) {
 	tests := []struct {
 		name, pattern, want string
 	}{
-		{"default", "", "2026-11-21 23:37:17,123 INFO WebBrickGateway.Heating valve opened zone='3' mode='it\\'s' temp='21.5' ok='true'"},
+		{"default", "", "2026-11-21 23:37:17,123 INFO WebBrickGateway.Heating valve opened token='req-7' zone='3' mode='it\\'s' temp='21.5' ok='true'"},
 		{"message only", "%(message)s", "valve opened"},
 		{"levelno and msecs", "%(levelno)d %(msecs)d", "20 123"},
 		{"created", "%(created)f", "1795304237.123456"},
@@ -36,7 +36,8 @@ func TestFormatterPatterns(t *testing.T) {
 		{"percent", "100%% %(name)s", "100% WebBrickGateway.Heating"},
 		{"token and task", "%(token)s %(threadName)s", "req-7 poller"},
 		{"repr conv", "%(message)r", "valve opened"},
-		{"attrs in brackets", "{%(attrs)s}", "{zone='3' mode='it\\'s' temp='21.5' ok='true'}"},
+		{"attrs in brackets", "{%(attrs)s}", "{token='req-7' zone='3' mode='it\\'s' temp='21.5' ok='true'}"},
+		{"token once when the pattern has it", "%(token)s %(attrs)s", "req-7 zone='3' mode='it\\'s' temp='21.5' ok='true'"},
 		{"tab allowed", "%(levelname)s\t%(message)s", "INFO\tvalve opened"},
 		{"non-ASCII literal", "» %(levelname)s · %(message)s «", "» INFO · valve opened «"},
 		{"process", "%(process)d", ""}, // checked below
@@ -63,6 +64,17 @@ func TestFormatterEmptyAttrsLeaveNoTrailingSpace(t *testing.T) {
 	assert.Equal(t, "WARNING m\n", string(got))
 	got = f.Append(nil, &Record{Level: WARNING, Message: "m", Bound: []byte("a='b'"), Group: "G.", Attrs: []slog.Attr{slog.String("c", "d")}})
 	assert.Equal(t, "WARNING m a='b' G.c='d'\n", string(got))
+}
+
+// TestFormatterTokenBeforeBoundAttrs puts a context's token first among
+// the attrs, a space from the bound ones, and the token alone when there
+// are no others.
+func TestFormatterTokenBeforeBoundAttrs(t *testing.T) {
+	f := MustFormatter(FormatterOptions{Pattern: "%(levelname)s %(message)s %(attrs)s"})
+	got := f.Append(nil, &Record{Level: INFO, Message: "m", Token: "req-abc", Bound: []byte("a='b'"), Attrs: []slog.Attr{slog.Int("n", 1)}})
+	assert.Equal(t, "INFO m token='req-abc' a='b' n='1'\n", string(got))
+	got = f.Append(nil, &Record{Level: INFO, Message: "m", Token: "it's"})
+	assert.Equal(t, "INFO m token='it\\'s'\n", string(got))
 }
 
 func TestFormatterZeroTimeAndRoot(t *testing.T) {

@@ -73,13 +73,14 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	rt := l.n.route.Load()
 	rec := Record{
-		Time:    r.Time,
-		Level:   lv,
-		Logger:  l.n.name,
-		Message: r.Message,
-		Bound:   l.bound,
-		Group:   l.group,
-		Attrs:   attrs,
+		Time:       r.Time,
+		Level:      lv,
+		Logger:     l.n.name,
+		Message:    r.Message,
+		Bound:      l.bound,
+		BoundAttrs: l.battr,
+		Group:      l.group,
+		Attrs:      attrs,
 	}
 	if lv >= rt.callerMin {
 		rec.PC = r.PC
@@ -109,6 +110,7 @@ func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	}
 	if len(rest) > 0 {
 		c.l.bound = appendAttrs(slices.Clip(h.l.bound), 0, h.l.group, rest)
+		c.l.battr = bindAttrs(h.l.battr, h.l.group, rest)
 	}
 	return &c
 }

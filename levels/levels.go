@@ -32,6 +32,12 @@ type Target struct {
 	// EventsOnly makes the target take event lines (Logger.LogEvent)
 	// only, so that nothing else can write to the EventLog stream.
 	EventsOnly bool
+	// Urgent, when set, is called on the logging goroutine after Sink
+	// took a line at UrgentLevel or above (gwlog's disk path then writes
+	// it within flush_urgent). It must not block.
+	Urgent func()
+	// UrgentLevel is the least level for which Urgent is called.
+	UrgentLevel Level
 }
 
 // Options configure a Tree. The zero value means the defaults.

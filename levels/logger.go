@@ -16,8 +16,9 @@ import (
 // and a compare, and allocates nothing.
 type Logger struct {
 	n     *node
-	bound []byte // attrs from With, rendered
-	group string // "G.H." from WithGroup
+	bound []byte      // attrs from With, rendered
+	battr []slog.Attr // the same attrs, for Record.BoundAttrs
+	group string      // "G.H." from WithGroup
 }
 
 // Name returns the logger's dotted name ("root" for the root logger).
@@ -130,7 +131,25 @@ func (l *Logger) LogAttrsAt(ctx context.Context, t time.Time, lv Level, msg stri
 
 // writeAt is write's depth for LogAttrsAt, so that the caller is found.
 func (l *Logger) writeAt(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr) {
-	l.emitRecord(ctx, t, lv, msg, attrs, false)
+	l.emitRecord(ctx, t, lv, msg, attrs, false, origin{})
+}
+
+// LogAttrsFrom is LogAttrsAt for a record that another program sent, such
+// as a syslog packet: formats show source (the sender's name) as its
+// %(filename)s, %(module)s, %(pathname)s and %(funcName)s and line (its
+// pid; 0 when unknown) as its %(lineno)d, rather than the Go code that
+// passed the record on. source must not change while the call runs.
+func (l *Logger) LogAttrsFrom(ctx context.Context, t time.Time, lv Level, source string, line int, msg string, attrs ...slog.Attr) {
+	if l.on(lv) && lv < OFF {
+		l.emitRecord(ctx, t, lv, msg, attrs, false, origin{source, line})
+	}
+}
+
+// origin is a record's stand-in for its caller (Record.Source); the
+// zero value means the Go caller.
+type origin struct {
+	source string
+	line   int
 }
 
 // LogEvent logs an event's text line at INFO, stamped t: the one kind of
@@ -138,7 +157,7 @@ func (l *Logger) writeAt(ctx context.Context, t time.Time, lv Level, msg string,
 // eventlog calls it.
 func (l *Logger) LogEvent(t time.Time, msg string, attrs ...slog.Attr) {
 	if l.on(INFO) {
-		l.emitRecord(nil, t, INFO, msg, attrs, true)
+		l.emitRecord(nil, t, INFO, msg, attrs, true, origin{})
 	}
 }
 
@@ -149,8 +168,22 @@ func (l *Logger) With(args ...any) *Logger {
 		return l
 	}
 	c := *l
-	c.bound = appendAttrs(slices.Clip(l.bound), 0, l.group, argsToAttrs(nil, args))
+	attrs := argsToAttrs(nil, args)
+	c.bound = appendAttrs(slices.Clip(l.bound), 0, l.group, attrs)
+	c.battr = bindAttrs(l.battr, l.group, attrs)
 	return &c
+}
+
+// bindAttrs adds attrs, which it may keep, to the bound ones; under a
+// group ("G.H.") they go in a group attr named "G.H".
+func bindAttrs(bound []slog.Attr, group string, attrs []slog.Attr) []slog.Attr {
+	if group != "" {
+		attrs = []slog.Attr{{Key: group[:len(group)-1], Value: slog.GroupValue(attrs...)}}
+	}
+	if len(bound) == 0 {
+		return attrs
+	}
+	return append(slices.Clip(bound), attrs...)
 }
 
 // WithGroup returns a view of l that puts the keys of later attrs under
@@ -181,27 +214,31 @@ func (l *Logger) write(ctx context.Context, lv Level, msg string, args []any, at
 	if len(args) > 0 {
 		attrs = argsToAttrs(arr[:0], args)
 	}
-	l.emitRecord(ctx, time.Time{}, lv, msg, attrs, false)
+	l.emitRecord(ctx, time.Time{}, lv, msg, attrs, false, origin{})
 }
 
 // emitRecord builds the record, stamped t or now, and emits it.
-func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr, event bool) {
+func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg string, attrs []slog.Attr, event bool, from origin) {
 	n := l.n
 	r := n.route.Load()
 	if t.IsZero() {
 		t = n.tree.now()
 	}
 	rec := Record{
-		Time:    t,
-		Level:   lv,
-		Logger:  n.name,
-		Message: msg,
-		Bound:   l.bound,
-		Group:   l.group,
-		Attrs:   attrs,
-		Event:   event,
+		Time:       t,
+		Level:      lv,
+		Logger:     n.name,
+		Message:    msg,
+		Bound:      l.bound,
+		BoundAttrs: l.battr,
+		Group:      l.group,
+		Attrs:      attrs,
+		Event:      event,
 	}
-	if lv >= r.callerMin {
+	switch {
+	case from.source != "":
+		rec.Source, rec.SourceLine = from.source, from.line
+	case lv >= r.callerMin:
 		var pcs [1]uintptr
 		// Skip Callers, emitRecord, write and the exported method.
 		runtime.Callers(4, pcs[:])
@@ -243,13 +280,19 @@ func emit(r *route, rec *Record) {
 			buf = t.Format.appendLine(buf[:0], rec, stp)
 			last = t.Format
 		}
+		held := false
 		if r.dedup {
 			if d, ok := t.Sink.(*Dedup); ok {
 				d.writeRecord(t.Format, rec, when, buf, &st)
-				continue
+				held = true
 			}
 		}
-		t.Sink.WriteLine(when, buf)
+		if !held {
+			t.Sink.WriteLine(when, buf)
+		}
+		if t.Urgent != nil && rec.Level >= t.UrgentLevel {
+			t.Urgent()
+		}
 	}
 	if cap(buf) <= maxPooled {
 		*bp = buf

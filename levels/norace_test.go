@@ -5,6 +5,7 @@ package levels
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +59,25 @@ func TestHandlerAllocations(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(1000, func() {
 		l.LogAttrs(ctx, slog.LevelWarn+2, "via slog", slog.Int("n", 1), slog.String("logger", "svc"))
 	}), "a level between the named ones included")
+}
+
+// TestPresetAllocations: the json, smarty and python presets allocate
+// nothing per line, as patterns do (smarty's caller is resolved once per
+// call site and cached).
+func TestPresetAllocations(t *testing.T) {
+	for _, preset := range []string{JSON, Smarty, Python} {
+		tree := NewTree(Options{})
+		tree.SetTargets("root", []Target{{Name: "s", Format: MustFormatter(FormatterOptions{Pattern: preset}), Sink: discardSink{}}})
+		tree.SetLevel("root", INFO)
+		l := tree.Get("bench.service")
+		ctx := WithTask(WithToken(context.Background(), "req-1"), "poller")
+		assert.Zero(t, testing.AllocsPerRun(1000, func() {
+			l.LogAttrs(ctx, INFO, "request \"handled\"", slog.String("path", "/api/v1/status\n"), slog.Int("status", 200),
+				slog.Float64("temp", 21.5), slog.Bool("ok", true), slog.Duration("took", time.Millisecond))
+		}), preset)
+	}
+	f := MustFormatter(FormatterOptions{Pattern: JSON, MaxLine: 64})
+	buf := make([]byte, 0, 4096)
+	rec := Record{Time: time.Now(), Level: INFO, Logger: "x", Message: strings.Repeat("é", 100)}
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { buf = f.Append(buf[:0], &rec) }), "a cut line")
 }

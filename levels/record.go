@@ -18,6 +18,10 @@ type Record struct {
 	// Bound holds the attrs bound by Logger.With, already rendered as
 	// key='value' pairs.
 	Bound []byte
+	// BoundAttrs are the same attrs as given to With, for formats that
+	// render values by their kind (JSON); those bound under a group are
+	// in a group attr named for it.
+	BoundAttrs []slog.Attr
 	// Group is the dotted prefix ("G.H.") that Logger.WithGroup put in
 	// front of the keys of Attrs.
 	Group string
@@ -27,6 +31,13 @@ type Record struct {
 	PC    uintptr // caller's program counter; 0 unless a format needs it
 	Token string  // correlation token from the context
 	Task  string  // task label from the context
+
+	// Source, when set, stands for the caller: a record that another
+	// program sent (a syslog packet) renders Source as its filename,
+	// module, pathname and funcName and SourceLine (the sender's pid) as
+	// its lineno, instead of the Go caller's frame at PC.
+	Source     string
+	SourceLine int
 
 	// Event marks the text line of an event (Logger.LogEvent): the only
 	// records that targets with EventsOnly take.

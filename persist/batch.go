@@ -98,7 +98,7 @@ func (b *batch) put(streams *bolt.Bucket, i int) error {
 	if e.Gzip {
 		stored = b.zipped[i]
 	}
-	b.written[i] = len(seg.Data) - from
+	b.written[i] = int(seg.size()) - from
 	if from < len(seg.Data) {
 		start = len(b.buf)
 		b.buf = appendValue(b.buf, e.flags(), stored)

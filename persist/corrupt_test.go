@@ -250,3 +250,42 @@ func TestCorruptReadOnly(t *testing.T) {
 	assert.Equal(t, []string{"gwlog-2030-01-01.db"}, files(t, dir), "a reader renames nothing")
 	assert.True(t, errors.Is(s.PutSegments([]Segment{seg("debug", 0, 1, t0)}), ErrReadOnly))
 }
+
+// TestUnbornFile: a process killed between bbolt's creating today's file
+// and create's first commit leaves a file with no bucket. It held
+// nothing: Open removes it without calling it corrupt, and today's file
+// is made afresh. A read-only store skips it.
+func TestUnbornFile(t *testing.T) {
+	dir := t.TempDir()
+	clk := newClock(t0)
+	o := Options{Dir: dir, Now: clk.Now}
+	s, err := Open(o)
+	require.NoError(t, err)
+	require.NoError(t, s.PutSegments([]Segment{seg("error", 0, 1000, clk.Now())}))
+	require.NoError(t, s.Close())
+	clk.Add(24 * time.Hour)
+	name := fileName(dayOf(clk.Now()), 0)
+	db, err := bolt.Open(filepath.Join(dir, name), FileMode, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	ro, err := Open(Options{Dir: dir, Now: clk.Now, ReadOnly: true})
+	require.NoError(t, err)
+	assert.Empty(t, ro.Recovered())
+	assert.Contains(t, files(t, dir), name, "a read-only store leaves it")
+	require.NoError(t, ro.Close())
+
+	s = open(t, o)
+	assert.Empty(t, s.Recovered(), "nothing was corrupt")
+	assert.Zero(t, s.Stats().Recovered)
+	for _, f := range files(t, dir) {
+		assert.NotContains(t, f, ".corrupt-", "nothing set aside")
+	}
+	require.NoError(t, s.PutSegments([]Segment{seg("error", 1, 1000, clk.Now())}))
+	assert.Equal(t, []string{fileName(t0, 0), name}, files(t, dir), "today's file made again")
+	for id := range uint64(2) {
+		b, err := s.Read("error", id)
+		require.NoError(t, err)
+		assert.Equal(t, data("error", id, 1000), b)
+	}
+}

@@ -134,6 +134,11 @@ func listFiles(dir string) ([]*dayFile, error) {
 // errLayout is the cause of a file whose buckets are not the store's.
 var errLayout = errors.New("not a gwlog store file")
 
+// errUnborn is the cause of a file bbolt made that no commit ever wrote:
+// the process died between create's open and its first transaction. It
+// holds nothing, and is removed.
+var errUnborn = errors.New("created but never written")
+
 // errTruncated is the cause of a file shorter than its meta page says.
 var errTruncated = errors.New("file is shorter than its data (truncated)")
 
@@ -159,6 +164,9 @@ func (f *dayFile) load(db *bolt.DB, size int64) error {
 			return fmt.Errorf("bbolt check: %w", errors.Join(errs...))
 		}
 		meta, streams := tx.Bucket(bucketMeta), tx.Bucket(bucketStreams)
+		if k, _ := tx.Cursor().First(); k == nil {
+			return errUnborn // no bucket at all
+		}
 		if meta == nil || streams == nil {
 			return errLayout
 		}

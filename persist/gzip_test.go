@@ -149,3 +149,59 @@ func FuzzUnzip(f *testing.F) {
 		require.Equal(t, int64(len(out)-3), size)
 	})
 }
+
+// TestGzipZipped: a sealed segment given already gzipped (a block of a
+// ring's compressed history) is stored as it is — the value holds the
+// very bytes given — and reads back unzipped, with its plain size in the
+// info; one given for a tail or a stream stored plain is refused.
+func TestGzipZipped(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{Dir: dir, Now: newClock(t0).Now}
+	s, err := Open(o)
+	require.NoError(t, err)
+	text := lines(256 << 10)
+	var zb bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&zb, gzip.BestCompression) // not the store's BestSpeed
+	require.NoError(t, err)
+	_, err = zw.Write(text)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	block := zb.Bytes()
+
+	for _, bad := range []Segment{
+		{Stream: "debug", ID: 0, Name: "debug.log", Tail: true, Gzip: true, Zipped: true, Plain: int64(len(text)), Data: block},
+		{Stream: "debug", ID: 0, Name: "debug.log", Zipped: true, Plain: int64(len(text)), Data: block},
+		{Stream: "debug", ID: 0, Name: "debug.log", Gzip: true, Zipped: true, Plain: MaxData + 1, Data: block},
+	} {
+		assert.ErrorIs(t, s.PutSegments([]Segment{bad}), ErrInvalid)
+	}
+	require.NoError(t, s.PutSegments([]Segment{
+		{Stream: "debug", ID: 0, Name: "debug.log.1", Gzip: true, Zipped: true, Plain: int64(len(text)), Data: block},
+	}))
+	st := s.Stats()
+	assert.Equal(t, uint64(len(text)), st.GzipBytes)
+	assert.Equal(t, uint64(len(block)), st.GzipStored, "stored as given, not zipped again")
+	assert.Equal(t, uint64(len(text)), st.DataBytes)
+	require.NoError(t, s.Close())
+
+	// The value in the file holds the block itself.
+	db, err := bolt.Open(filepath.Join(dir, fileName(dayOf(t0), 0)), FileMode, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	require.NoError(t, db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketStreams).Bucket([]byte("debug")).Bucket(bucketData).Bucket(key(0)).Get(keyValue)
+		require.NotNil(t, v)
+		assert.True(t, bytes.Equal(block, v[headerSize:]), "the value's data is the block")
+		return nil
+	}))
+	require.NoError(t, db.Close())
+
+	s = open(t, o)
+	infos, err := s.Segments("debug")
+	require.NoError(t, err)
+	require.Len(t, infos, 1)
+	assert.True(t, infos[0].Gzip)
+	assert.Equal(t, int64(len(text)), infos[0].Size)
+	b, err := s.Read("debug", 0)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(text, b), "reads back unzipped")
+}

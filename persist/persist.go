@@ -268,6 +268,12 @@ func (s *Store) report(err error) {
 }
 
 // boltOptions are the bbolt options of a file opened read-only or not.
+//
+// The freelist stays synced with each commit, although it is one page of
+// the eight a small commit writes: without it (NoFreelistSync) bbolt
+// rebuilds it at open and in every Tx.Check with a walk that panics on
+// its own goroutine at the first damaged page, so that a corrupt file
+// would stop the process instead of being set aside and salvaged.
 func (s *Store) boltOptions(readOnly bool) *bolt.Options {
 	return &bolt.Options{
 		Timeout:         s.o.Timeout,

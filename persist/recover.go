@@ -49,6 +49,10 @@ func (s *Store) scan() error {
 			kept = append(kept, f)
 		case errors.Is(err, fs.ErrNotExist):
 			// deleted meanwhile
+		case errors.Is(err, errUnborn):
+			if !s.o.ReadOnly {
+				os.Remove(f.path(s.o.Dir)) // else the next create fails on it
+			}
 		case errors.Is(err, ErrLocked), errors.Is(err, fs.ErrPermission):
 			return err
 		default:

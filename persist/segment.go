@@ -44,6 +44,22 @@ type Segment struct {
 	// Data is the segment's bytes: lines, or event frames, stored as
 	// they are.
 	Data []byte
+	// Zipped says that Data is already gzipped: one gzip member (RFC
+	// 1952) of Plain bytes, as a ring keeps its compressed history. It
+	// is stored as it is, without a second compression, and read back
+	// as any gzipped value. Only a sealed segment with Gzip set may be
+	// Zipped.
+	Zipped bool
+	// Plain is the size of Data unzipped, when Zipped.
+	Plain int64
+}
+
+// size is the segment's size unzipped.
+func (seg *Segment) size() int64 {
+	if seg.Zipped {
+		return seg.Plain
+	}
+	return int64(len(seg.Data))
 }
 
 // Info describes a stored segment without its data.
@@ -82,7 +98,7 @@ func (seg *Segment) info() Info {
 	in := Info{
 		Stream: seg.Stream, ID: seg.ID, Name: seg.Name,
 		First: seg.First.UTC(), Last: seg.Last.UTC(), Records: seg.Records,
-		Size: int64(len(seg.Data)), Events: seg.Events, Tail: seg.Tail,
+		Size: seg.size(), Events: seg.Events, Tail: seg.Tail,
 	}
 	if seg.First.IsZero() {
 		in.First = time.Time{}

@@ -214,7 +214,10 @@ func (s *Store) PutSegments(segs []Segment) error {
 func (s *Store) zipSealed(segs []Segment) [][]byte {
 	zipped := make([][]byte, len(segs))
 	for i, seg := range segs {
-		if seg.Gzip && !seg.Tail {
+		switch {
+		case seg.Zipped:
+			zipped[i] = seg.Data // gzipped in RAM: stored as it is
+		case seg.Gzip && !seg.Tail:
 			zipped[i] = s.zip.zip(seg.Data)
 		}
 	}
@@ -239,6 +242,7 @@ func putData(db *bolt.Bucket, k []byte, tail bool, from int, v []byte) error {
 		}
 	}
 	if tail {
+		vb.FillPercent = 1 // parts only ever go after the last one
 		var err error
 		if vb, err = vb.CreateBucket(partKey(from)); err != nil {
 			return err
@@ -254,8 +258,10 @@ func (seg *Segment) valid() error {
 		return fmt.Errorf("%w: stream name %q: want 1 to 255 bytes", ErrInvalid, seg.Stream)
 	case len(seg.Name) > maxName:
 		return fmt.Errorf("%w: %s segment %d: name of %d bytes", ErrInvalid, seg.Stream, seg.ID, len(seg.Name))
-	case len(seg.Data) > MaxData:
-		return fmt.Errorf("%w: %s segment %d: %d bytes is over %d", ErrInvalid, seg.Stream, seg.ID, len(seg.Data), MaxData)
+	case len(seg.Data) > MaxData || seg.Zipped && seg.Plain > MaxData:
+		return fmt.Errorf("%w: %s segment %d: %d bytes is over %d", ErrInvalid, seg.Stream, seg.ID, max(int64(len(seg.Data)), seg.Plain), MaxData)
+	case seg.Zipped && (seg.Tail || !seg.Gzip || seg.Plain < 0):
+		return fmt.Errorf("%w: %s segment %d: gzipped data given for a tail, a stream stored plain or a negative size", ErrInvalid, seg.Stream, seg.ID)
 	}
 	return nil
 }

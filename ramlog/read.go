@@ -28,8 +28,44 @@ type file struct {
 
 // files lists the stream's files, newest first: the ring's, then those of
 // arch, which the archive holds before the ring's oldest segment; s.mu is
-// held.
+// held. Files of one period (under both rotation, or from a store read
+// offline) are named from the newest, as size rotation names them (see
+// numberFromNewest).
 func (s *Stream) files(arch []ArchivedSegment) []file {
+	out := s.partFiles(arch)
+	numberFromNewest(out, s.base)
+	return out
+}
+
+// numberFromNewest renames the files of each period, newest first, so
+// that the newest is base.PERIOD, the one before it base.PERIOD.1, and so
+// on, as size rotation numbers from the newest. Size rotation's own names
+// (base.N, one file a "period") stay as they are. The segments and the
+// store keep their parts, numbered from the oldest, which never change:
+// only the names readers see shift as files are added, as under size
+// rotation.
+func numberFromNewest(files []file, base string) {
+	var seen map[string]int // files named so far, by period
+	for i := range files {
+		rest, ok := strings.CutPrefix(files[i].name, base+".")
+		if !ok {
+			continue // the live file
+		}
+		period, _, _ := strings.Cut(rest, ".")
+		if seen == nil {
+			seen = make(map[string]int)
+		}
+		n := seen[period]
+		seen[period] = n + 1
+		files[i].name = base + "." + period
+		if n > 0 {
+			files[i].name += "." + strconv.Itoa(n)
+		}
+	}
+}
+
+// partFiles is files with each file named by its period and part.
+func (s *Stream) partFiles(arch []ArchivedSegment) []file {
 	segs := s.ring.Segments()
 	var out []file
 	to := len(segs)

@@ -2,6 +2,7 @@ package ramlog
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -111,7 +112,8 @@ func TestTimeRotationNames(t *testing.T) {
 	assert.Equal(t, []string{"access.log", "access.log.2026-11-24", "access.log.2026-11-23"}, names(s)[:3])
 	c.set(time.Date(2026, 11, 24, 0, 0, 2, 0, loc))
 	s.WriteLine(0, []byte("forward again"))
-	assert.Equal(t, []string{"access.log", "access.log.2026-11-23.1", "access.log.2026-11-24"}, names(s)[:3])
+	// The period's files are numbered from the newest, as size rotation's.
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-23", "access.log.2026-11-24"}, names(s)[:3])
 }
 
 func TestTimeRotationChunksOneBigPeriod(t *testing.T) {
@@ -142,7 +144,25 @@ func TestBothRotation(t *testing.T) {
 	}
 	c.set(at.Add(10 * time.Minute))
 	s.WriteLine(at.Add(10*time.Minute).UnixNano(), line(7))
-	assert.Equal(t, []string{"access.log", "access.log.2026-11-21_10-00.2", "access.log.2026-11-21_10-00.1", "access.log.2026-11-21_10-00"}, names(s))
+	// Files of one period are numbered from the newest, as size
+	// rotation numbers them: .1 is the newer of the period's history.
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-21_10-00", "access.log.2026-11-21_10-00.1", "access.log.2026-11-21_10-00.2"}, names(s))
+	newest, _, ok := s.AppendFile(nil, "access.log.2026-11-21_10-00")
+	require.True(t, ok)
+	older, _, ok := s.AppendFile(nil, "access.log.2026-11-21_10-00.1")
+	require.True(t, ok)
+	assert.Equal(t, string(line(6)), string(newest), "the period's newest file")
+	assert.Equal(t, string(line(3))+string(line(4))+string(line(5)), string(older))
+	b, err := fs.ReadFile(NewFS(func() []*Stream { return []*Stream{s} }), "access.log.2026-11-21_10-00.2")
+	require.NoError(t, err)
+	assert.Equal(t, string(line(0))+string(line(1))+string(line(2)), string(b), "the oldest")
+
+	// The next period's files shift as they come, as under size rotation.
+	for i := 8; i < 14; i++ {
+		s.WriteLine(at.Add(10*time.Minute).UnixNano(), line(i))
+	}
+	assert.Equal(t, []string{"access.log", "access.log.2026-11-21_10-10", "access.log.2026-11-21_10-10.1",
+		"access.log.2026-11-21_10-00", "access.log.2026-11-21_10-00.1", "access.log.2026-11-21_10-00.2"}, names(s))
 }
 
 func TestNoRotation(t *testing.T) {

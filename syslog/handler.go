@@ -14,25 +14,28 @@ import (
 // Handler returns the handler of the local syslog ingest
 // (ServerOptions.Handle) that logs into tree: a packet is logged on the logger
 // syslog.<app> at the level of its severity, with host, pid and msgid as
-// attrs; a malformed one is kept as a raw line on the logger "syslog", at
+// attrs, and app and pid as its source (levels.Logger.LogAttrsFrom: a
+// format's %(filename)s:%(lineno)d shows dnsmasq:812, not this file's
+// line); a malformed one is kept as a raw line on the logger "syslog", at
 // WARNING. A packet the Server cut ends with "…[truncated from N bytes]",
 // N its size as sent. App names are untrusted: they create loggers only
 // up to levels.MaxNamedByRecords. Safe for concurrent use.
 func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 	raw := tree.Get("syslog")
-	var apps sync.Map // app name (a copy) → *levels.Logger: a packet costs no name building
+	var apps sync.Map // app name (a copy) → *sender: a packet costs no name building
 	var napps atomic.Int32
-	logger := func(app string) *levels.Logger {
-		if l, ok := apps.Load(app); ok {
-			return l.(*levels.Logger)
+	from := func(app string) *sender {
+		if v, ok := apps.Load(app); ok {
+			return v.(*sender)
 		}
-		l := tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_"))
+		app = strings.Clone(app) // a view of the packet
+		snd := &sender{l: tree.GetBounded("syslog." + strings.ReplaceAll(app, ".", "_")), app: app}
 		if napps.Load() < levels.MaxNamedByRecords {
-			if _, loaded := apps.LoadOrStore(strings.Clone(app), l); !loaded { // app is a view of the packet
+			if _, loaded := apps.LoadOrStore(app, snd); !loaded {
 				napps.Add(1)
 			}
 		}
-		return l
+		return snd
 	}
 	return func(m *Message, b []byte, err error) {
 		if err != nil {
@@ -43,8 +46,8 @@ func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 		if app == "" {
 			app = "unknown"
 		}
-		l := logger(app)
-		lv := Level(m.Severity)
+		snd := from(app)
+		l, lv := snd.l, Level(m.Severity)
 		if !l.Enabled(nil, lv) {
 			return
 		}
@@ -59,8 +62,16 @@ func Handler(tree *levels.Tree) func(*Message, []byte, error) {
 		if m.MsgID != "" {
 			a = append(a, slog.String("msgid", m.MsgID))
 		}
-		l.LogAttrsAt(nil, m.Received, lv, marked(m.Msg, m.Size, len(b)), a...)
+		pid, _ := strconv.Atoi(m.ProcID) // 0 when there is none
+		l.LogAttrsFrom(nil, m.Received, lv, snd.app, pid, marked(m.Msg, m.Size, len(b)), a...)
 	}
+}
+
+// sender is the logger of one app name, and the name, which formats show
+// as the source of its lines (%(filename)s:%(lineno)d is app:pid).
+type sender struct {
+	l   *levels.Logger
+	app string
 }
 
 // marked returns s, the text of a packet of size bytes of which the

@@ -7,8 +7,9 @@
 // Content-Security-Policy backs this up: no inline script, no other host.
 //
 // The page exposes its progress as data attributes for tests and
-// monitoring: #tail[data-state, data-lines, data-stream] and
-// #chart[data-state, data-buckets, data-draws].
+// monitoring: #tail[data-state, data-lines, data-stream],
+// #chart[data-state, data-buckets, data-draws, data-span], #event-types[data-rows]
+// and #history[data-rows].
 "use strict";
 
 (() => {
@@ -17,7 +18,8 @@
   const RETRY_MS = 3000;         // wait before reconnecting a dropped tail
   const GRAPH_MS = 5000;         // graph redraw interval
   const STATS_MS = 5000;         // counters refresh interval
-  const SUGGEST_MS = 30000;      // picker suggestions refresh interval
+  const SUGGEST_MS = 15000;      // event types refresh interval
+  const TYPES_SINCE = "-7d";     // how far back the event types are listed
   const BUCKETS = 60;            // about this many buckets per graph
   const SVGNS = "http://www.w3.org/2000/svg";
 
@@ -226,39 +228,121 @@
     return `${s} s`;
   }
 
-  // ---- Picker suggestions -------------------------------------------
+  // ---- Event types and sources --------------------------------------
 
-  // seen maps type → source → set of attributes with numeric values,
-  // from the latest events.
+  // types are the event types and sources held (GET /events/types); seen
+  // maps type → source → set of their numeric attributes, for the
+  // pickers.
+  let types = [];
   let seen = new Map();
 
-  async function loadSuggestions() {
-    let text;
+  // loadTypes lists the event types and sources and returns the series
+  // written to last, among those with a numeric attribute.
+  async function loadTypes() {
+    let ans;
     try {
-      const r = await fetch(api("events?limit=500&reverse=1"), { cache: "no-store" });
-      if (!r.ok) return;
-      text = await r.text();
+      ans = await getJSON(`events/types?since=${TYPES_SINCE}`);
     } catch (e) {
-      return;
+      $("types-status").textContent = "cannot list event types: " + e.message;
+      return null;
     }
+    types = ans.types || [];
     const m = new Map();
-    let first = null;
-    for (const line of text.split("\n")) {
-      if (!line) continue;
-      let ev;
-      try { ev = JSON.parse(line); } catch (e) { continue; }
-      if (!ev || typeof ev.type !== "string" || !ev.attrs) continue; // the trailing error line
-      const numeric = Object.keys(ev.attrs).filter((k) => typeof ev.attrs[k] === "number");
-      if (!numeric.length) continue;
-      if (!m.has(ev.type)) m.set(ev.type, new Map());
-      const bySource = m.get(ev.type);
-      if (!bySource.has(ev.source)) bySource.set(ev.source, new Set());
-      for (const k of numeric) bySource.get(ev.source).add(k);
-      if (!first) first = { type: ev.type, source: ev.source, attr: numeric[0] };
+    let latest = null;
+    for (const k of types) {
+      const attrs = k.attrs || [];
+      if (!m.has(k.type)) m.set(k.type, new Map());
+      m.get(k.type).set(k.source, new Set(attrs));
+      const t = Date.parse(k.last);
+      if (attrs.length && (!latest || t > latest.t)) {
+        latest = { type: k.type, source: k.source, attr: attrs.includes("val") ? "val" : attrs[0], t };
+      }
     }
     seen = m;
     fillLists();
-    return first;
+    showTypes(ans);
+    return latest;
+  }
+
+  // stamp shows a time as the local time of day, with the date when it
+  // is not today's.
+  function stamp(t) {
+    if (!Number.isFinite(t)) return "–";
+    const d = new Date(t), now = new Date();
+    const hms = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+    return d.toDateString() === now.toDateString() ? hms : `${MONTHS[d.getMonth()]} ${d.getDate()} ${hms}`;
+  }
+
+  // row makes a table row of text cells; a cell given as a node is put in
+  // as it is.
+  function row(cells, numeric) {
+    const tr = document.createElement("tr");
+    cells.forEach((c, i) => {
+      const td = document.createElement("td");
+      if (numeric.includes(i)) td.className = "num";
+      if (c instanceof Node) td.append(c); else td.textContent = String(c);
+      tr.append(td);
+    });
+    return tr;
+  }
+
+  // showTypes fills the list of event types and sources; a source's
+  // button graphs its first numeric attribute.
+  function showTypes(ans) {
+    const body = $("event-types").tBodies[0];
+    const rows = types.map((k) => {
+      const attrs = k.attrs || [];
+      let source = k.source;
+      if (attrs.length) {
+        source = document.createElement("button");
+        source.type = "button";
+        source.textContent = k.source;
+        source.title = "graph " + k.type + " " + k.source;
+        source.addEventListener("click", () => {
+          $("type").value = k.type;
+          $("source").value = k.source;
+          $("attr").value = attrs.includes("val") ? "val" : attrs[0];
+          fillLists();
+          writeHash();
+          drawGraph();
+        });
+      }
+      return row([k.type, source, k.count, stamp(Date.parse(k.first)), stamp(Date.parse(k.last)), attrs.join(", ") || "–"], [2]);
+    });
+    body.replaceChildren(...rows);
+    $("event-types").dataset.rows = String(rows.length);
+    const kinds = new Set(types.map((k) => k.type)).size;
+    const n = (k, what) => `${k} ${what}${k === 1 ? "" : "s"}`;
+    let text = `${n(kinds, "type")} from ${n(types.length, "source")} in the last 7 days`;
+    if (ans.truncated) text += " (more not listed)";
+    if (ans.error) text += ` (${ans.error})`;
+    $("types-status").textContent = text;
+  }
+
+  // ---- History held per stream --------------------------------------
+
+  async function loadHistory() {
+    let files;
+    try {
+      files = await getJSON("files");
+    } catch (e) {
+      $("history-status").textContent = "cannot list files: " + e.message;
+      return;
+    }
+    const by = new Map();
+    for (const f of files || []) {
+      if (!by.has(f.stream)) by.set(f.stream, { files: 0, lines: 0, size: 0, first: Infinity, last: -Infinity });
+      const h = by.get(f.stream);
+      h.files++;
+      h.lines += f.lines || 0;
+      h.size += f.size || 0;
+      if (f.first) h.first = Math.min(h.first, Date.parse(f.first));
+      if (f.last) h.last = Math.max(h.last, Date.parse(f.last));
+    }
+    const rows = [...by].map(([name, h]) => row([name, h.files, h.lines, bytes(h.size), stamp(h.first), stamp(h.last)], [1, 2, 3]));
+    $("history").tBodies[0].replaceChildren(...rows);
+    $("history").dataset.rows = String(rows.length);
+    $("history-status").textContent = `${by.size} streams hold ${(files || []).length} files`;
   }
 
   function fillList(id, values) {
@@ -286,7 +370,28 @@
 
   // ---- Graph --------------------------------------------------------
 
-  const RANGES = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800 };
+  const RANGES = { "1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800 };
+  const SPANS = Object.values(RANGES);
+
+  // windowSpan is the graph's window in seconds: the chosen range, or
+  // for "auto" one that reaches back about to the earliest event held of
+  // the chosen type and source, so that a fresh gateway's few readings
+  // fill the graph rather than sit at its right edge.
+  function windowSpan(type, source) {
+    const r = $("range").value;
+    if (r !== "auto") return RANGES[r] || 3600;
+    let first = Infinity;
+    for (const k of types) {
+      if (type && !k.type.startsWith(type)) continue;
+      if (source && !source.includes("*") && k.source !== source) continue;
+      first = Math.min(first, Date.parse(k.first));
+    }
+    if (!Number.isFinite(first)) return 3600;
+    // The shortest window that shows nine tenths of what is held: an
+    // hour and a few seconds of readings is an hour's graph, not 6 hours'.
+    const need = (Date.now() - first) / 1000 * 0.9;
+    return SPANS.find((x) => x >= need) || SPANS[SPANS.length - 1];
+  }
   // Round spacings in seconds, for buckets and time ticks.
   const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
     21600, 43200, 86400, 172800, 604800];
@@ -308,10 +413,11 @@
     if (drawing) return;
     drawing = true;
     try {
-      const span = RANGES[$("range").value] || 3600;
+      const type = $("type").value.trim(), source = $("source").value.trim();
+      const span = windowSpan(type, source);
+      fig.dataset.span = String(span);
       const step = niceStep(span / BUCKETS);
       const q = new URLSearchParams({ attr, since: `-${span}s`, step: `${step}s` });
-      const type = $("type").value.trim(), source = $("source").value.trim();
       if (type) q.set("type", type);
       if (source) q.set("source", source);
       const s = await getJSON("series?" + q.toString());
@@ -374,7 +480,9 @@
     const svg = $("chart-svg"), fig = $("chart");
     const W = 900, H = 340, top = 36, right = 24, bottom = 40;
     const buckets = (s.buckets || []).map((b) => ({ ...b, t: Date.parse(b.start) }));
-    const full = buckets.filter((b) => b.count > 0);
+    // An empty bucket has null values: a gap, never a zero.
+    const has = (b) => b.count > 0 && [b.min, b.max, b.avg].every((v) => typeof v === "number");
+    const full = buckets.filter(has);
     const stepMs = step * 1000;
     const t0 = buckets.length ? buckets[0].t : Date.now() - 3600000;
     const t1 = buckets.length ? buckets[buckets.length - 1].t + stepMs : Date.now();
@@ -405,7 +513,7 @@
     const runs = [];
     let run = null;
     for (const b of buckets) {
-      if (b.count > 0) { if (!run) runs.push(run = []); run.push(b); } else run = null;
+      if (has(b)) { if (!run) runs.push(run = []); run.push(b); } else run = null;
     }
     let band = "", line = "";
     for (const r of runs) {
@@ -481,8 +589,10 @@
 
     loadStreams();
     loadStats();
+    loadHistory();
     setInterval(loadStats, STATS_MS);
-    const first = await loadSuggestions();
+    setInterval(loadHistory, STATS_MS);
+    const first = await loadTypes();
     // With no series chosen, graph the latest numeric one.
     if (first && !$("attr").value) {
       $("type").value = first.type;
@@ -492,7 +602,7 @@
     }
     drawGraph();
     setInterval(drawGraph, GRAPH_MS);
-    setInterval(loadSuggestions, SUGGEST_MS);
+    setInterval(loadTypes, SUGGEST_MS);
   }
 
   start();

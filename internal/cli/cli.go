@@ -34,8 +34,14 @@ const usage = `usage: gwlog [-addr HOST:PORT] [-token T] [-store DIR] COMMAND
                    gwlogd; not while a gwlogd holds it (read through it
                    with -addr then)
 commands:
-  tail [-f] [-n N] STREAM   the last N (default 10) lines of STREAM; -f follows
-                            (not with -store: nothing writes it)
+  tail [-f] [-n N] [-level L] [-logger NAME] [-since T] [-until T]
+       [-grep RE] [-token X] STREAM
+                            the last N (default 10) lines of STREAM, of those
+                            at level L or above, of logger NAME or below it,
+                            from -since to -until, matching the regular
+                            expression RE, of the request X (its
+                            X-Request-ID); -f follows (not with -store:
+                            nothing writes it)
   stats                     bytes, segments, lines and drops per stream, and
                             the disk: present or why not, bytes spilled and
                             queued, segments and lines lost, the store's files,
@@ -165,30 +171,4 @@ func check(files []string, stdout, stderr io.Writer) error {
 	}
 	_, err = c.WriteTo(stdout)
 	return err
-}
-
-// tail prints the last lines of a stream and, with -f, follows it.
-func tail(ctx context.Context, t *target, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	n := fs.Int("n", 10, "lines")
-	follow := fs.Bool("f", false, "follow")
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
-	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: tail wants one STREAM", errUsage)
-	}
-	if *n < 0 {
-		return fmt.Errorf("%w: -n %d is negative", errUsage, *n)
-	}
-	if *follow && t.offline() {
-		return errFollowStore
-	}
-	src, err := t.open()
-	if err != nil {
-		return err
-	}
-	defer src.close()
-	return src.tail(ctx, stdout, fs.Arg(0), *n, *follow)
 }

@@ -129,6 +129,17 @@ func TestCheck(t *testing.T) {
 	assert.Equal(t, "gwlog: "+bad+`:2: [stream.debug] rotate: want "size N", "time UNIT", "both UNIT,N" or "none", got "sise 1MiB"`+"\n"+
 		"gwlog: "+bad+`:3: [stream.debug] keep: want a whole number from 0 to 1000, got "-1"`+"\n", errs)
 
+	// Access formats are accepted; a broken Apache pattern names its offset.
+	require.NoError(t, os.WriteFile(bad, []byte("[stream.access]\nformat = w3c\n[stream.debug]\nformat = %h %>s %U\n"), 0o644))
+	code, out, errs = run2("check", bad)
+	require.Equal(t, ExitOK, code, errs)
+	assert.Contains(t, out, "format = w3c  ; "+bad+":2")
+	assert.Contains(t, out, "format = %h %>s %U  ; "+bad+":4")
+	require.NoError(t, os.WriteFile(bad, []byte("[stream.access]\nformat = %h %>Z\n"), 0o644))
+	code, _, errs = run2("check", bad)
+	assert.Equal(t, ExitUsage, code)
+	assert.Equal(t, "gwlog: "+bad+`:2: [stream.access] format: access format: offset 3: unknown code %Z, got "%h %>Z"`+"\n", errs)
+
 	// Valid files whose rings do not fit the cap fail as gwlogd would.
 	require.NoError(t, os.WriteFile(bad, []byte("[runtime]\nram_cap = 4MiB\n[stream.debug]\nram = 8MiB\n"), 0o644))
 	code, _, errs = run2("check", bad)

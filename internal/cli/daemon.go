@@ -88,8 +88,12 @@ func (c *client) getJSON(ctx context.Context, path string, v any) error {
 
 // tail reads GET /streams/{name}: text, or with follow Server-Sent
 // Events, one line each.
-func (c *client) tail(ctx context.Context, w io.Writer, stream string, n int, follow bool) error {
-	q := url.Values{"n": {strconv.Itoa(n)}}
+func (c *client) tail(ctx context.Context, w io.Writer, stream string, tq tailQuery) error {
+	q := url.Values{"n": {strconv.Itoa(tq.n)}}
+	for k, v := range tq.filter {
+		q[k] = v
+	}
+	follow := tq.follow
 	if follow {
 		q.Set("follow", "1")
 	}

@@ -217,7 +217,8 @@ func TestEndToEndDemo(t *testing.T) {
 		"-step", "1s", "-since", "-1m", "-format", "csv")
 	require.Equal(t, ExitOK, code, errs)
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	require.Len(t, lines, 61)
+	require.Len(t, lines, 62, "a header and 61 buckets: the minute widened to whole seconds")
+	assert.Regexp(t, `^\S+:\d\dZ,`, lines[1], "on a whole second")
 	readings := 0
 	for _, l := range lines[1:] {
 		f := strings.Split(l, ",")

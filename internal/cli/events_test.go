@@ -86,7 +86,7 @@ func TestEventsSeriesPlotErrors(t *testing.T) {
 		{"series bad step", with([]string{"series"}, "-step", "0s"), ExitUsage, `-step: want a positive duration such as 5m, 1h or 1d, got "0s"`},
 		{"series format", with([]string{"series"}, "-format", "text"), ExitUsage, `-format: want json or csv, got "text"`},
 		{"series since", with([]string{"series"}, "-since", "x"), ExitUsage, "-since: want RFC 3339"},
-		{"series too many buckets", with([]string{"series"}, "-step", "1ms"), ExitUsage, "gwlog: usage: step: 1ms makes 86400000 buckets"},
+		{"series too many buckets", with([]string{"series"}, "-step", "1ms"), ExitUsage, "gwlog: usage: step: 1ms makes 86400001 buckets"},
 		{"plot no file", with([]string{"plot"}), ExitUsage, "plot: -o FILE.svg is required"},
 		{"plot width", with([]string{"plot", "-o", "x.svg", "-width", "0"}), ExitUsage, "-width and -height must be positive"},
 		{"plot no source", []string{"plot", "-o", "x.svg", "-type", "t", "-attr", "a", "-step", "1m"}, ExitUsage, "plot: -source is required"},

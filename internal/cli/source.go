@@ -26,10 +26,10 @@ type source interface {
 	// name says where the source reads, for the errors it reports:
 	// "gwlogd", or "store DIR".
 	name() string
-	// tail writes the last n lines of the named stream to w, oldest
-	// first; with follow (gwlogd only) it goes on with new lines until
-	// ctx ends.
-	tail(ctx context.Context, w io.Writer, stream string, n int, follow bool) error
+	// tail writes the last n lines of the named stream that the filter
+	// selects to w, oldest first; with follow (gwlogd only) it goes on
+	// with new lines until ctx ends.
+	tail(ctx context.Context, w io.Writer, stream string, q tailQuery) error
 	// events calls f with each event that GET /events' parameters q
 	// select, in the order they ask; the event is valid during the call
 	// only. Records that could not be read are skipped and make the

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/persist"
 )
@@ -90,6 +91,7 @@ func printStats(w io.Writer, r *report) error {
 		fmt.Fprintf(kv, "queued\t%s\n", units.FormatSize(d.Queued))
 		fmt.Fprintf(kv, "lost\t%s, %s\n", count(d.Lost, "segment", "segments"), count(d.LostLines, "line", "lines"))
 		fmt.Fprintf(kv, "failures\t%d\n", d.Failures)
+		printWrites(kv, &d.Writes)
 		st = d.Store
 	}
 	if st != nil {
@@ -124,6 +126,26 @@ func printStore(kv io.Writer, st *persist.Stats, written bool) {
 	fmt.Fprintf(kv, "written\t%s, write amp %s\n", size(st.ProcessWriteBytes), amp)
 	if st.GzipBytes > 0 {
 		fmt.Fprintf(kv, "gzip\t%s into %s\n", size(st.GzipBytes), size(st.GzipStored))
+	}
+}
+
+// printWrites prints what the disk path wrote today and a day on average,
+// the budget, and the device's sectors where the kernel says.
+func printWrites(kv io.Writer, w *gwlog.SpillWrites) {
+	budget := "no budget"
+	if w.Budget > 0 {
+		budget = "budget " + units.FormatSize(w.Budget) + "/day"
+		if w.Held > 0 {
+			budget += ", " + count(w.Held, "urgent flush", "urgent flushes") + " put off"
+		}
+	}
+	perDay := "-" // under a minute up: too early to say
+	if w.PerDay > 0 {
+		perDay = size(w.PerDay)
+	}
+	fmt.Fprintf(kv, "today\t%s written, %s/day on average, %s\n", size(w.Today), perDay, budget)
+	if w.Device != "" {
+		fmt.Fprintf(kv, "device\t%s: %d sectors written (%s), by every writer\n", w.Device, w.Sectors, size(w.Sectors*512))
 	}
 }
 

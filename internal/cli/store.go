@@ -15,6 +15,7 @@ import (
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/persist"
 )
 
@@ -35,17 +36,35 @@ func (s *store) failf(format string, args ...any) error {
 	return fmt.Errorf("store %s: %s", s.dir, fmt.Sprintf(format, args...))
 }
 
-func (s *store) tail(_ context.Context, w io.Writer, stream string, n int, follow bool) error {
-	if follow {
+// tail reads a stream of the store. Its lines are read as the default
+// pattern writes them: the store does not keep the formats.
+func (s *store) tail(ctx context.Context, w io.Writer, stream string, tq tailQuery) error {
+	if tq.follow {
 		return errFollowStore
 	}
 	st := s.v.Stream(stream)
 	if st == nil {
 		return &tagged{msg: s.failf("no stream %q", stream).Error(), tag: errNotFound}
 	}
-	_, err := w.Write(st.AppendTail(nil, n))
+	flt, err := httplog.ParseLineFilter(tq.filter, time.Now())
+	if err != nil {
+		return fmt.Errorf("%w: -%s", errUsage, err)
+	}
+	if flt.Empty() {
+		_, err = w.Write(st.AppendTail(nil, tq.n))
+		return err
+	}
+	m, err := flt.Match(defaultFormat.Scanner(), defaultFormat.Pattern())
+	if err != nil {
+		return fmt.Errorf("%w: -%s", errUsage, err)
+	}
+	_, err = st.WriteMatching(ctx, w, tq.n, m)
 	return err
 }
+
+// defaultFormat is the formatter of the default pattern, by which lines
+// read from a store are read back.
+var defaultFormat = levels.MustFormatter(levels.FormatterOptions{})
 
 // errFollowStore refuses tail -f on a store.
 var errFollowStore = fmt.Errorf("%w: tail -f: nothing writes a store read with -store; follow a running gwlogd with -addr", errUsage)

@@ -340,7 +340,7 @@ func TestStoreErrors(t *testing.T) {
 		{"no dir", []string{"-store", dir + "/absent", "stats"}, ExitFailure, "gwlog: store " + dir + "/absent: "},
 		{"order", []string{"-store", dir, "events", "-since", "now", "-until", "-1h"}, ExitUsage, "gwlog: usage: since: "},
 		{"series order", append([]string{"-store", dir, "series", "-since", "now", "-until", "-1h"}, series...), ExitUsage, "gwlog: usage: since: "},
-		{"too many buckets", append([]string{"-store", dir, "series", "-step", "1ms"}, series[:6]...), ExitUsage, "gwlog: usage: step: 1ms makes 86400000 buckets"},
+		{"too many buckets", append([]string{"-store", dir, "series", "-step", "1ms"}, series[:6]...), ExitUsage, "gwlog: usage: step: 1ms makes 86400001 buckets"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -486,6 +486,7 @@ func TestStatsDisk(t *testing.T) {
 		var b bytes.Buffer
 		r := &report{Streams: []ramlog.Stats{{Name: "debug", Bytes: 1536, Cap: 6 << 20, Segments: 2, Lines: 15, Written: 17, Drops: 2}},
 			Disk: &gwlog.SpillStats{Dir: "/var/log/gwlog", Present: true, Flushes: 1, Spilled: 3 << 20, Queued: 512, Lost: 1, LostLines: 1,
+				Writes: gwlog.SpillWrites{Today: 2 << 20, PerDay: 40 << 20, Budget: 20 << 20, Held: 3, Device: "mmcblk0p2", Sectors: 8192},
 				Store: &persist.Stats{Files: 2, DiskBytes: 8 << 20, Cap: 1 << 30, Segments: 12, Commits: 1, Syncs: 3, Corrupt: 1,
 					ProcessWriteBytes: 4 << 20, DataBytes: 3 << 20, WriteAmp: 4.0 / 3, GzipBytes: 2 << 20, GzipStored: 300 << 10}}}
 		require.NoError(t, printStats(&b, r))
@@ -498,6 +499,8 @@ func TestStatsDisk(t *testing.T) {
 			"queued    512B\n"+
 			"lost      1 segment, 1 line\n"+
 			"failures  0\n"+
+			"today     2MiB written, 40MiB/day on average, budget 20MiB/day, 3 urgent flushes put off\n"+
+			"device    mmcblk0p2: 8192 sectors written (4MiB), by every writer\n"+
 			"files     2, 8MiB on disk, cap 1GiB\n"+
 			"segments  12\n"+
 			"corrupt   1 value, 0 files recovered\n"+
@@ -614,4 +617,67 @@ func TestPrintDamaged(t *testing.T) {
 		"          lost 1 segment (0B): (stream not known) 9 at offset 8192 (of a stream whose pages are damaged)\n"+
 		"          segments of access not known: pages of their buckets lost\n"+
 		"          2 values of segments not known (2KiB)\n", b.String())
+}
+
+// TestExportBothRotation: files of one period under both rotation are
+// numbered from the newest (.1 the newer history file), in the daemon's
+// /files, in an export from it and in one from the store it left.
+func TestExportBothRotation(t *testing.T) {
+	dir := t.TempDir()
+	conf := gwtest.Config(t, fmt.Sprintf("[runtime]\nprofile = disk\ndisk = %s force\nflush = 1s\nreload = 0\n"+
+		"[stream.both]\nrotate = both midnight,4KiB\nkeep = 2\n[logger.b]\nstreams = both\npropagate = no\n", dir))
+	rt := gwtest.Open(t, gwlog.Options{Configs: []string{conf}})
+	for i := range 400 {
+		rt.Logger("b").Warn(fmt.Sprintf("line %04d", i)) // ~60 bytes: ~70 a file, 6 files
+	}
+	day := "both.log." + time.Now().Format("2006-01-02")
+	require.Eventually(t, func() bool { return rt.Stats().Disk.Store.Commits > 0 }, 10*time.Second, 20*time.Millisecond)
+	var want []string
+	for _, si := range rt.Stream("both").Segments() {
+		want = append(want, si.Name)
+	}
+	require.GreaterOrEqual(t, len(want), 5, "the ring's three files and the disk's: %q", want)
+	for i, n := range want {
+		switch i {
+		case 0:
+			assert.Equal(t, "both.log", n)
+		case 1:
+			assert.Equal(t, day, n)
+		default:
+			assert.Equal(t, fmt.Sprintf("%s.%d", day, i-1), n, "numbered from the newest")
+		}
+	}
+	content := map[string]string{}
+	for _, n := range want {
+		b, err := fs.ReadFile(rt.FS(), n)
+		require.NoError(t, err, n)
+		content[n] = string(b)
+	}
+	assert.Greater(t, content[day], content[day+".1"], "the unnumbered file is the period's newest")
+	assert.Greater(t, content[day+".1"], content[day+".2"], ".1 is newer than .2")
+	assert.Contains(t, content[want[len(want)-1]], "line 0000", "the oldest")
+
+	addr, stop := serve(t, rt)
+	exported := func(args ...string) dump {
+		file := filepath.Join(t.TempDir(), "x.tar.gz")
+		code, _, errs := run2(append(args, "export", "-since", "-1h", "-o", file)...)
+		require.Equal(t, ExitOK, code, errs)
+		return strip(readDump(t, file))
+	}
+	d := exported("-addr", addr)
+	for _, n := range want {
+		assert.Equal(t, content[n], d.data["streams/"+n], "from the daemon: %s", n)
+	}
+	stop()
+	require.NoError(t, rt.Close())
+	// Close sealed the live file: it is the period's newest now, and the
+	// others' names shift by one, as under size rotation.
+	d = exported("-store", dir)
+	for i, n := range want {
+		stored := day
+		if i > 0 {
+			stored = fmt.Sprintf("%s.%d", day, i)
+		}
+		assert.Equal(t, content[n], d.data["streams/"+stored], "from the store: %s is now %s", n, stored)
+	}
 }

@@ -373,3 +373,105 @@ func TestDaemonProcess(t *testing.T) {
 	assert.Contains(t, all, "INFO gwlogd stopping")
 	assert.NotContains(t, all, "gwlogd starting", "no restart")
 }
+
+// TestAccessFormatFromConfig: [stream.access] format = w3c makes gwlogd's
+// access lines W3C, with the header lines at the top of the file.
+func TestAccessFormatFromConfig(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	path := gwtest.Config(t, "[stream.access]\nformat = w3c\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard, Configs: []string{path}},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/files/access.log")
+		return strings.Count(body, "\n") >= 4
+	}, 10*time.Second, 20*time.Millisecond)
+	lines := strings.Split(body, "\n")
+	assert.Equal(t, "#Version: 1.0", lines[0])
+	assert.Equal(t, "#Fields: date time c-ip cs-method cs-uri-stem cs-uri-query sc-status sc-bytes time-taken cs(User-Agent) cs(Referer) x-request-id", lines[1])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d 127\.0\.0\.1 (GET|POST) /api/\S+ \S+ \d{3} \d+ \d+ \S+ - \S+$`, lines[2])
+	assert.NotContains(t, body, "w3c\n", "not the literal word")
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// TestJSONPreset: format = json makes gwlogd's debug lines JSON objects
+// that encoding/json reads, with the attrs as fields.
+func TestJSONPreset(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	path := gwtest.Config(t, "[stream.debug]\nformat = json\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard, Configs: []string{path}},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var body string
+	require.Eventually(t, func() bool {
+		_, body = get(t, base+"/streams/debug?n=200")
+		return strings.Contains(body, `"logger":"EventLog.webbrick.CT"`)
+	}, 10*time.Second, 20*time.Millisecond)
+	for line := range strings.Lines(body) {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		assert.Contains(t, m, "level", line)
+		if m["logger"] == "EventLog.webbrick.CT" {
+			assert.IsType(t, float64(0), m["val"], "a number: %s", line)
+			assert.IsType(t, float64(0), m["seq"], line)
+		}
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// TestEventTypesEndpoint: gwlogd's API lists the demo's event types and
+// sources, with the attributes a graph can take.
+func TestEventTypesEndpoint(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			HTTP: "127.0.0.1:0", Demo: true, DemoOptions: demo.Options{Rate: 20},
+			Options: gwlog.Options{Screen: io.Discard},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	base := "http://" + <-ready
+	var ans struct {
+		Types []struct {
+			Type, Source string
+			Count        int
+			Attrs        []string
+		}
+	}
+	require.Eventually(t, func() bool {
+		code, body := get(t, base+"/events/types?type="+demo.TypeTemperature)
+		require.Equal(t, http.StatusOK, code, body)
+		require.NoError(t, json.Unmarshal([]byte(body), &ans))
+		return len(ans.Types) == 4
+	}, 10*time.Second, 50*time.Millisecond, "the demo's four sensors")
+	for _, k := range ans.Types {
+		assert.Equal(t, demo.TypeTemperature, k.Type)
+		assert.Regexp(t, `^wb/10\d/CT/\d$`, k.Source)
+		assert.Positive(t, k.Count)
+		assert.Equal(t, []string{"val"}, k.Attrs)
+	}
+	cancel()
+	require.NoError(t, <-done)
+}

@@ -9,9 +9,15 @@
 //   - copies a segment a ring evicts before a flush wrote it into a
 //     bounded queue, on the writer's goroutine (never a disk write under a
 //     stream's lock);
-//   - every flush interval, writes with one PutSegments the queue, the
-//     sealed segments not yet written and the live segments' tails that
-//     grew;
+//   - every flush interval, and within FlushUrgent of an Urgent call (a
+//     line at ERROR or above, from the logging goroutine: an atomic flag
+//     and a one-slot channel, never a wait), writes with one PutSegments
+//     the queue, the sealed segments not yet written and the live
+//     segments' tails that grew; a block a ring keeps compressed goes as
+//     it is to a stream stored gzipped;
+//   - counts what the store wrote by UTC day and, with a WriteBudget,
+//     puts urgent flushes off to the timed one while the day's writes
+//     are ahead of the budget's pace;
 //   - on a failing disk (gone, full, read-only) goes back to RAM only,
 //     counts what is lost meanwhile, and tries the disk again with
 //     backoff; a missing disk is looked for every DetectEvery.

@@ -18,6 +18,9 @@ import (
 func (sp *Spiller) flushOnce() (more bool, err error) {
 	sp.fmu.Lock()
 	defer sp.fmu.Unlock()
+	// Before the walks: a line Urgent is called for from now on may be
+	// after the walk of its ring, and asks again.
+	sp.pressed.Store(false)
 	sp.placeAll()
 	sp.mu.Lock()
 	store := sp.store
@@ -46,6 +49,12 @@ func (sp *Spiller) flushOnce() (more bool, err error) {
 		err = store.PutSegments(segs)
 	}
 	more, err = sp.settle(batch, err, full)
+	if err == nil && len(segs) > 0 {
+		st := store.Stats() // not under sp.mu: it waits for the store
+		sp.mu.Lock()
+		sp.writes.look(st, sp.o.Now())
+		sp.mu.Unlock()
+	}
 	sp.report(store)
 	return more, err
 }
@@ -101,14 +110,20 @@ func (sp *Spiller) walk(st *sourceState, queued map[uint64]bool) (full bool) {
 	return full
 }
 
-// segments are the batch's segments for the store. Events carry their own
-// times: an event segment's bounds are its earliest and latest, for the
-// readers' time filters, with its Seq range (the store does not read
-// event records).
+// segments are the batch's segments for the store. A block of a ring's
+// compressed history goes as it is to a stream the store gzips, and
+// decompressed to one it keeps plain. Events carry their own times: an
+// event segment's bounds are its earliest and latest, for the readers'
+// time filters, with its Seq range (the store does not read event
+// records).
 func segments(batch []pending) []persist.Segment {
 	segs := make([]persist.Segment, len(batch))
 	for i := range batch {
 		segs[i] = batch[i].seg
+		if b := &batch[i]; b.gz && b.seg.Gzip && !b.seg.Tail && !b.seg.Events {
+			segs[i].Zipped, segs[i].Plain = true, b.plain
+			continue
+		}
 		segs[i].Data = batch[i].data() // a block of compressed history, decompressed
 		if segs[i].Events {
 			b := eventlog.Bounds(segs[i].Data)

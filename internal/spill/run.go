@@ -16,6 +16,12 @@ import (
 // was recovered says so.
 func (sp *Spiller) open() bool {
 	st, err := sp.o.Open(persist.Options{Dir: sp.o.Dir, Force: sp.o.Force, Cap: sp.o.Cap, Keep: sp.o.Keep, Now: sp.o.Now})
+	var dev, devName string
+	var devAt uint64
+	devOK := false
+	if err == nil {
+		dev, devName, devAt, devOK = findDevice(sp.o.Dir)
+	}
 	sp.mu.Lock()
 	if err != nil {
 		reason := err.Error()
@@ -29,6 +35,9 @@ func (sp *Spiller) open() bool {
 	}
 	sp.store = st
 	sp.stats.Present, sp.stats.Reason = true, ""
+	if !sp.writes.devOK {
+		sp.writes.dev, sp.writes.devName, sp.writes.devAt, sp.writes.devOK = dev, devName, devAt, devOK
+	}
 	for _, s := range sp.sources {
 		s.placed = false
 	}
@@ -129,6 +138,10 @@ type flusher struct {
 	retry   *time.Timer // the disk is looked for again when it fires
 	retryC  <-chan time.Time
 	backoff time.Duration
+	// soon fires FlushUrgent after an urgent line asked, unless a flush
+	// came first; soonC is nil while it is not armed.
+	soon  *time.Timer
+	soonC <-chan time.Time
 }
 
 // run is the flusher goroutine: timed and kicked flushes, retention, and
@@ -151,6 +164,9 @@ func (sp *Spiller) run() {
 			if f.retry != nil {
 				f.retry.Stop()
 			}
+			if f.soon != nil {
+				f.soon.Stop()
+			}
 			return
 		case d := <-sp.flush:
 			if d > 0 && d != f.every {
@@ -158,6 +174,10 @@ func (sp *Spiller) run() {
 				f.tick.Reset(d)
 			}
 		case <-f.tick.C:
+			f.flush()
+		case <-sp.urgent:
+			f.hurry()
+		case <-f.soonC:
 			f.flush()
 		case <-sp.kick:
 			f.flush()
@@ -173,6 +193,23 @@ func (sp *Spiller) run() {
 	}
 }
 
+// hurry makes the next flush come within FlushUrgent (or the flush
+// interval, when shorter), unless one is due sooner already.
+func (f *flusher) hurry() {
+	if f.soonC != nil {
+		return
+	}
+	if f.sp.aheadOfBudget() {
+		f.sp.mu.Lock()
+		f.sp.putOff++ // the timed flush takes it
+		f.sp.mu.Unlock()
+		return
+	}
+	d := min(time.Duration(f.sp.urgentEvery.Load()), f.every)
+	f.soon = time.NewTimer(d)
+	f.soonC = f.soon.C
+}
+
 // arm looks for the disk again after d.
 func (f *flusher) arm(d time.Duration) {
 	if f.retry != nil {
@@ -185,6 +222,10 @@ func (f *flusher) arm(d time.Duration) {
 // flush flushes when the disk is there; a disk that fails is looked for
 // again after DetectEvery.
 func (f *flusher) flush() {
+	if f.soon != nil { // this flush takes the urgent lines that asked
+		f.soon.Stop()
+		f.soon, f.soonC = nil, nil
+	}
 	if f.sp.present() && !f.sp.flushOrLose() {
 		f.backoff = f.sp.o.DetectEvery
 		f.arm(f.backoff)

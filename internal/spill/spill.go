@@ -3,6 +3,7 @@ package spill
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gwlog/gwlog/eventlog"
@@ -13,7 +14,11 @@ import (
 
 // Defaults of a zero Options.
 const (
-	DefaultFlush       = 30 * time.Second
+	DefaultFlush = 5 * time.Minute
+	// DefaultFlushUrgent is the longest a line at ERROR or above waits
+	// before it is written (journald's SyncIntervalSec is for the
+	// lines below CRIT; it syncs those at once).
+	DefaultFlushUrgent = 5 * time.Second
 	DefaultDetectEvery = 30 * time.Second
 	DefaultMaxBackoff  = 5 * time.Minute
 	DefaultQueueFloor  = 4 << 20
@@ -51,6 +56,15 @@ type Options struct {
 	// Flush is the interval between flushes; SetFlush changes it. Zero
 	// means DefaultFlush.
 	Flush time.Duration
+	// FlushUrgent is the longest a line for which Urgent was called
+	// waits before it is written; SetFlushUrgent changes it. Zero means
+	// DefaultFlushUrgent; it is never longer than Flush in effect.
+	FlushUrgent time.Duration
+	// WriteBudget is disk_write_budget, bytes a day; 0 means none. While
+	// the day's writes are ahead of its pace, a line at ERROR or above
+	// waits for the timed flush rather than flush_urgent: commits are
+	// spaced, never beyond Flush. SetWriteBudget changes it.
+	WriteBudget int64
 	// DetectEvery is how often a missing disk is looked for; a disk that
 	// failed is tried again after twice as long each time, up to
 	// MaxBackoff. Zero means DefaultDetectEvery.
@@ -109,7 +123,10 @@ type Stats struct {
 	// event records).
 	LostBy   map[string]uint64 `json:"lost_by,omitempty"`
 	Failures uint64            `json:"failures"` // writes that failed, and disks lost
-	Store    *persist.Stats    `json:"store,omitempty"`
+	// Writes are what the disk path wrote, today and a day on average,
+	// the budget, and the device's sectors.
+	Writes WriteStats     `json:"writes"`
+	Store  *persist.Stats `json:"store,omitempty"`
 }
 
 // Spiller keeps what the rings give up in a store. Its methods are safe
@@ -118,8 +135,14 @@ type Spiller struct {
 	o     Options
 	flush chan time.Duration // a new flush interval
 	kick  chan struct{}      // flush now: the queue fills
-	stop  chan struct{}
-	done  sync.WaitGroup
+	// urgent says that a line Urgent was called for waits; the flusher
+	// then writes within urgentEvery (ns). pressed is set from Urgent
+	// until the next flush begins, so that a burst of errors sends once.
+	urgent      chan struct{}
+	urgentEvery atomic.Int64
+	pressed     atomic.Bool
+	stop        chan struct{}
+	done        sync.WaitGroup
 
 	dmu sync.Mutex // one hand-over of notes at a time; see the package doc for the order
 	fmu sync.Mutex // one flush at a time
@@ -140,6 +163,8 @@ type Spiller struct {
 	gzip     map[string]bool
 	loss     lossLog
 	failing  bool // the disk failed and has not taken a flush since: said once
+	writes   writes
+	putOff   uint64 // urgent flushes the budget put off
 	closed   bool
 
 	nmu   sync.Mutex
@@ -151,6 +176,9 @@ type Spiller struct {
 func New(o Options) *Spiller {
 	if o.Flush <= 0 {
 		o.Flush = DefaultFlush
+	}
+	if o.FlushUrgent <= 0 {
+		o.FlushUrgent = DefaultFlushUrgent
 	}
 	if o.DetectEvery <= 0 {
 		o.DetectEvery = DefaultDetectEvery
@@ -174,11 +202,14 @@ func New(o Options) *Spiller {
 		o:       o,
 		flush:   make(chan time.Duration, 1),
 		kick:    make(chan struct{}, 1),
+		urgent:  make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		sources: make(map[source]*sourceState),
 		gzip:    maps.Clone(o.Gzip),
 	}
 	sp.stats.Dir = o.Dir
+	sp.writes.start, sp.writes.budget = o.Now(), o.WriteBudget
+	sp.urgentEvery.Store(int64(o.FlushUrgent))
 	sp.open()
 	return sp
 }
@@ -219,6 +250,47 @@ func (sp *Spiller) SetFlush(d time.Duration) {
 	default:
 	}
 	sp.flush <- d
+}
+
+// SetFlushUrgent changes the longest wait of an urgent line (a reload);
+// it applies from the next one on.
+func (sp *Spiller) SetFlushUrgent(d time.Duration) {
+	if sp != nil && d > 0 {
+		sp.urgentEvery.Store(int64(d))
+	}
+}
+
+// SetWriteBudget changes disk_write_budget (a reload): bytes a day, 0
+// for none.
+func (sp *Spiller) SetWriteBudget(n int64) {
+	if sp == nil {
+		return
+	}
+	sp.mu.Lock()
+	sp.writes.budget = max(n, 0)
+	sp.mu.Unlock()
+}
+
+// aheadOfBudget reports whether today's writes are ahead of the write
+// budget's pace.
+func (sp *Spiller) aheadOfBudget() bool {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.writes.ahead(sp.o.Now())
+}
+
+// Urgent says that a line was just written to a ring that must reach the
+// disk within FlushUrgent (one at ERROR or above). It never blocks, and
+// after the first call until the next flush begins it is an atomic load:
+// the root calls it from the logging path (levels.Target.Urgent).
+func (sp *Spiller) Urgent() {
+	if sp == nil || sp.pressed.Load() || !sp.pressed.CompareAndSwap(false, true) {
+		return
+	}
+	select {
+	case sp.urgent <- struct{}{}:
+	default:
+	}
 }
 
 // NextSeq is the Seq the event log starts from: one past the store's; 0
@@ -308,7 +380,11 @@ func (sp *Spiller) Stats() *Stats {
 	out.LostBy = maps.Clone(sp.stats.LostBy)
 	out.Queued, out.QueueCap = sp.held, sp.o.QueueFloor
 	store := sp.store
+	var dev string
+	var at uint64
+	out.Writes, dev, at = sp.writeStats(sp.o.Now())
 	sp.mu.Unlock()
+	out.Writes.deviceSectors(dev, at)
 	if store != nil {
 		// Without sp.mu: Stats waits for a commit in progress, and a
 		// ring that evicts meanwhile must not.

@@ -1,0 +1,69 @@
+package persist
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// smallCommit is what one commit of a small tail costs: bbolt's page
+// writes (a run of contiguous pages counts once) and the bytes the
+// process had the kernel write (/proc/self/io), in pages of the file.
+type smallCommit struct {
+	writes, pages float64
+}
+
+// measureSmallCommits fills a store as a gateway's day would (three
+// streams with sealed history, the debug stream's segments of 64 KiB),
+// then flushes the debug stream's live tail n times, 30 lines of 90
+// bytes more each time — a quiet gateway's 30 s flush — and returns the
+// mean cost of one of those commits.
+func measureSmallCommits(t *testing.T, n int) smallCommit {
+	t.Helper()
+	s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now})
+	seg := make([]byte, 64<<10)
+	for i := range seg {
+		seg[i] = byte('a' + i%26)
+	}
+	for i := range 8 {
+		var segs []Segment
+		for _, stream := range []string{"debug", "error", "access"} {
+			segs = append(segs, Segment{Stream: stream, ID: uint64(i), Name: stream + ".log", Records: 100, Data: seg})
+		}
+		require.NoError(t, s.PutSegments(segs))
+	}
+	line := fmt.Appendf(nil, "%-89s\n", "2026-12-05 07:18:02,123 INFO gw.quiet valve opened zone=3")
+	var data []byte
+	wb0, ok := processWriteBytes()
+	st0 := s.w.db.Stats()
+	writes0 := st0.TxStats.GetWrite()
+	for range n {
+		for range 30 {
+			data = append(data, line...)
+		}
+		g := Segment{Stream: "debug", ID: 8, Name: "debug.log", Records: uint64(len(data) / len(line)), Tail: true, Data: data}
+		require.NoError(t, s.PutSegments([]Segment{g}))
+	}
+	var c smallCommit
+	st := s.w.db.Stats()
+	c.writes = float64(st.TxStats.GetWrite()-writes0) / float64(n)
+	if wb, ok2 := processWriteBytes(); ok && ok2 {
+		c.pages = float64(wb-wb0) / float64(s.w.db.Info().PageSize) / float64(n)
+	}
+	return c
+}
+
+// TestSmallCommitPages bounds what a commit of a small tail writes: the
+// tail's new part, the leaf pages on the path from the root to it and to
+// its info, the freelist and the meta page — 8 page writes, about 11
+// pages, whatever the tail grew by.
+func TestSmallCommitPages(t *testing.T) {
+	c := measureSmallCommits(t, 20)
+	t.Logf("a small commit: %.1f bbolt page writes, %.1f pages written", c.writes, c.pages)
+	assert.LessOrEqual(t, c.writes, 8.0, "page writes per small commit")
+	if c.pages > 0 {
+		assert.LessOrEqual(t, c.pages, 12.0, "pages the process wrote per small commit")
+	}
+}
