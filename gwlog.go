@@ -378,7 +378,7 @@ func (rt *Runtime) Close() error {
 	}
 	rt.tree.Configure(nil)
 	rt.detached.Store(true)
-	rt.closeDedups() // the repeat counts held, before the streams close
+	levels.CloseDedups(rt.targets) // the repeat counts held, before the streams close
 	rt.stopForwards()
 	rt.mu.Unlock()
 	rt.watching.Wait()

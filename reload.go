@@ -69,54 +69,7 @@ func (rt *Runtime) expireRepeats() {
 	}
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
-	t := now()
-	for _, tg := range rt.targets {
-		if d, ok := tg.Sink.(*levels.Dedup); ok {
-			d.Expire(t)
-		}
-	}
-}
-
-// closeDedups writes the repeat counts held and makes the streams' Dedups
-// pass lines through; rt.mu is held. Close calls it once no logger
-// reaches the streams any more.
-func (rt *Runtime) closeDedups() {
-	for _, tg := range rt.targets {
-		if d, ok := tg.Sink.(*levels.Dedup); ok {
-			d.Close()
-		}
-	}
-}
-
-// withDedup wraps sink, a stream's, in a Dedup when the stream has a
-// dedup window. It keeps the Dedup of the target it replaces (was) when
-// that wraps the same sink, with the new window, so that a reload neither
-// loses nor cuts short a count under way.
-func withDedup(was, sink levels.Sink, window time.Duration) levels.Sink {
-	if window <= 0 {
-		return sink
-	}
-	if d, ok := was.(*levels.Dedup); ok && d.Sink() == sink {
-		d.SetWindow(window)
-		return d
-	}
-	return levels.NewDedup(sink, window)
-}
-
-// retireDedups closes the Dedups of the targets in old that cur no longer
-// uses, so that their counts are written; a record that was on its way
-// to one of them still gets through.
-func retireDedups(old, cur map[string]levels.Target) {
-	for name, tg := range old {
-		d, ok := tg.Sink.(*levels.Dedup)
-		if !ok {
-			continue
-		}
-		if now, ok := cur[name].Sink.(*levels.Dedup); ok && now == d {
-			continue
-		}
-		d.Close()
-	}
+	levels.ExpireDedups(rt.targets, now())
 }
 
 // interval returns a periodic job's interval from the config in force,
@@ -158,7 +111,7 @@ func (rt *Runtime) Reload() error {
 		if err = rt.apply(p); err == nil {
 			rt.files, rt.saidBad = files, ""
 			rt.reloadDisk(old, c)
-			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", diff(old, c)))
+			rt.note(Debug, levels.INFO, "config reloaded", slog.String("changes", cfg.Diff(old, c)))
 			return nil
 		}
 	}
@@ -175,33 +128,6 @@ func (rt *Runtime) Reload() error {
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
-
-// diff lists the settings that differ between two configs.
-func diff(old, cur *cfg.Config) string {
-	was := make(map[string]string)
-	for _, s := range old.Settings() {
-		was[s.Key] = s.Value
-	}
-	var out []string
-	for _, s := range cur.Settings() {
-		if v, ok := was[s.Key]; !ok || v != s.Value {
-			value := s.Value
-			if s.Secret {
-				value = "(not shown)"
-			}
-			out = append(out, fmt.Sprintf("%s=%s (%s)", s.Key, value, s.Origin))
-		}
-		delete(was, s.Key)
-	}
-	for k := range was {
-		out = append(out, k+" removed")
-	}
-	slices.Sort(out)
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, ", ")
-}
 
 // note writes one line of the runtime's own to a stream, whatever the
 // loggers' levels; rt.mu is held.
@@ -286,14 +212,14 @@ func (rt *Runtime) apply(p *plan) error {
 			}
 		}
 		rt.targets[sp.Name] = levels.Target{Name: sp.Name, Level: sp.Level, Format: formats[sp.Format],
-			Sink:       withDedup(old[sp.Name].Sink, sink, sp.Dedup),
+			Sink:       levels.KeepDedup(old[sp.Name].Sink, sink, sp.Dedup),
 			EventsOnly: sp.Name == EventLog, // nothing but events writes to it
 			Urgent:     urgent, UrgentLevel: levels.ERROR}
 	}
 	rt.plan = p
 	rt.setAccess(p)
 	rt.tree.Configure(rt.loggerConfigs())
-	retireDedups(old, rt.targets)
+	levels.RetireDedups(old, rt.targets)
 	rt.sayPlain(p)
 	return rt.startForwards(p)
 }

@@ -1,5 +1,11 @@
 package cfg
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Setting is one effective key of a Config, as WriteTo prints it.
 type Setting struct {
 	Key    string // "section/key": "runtime/ram_cap", "stream.debug/rotate"
@@ -36,4 +42,33 @@ func appendSettings[T any](out []Setting, c *Config, id string, v *T, ss specs[T
 		out = append(out, Setting{Key: key, Value: val, Origin: c.Origins[key], Secret: secretKeys[key] && val != "none"})
 	}
 	return out
+}
+
+// Diff lists the settings that differ between two configs, with where
+// each new value comes from ("flush=1m (prod.cfg:3), max_line removed"),
+// secrets not shown; "none" when none does.
+func Diff(old, cur *Config) string {
+	was := make(map[string]string)
+	for _, s := range old.Settings() {
+		was[s.Key] = s.Value
+	}
+	var out []string
+	for _, s := range cur.Settings() {
+		if v, ok := was[s.Key]; !ok || v != s.Value {
+			value := s.Value
+			if s.Secret {
+				value = "(not shown)"
+			}
+			out = append(out, fmt.Sprintf("%s=%s (%s)", s.Key, value, s.Origin))
+		}
+		delete(was, s.Key)
+	}
+	for k := range was {
+		out = append(out, k+" removed")
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }

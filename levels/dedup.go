@@ -240,3 +240,49 @@ func sameBut(a []byte, as *stamps, b []byte, bs *stamps) bool {
 	}
 	return bytes.Equal(a[ai:], b[bi:])
 }
+
+// KeepDedup wraps sink in a Dedup when window is positive. It keeps was,
+// the Dedup of the target sink replaces, when that wraps the same sink,
+// with the new window, so that a reload neither loses nor cuts short a
+// count under way.
+func KeepDedup(was, sink Sink, window time.Duration) Sink {
+	if window <= 0 {
+		return sink
+	}
+	if d, ok := was.(*Dedup); ok && d.Sink() == sink {
+		d.SetWindow(window)
+		return d
+	}
+	return NewDedup(sink, window)
+}
+
+// RetireDedups closes the Dedups of the targets in old that cur no
+// longer uses, so that their counts are written; a record on its way to
+// one of them still gets through.
+func RetireDedups(old, cur map[string]Target) {
+	for name, tg := range old {
+		if d, ok := tg.Sink.(*Dedup); ok && cur[name].Sink != Sink(d) {
+			d.Close()
+		}
+	}
+}
+
+// ExpireDedups writes the repeat counts of targets' Dedups whose window
+// has passed by now.
+func ExpireDedups(targets map[string]Target, now time.Time) {
+	for _, tg := range targets {
+		if d, ok := tg.Sink.(*Dedup); ok {
+			d.Expire(now)
+		}
+	}
+}
+
+// CloseDedups writes the repeat counts held by targets' Dedups and makes
+// them pass lines through.
+func CloseDedups(targets map[string]Target) {
+	for _, tg := range targets {
+		if d, ok := tg.Sink.(*Dedup); ok {
+			d.Close()
+		}
+	}
+}
