@@ -296,16 +296,10 @@ func (s *Stream) Reconfigure(o Options) error {
 	// The compressor first, not under s.mu: it may wait for it. What the
 	// stream gives back may pay for its working memory (credit).
 	total := st.plain + st.histCap()
-	var joined, left *compressor
-	var credit int64
-	if st.compress && c == nil {
-		if joined, credit, err = compressorFor(s.budget, s, st.chunk, old-total); err != nil {
-			return fmt.Errorf("stream %s: %w", s.name, err)
-		}
-	} else if st.compress {
-		if credit, err = c.grow(st.chunk, old-total); err != nil {
-			return fmt.Errorf("stream %s: %w", s.name, err)
-		}
+	var left *compressor
+	joined, credit, err := s.compressorFor(st, c, old-total)
+	if err != nil {
+		return err
 	}
 	defer func() {
 		if left != nil {
@@ -336,19 +330,7 @@ func (s *Stream) Reconfigure(o Options) error {
 	if buf != nil {
 		s.ring.resize(uint64(st.plain), buf, s.trimLive)
 	}
-	switch {
-	case st.compress && s.hist == nil:
-		s.hist, s.comp = &history{name: s.name, cap: st.histCap(), ext: s.archive}, joined
-	case st.compress:
-		s.hist.mu.Lock()
-		s.hist.cap = st.histCap()
-		s.hist.mu.Unlock()
-		for s.hist.size > s.hist.cap { // shrinking keeps the newest
-			s.dropBlock()
-		}
-	case s.hist != nil:
-		left = s.dropHistory()
-	}
+	left = s.reshapeHistory(st, joined)
 	rotChanged := st.rot != s.rot
 	s.apply(st)
 	if rotChanged {
@@ -363,6 +345,44 @@ func (s *Stream) Reconfigure(o Options) error {
 	s.trimKeep()
 	if s.comp != nil {
 		s.comp.poke()
+	}
+	return nil
+}
+
+// compressorFor readies the compressor a reconfiguration to st needs:
+// joins one when the stream had none (joined), or grows c's buffers.
+// give is what the stream gives back of the budget, which may pay for
+// the working memory; credit is what it did pay. No stream lock is held.
+func (s *Stream) compressorFor(st settings, c *compressor, give int64) (joined *compressor, credit int64, err error) {
+	switch {
+	case st.compress && c == nil:
+		joined, credit, err = compressorFor(s.budget, s, st.chunk, give)
+	case st.compress:
+		credit, err = c.grow(st.chunk, give)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("stream %s: %w", s.name, err)
+	}
+	return joined, credit, nil
+}
+
+// reshapeHistory gives the compressed history st's share: a new one with
+// joined, the compressor just joined; the same, shrunk to its newest
+// blocks; or none. It returns the compressor left, if any, for the
+// caller to leave once s.mu is released; s.mu is held.
+func (s *Stream) reshapeHistory(st settings, joined *compressor) (left *compressor) {
+	switch {
+	case st.compress && s.hist == nil:
+		s.hist, s.comp = &history{name: s.name, cap: st.histCap(), ext: s.archive}, joined
+	case st.compress:
+		s.hist.mu.Lock()
+		s.hist.cap = st.histCap()
+		s.hist.mu.Unlock()
+		for s.hist.size > s.hist.cap { // shrinking keeps the newest
+			s.dropBlock()
+		}
+	case s.hist != nil:
+		return s.dropHistory()
 	}
 	return nil
 }
