@@ -136,17 +136,21 @@ func (s *Stream) historyTail(blocks []block, pos, rec uint64, n int) (uint64, ui
 // follow runs a follower from the place start gives (called with s.mu
 // held).
 func (s *Stream) follow(ctx context.Context, start func() (pos, rec uint64, short int), chunks bool) iter.Seq[[]byte] {
+	// Where it starts is taken now, not when the sequence is first read:
+	// a line written in between (while an HTTP follower sends its
+	// headers) is the follower's.
+	s.mu.Lock()
+	pos, rec, short := start()
+	var blocks []block
+	if short > 0 && s.hist != nil {
+		blocks = slices.Clone(s.hist.blocks)
+	}
+	s.mu.Unlock()
 	return func(yield func([]byte) bool) {
 		f := &follower{wake: make(chan struct{}, 1)}
 		s.addFollower(f)
 		defer s.removeFollower(f)
-		s.mu.Lock()
-		pos, rec, short := start()
-		var blocks []block
-		if short > 0 && s.hist != nil {
-			blocks = slices.Clone(s.hist.blocks)
-		}
-		s.mu.Unlock()
+		pos, rec := pos, rec // the sequence may be read again, from the same start
 		if len(blocks) > 0 {
 			pos, rec = s.historyTail(blocks, pos, rec, short)
 		}
