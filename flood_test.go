@@ -187,7 +187,10 @@ func flood(t *testing.T, ramCap int64, times int, compress string) {
 	if raceEnabled {
 		t.Log("heap bound not checked under -race (its sync.Pool drops buffers on purpose); the plain run checks it")
 	} else {
-		assert.LessOrEqual(t, maxHeap.Load(), int64(ramCap+4<<20), "heap in use stays within the cap + 4 MiB")
+		// A ring commits its memory as it fills, doubling its buffer: the
+		// buffers it outgrew (at most half its size in all) are garbage
+		// until the next collection.
+		assert.LessOrEqual(t, maxHeap.Load(), int64(ramCap+ramCap/2+4<<20), "heap in use stays within the cap + its growth + 4 MiB")
 	}
 	var held, ram int64
 	for _, s := range rt.Stats().Streams {
