@@ -58,7 +58,7 @@ commands=(gwlogd gwlog)
 
 budget_file=cross/budget.txt
 budget_bin=gwlogd-linux-arm7 # the binary the budget is about
-ceiling=7000000              # issue 3: the budget is never raised above 7.0 MB
+ceiling=8000000              # issue 3 set 7.0 MB; issue 13 allows 8.0 MB (see cross/budget.txt)
 
 mkdir -p dist
 rm -f dist/gwlogd-linux-* dist/gwlog-linux-*
