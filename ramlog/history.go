@@ -249,7 +249,7 @@ func (s *Stream) keepBlock(data []byte) {
 	g := &s.ring.segs[0]
 	s.hist.add(block{ID: g.ID, Name: s.spillName(g), Period: g.Period, Part: g.Part, First: g.First, Last: g.Last,
 		Records: g.Records, Dropped: g.Dropped, Start: g.Start, End: g.End, FirstRec: g.FirstRec, data: kept})
-	s.ring.moveOldest()
+	s.ring.MoveOldest()
 }
 
 // dropBlock gives the history's oldest block to the spill callback and

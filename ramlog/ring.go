@@ -193,11 +193,11 @@ func (r *Ring) EvictOldest() bool {
 	return true
 }
 
-// moveOldest gives up the oldest segment, unless it is the only one,
+// MoveOldest gives up the oldest segment, unless it is the only one,
 // without counting its records as evicted or calling OnEvict: its owner
 // keeps them elsewhere (a Stream's compressed history). The next segment's
 // Dropped stays: the lost lines before the one moved go with it.
-func (r *Ring) moveOldest() {
+func (r *Ring) MoveOldest() {
 	if len(r.segs) < 2 {
 		return
 	}
