@@ -50,12 +50,21 @@ func (l *Log) SetSpill(fn func(*ramlog.Spill)) {
 }
 
 // Walk calls fn with each segment held whose ID is from or more, oldest
-// first, the live one last (marked Live), with the log's lock held: fn
+// first (the compressed history's as blocks, Spill.Gzip), the live one
+// last (marked Live), with the log's lock held: fn
 // must copy quickly and never call back into the log. It returns the ID of
 // the oldest segment held.
 func (l *Log) Walk(from uint64, fn func(*ramlog.Spill)) (oldest uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.hist != nil {
+		for _, b := range l.hist.blocks {
+			if b.id >= from {
+				p := b.spill()
+				fn(&p)
+			}
+		}
+	}
 	segs := l.ring.Segments()
 	for i := range segs {
 		if segs[i].ID >= from {
@@ -63,7 +72,16 @@ func (l *Log) Walk(from uint64, fn func(*ramlog.Spill)) (oldest uint64) {
 			fn(&p)
 		}
 	}
-	return segs[0].ID
+	return l.oldest()
+}
+
+// oldest returns the ID of the oldest segment held, compressed or in the
+// ring; l.mu is held.
+func (l *Log) oldest() uint64 {
+	if l.hist != nil && len(l.hist.blocks) > 0 {
+		return l.hist.blocks[0].id
+	}
+	return l.ring.Segments()[0].ID
 }
 
 // spillOf describes g; l.mu is held.

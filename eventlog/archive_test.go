@@ -23,6 +23,12 @@ func (a *memArchive) put(p *ramlog.Spill) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	b := p.AppendTo(nil)
+	if p.Gzip { // a block of compressed history
+		var err error
+		if b, err = DecodeBlock(nil, p.A, p.Size); err != nil {
+			panic(err)
+		}
+	}
 	g := Bounds(b)
 	g.Key = p.ID
 	a.segs = append(a.segs, g)

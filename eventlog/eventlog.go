@@ -35,7 +35,7 @@ type Options struct {
 	RAM int64
 	// Segment is the largest segment of the ring: the unit that the index
 	// describes and that eviction drops. Zero means RAM/16, at most 1 MiB
-	// and at least 4 KiB.
+	// and at least 4 KiB; with Compress, RAM/64, at most 256 KiB.
 	Segment int64
 	// Budget is the global RAM cap the ring is reserved from; nil means
 	// none.
@@ -57,6 +57,12 @@ type Options struct {
 	NextSeq uint64
 	// Now stamps events written without a time; nil means time.Now.
 	Now func() time.Time
+	// Compress keeps sealed segments compressed in RAM (docs/design.md,
+	// "Compressed history"): the ring holds two segments plain, the live
+	// one and one waiting for the Budget's compressor, the column encoder
+	// takes four, and the rest of RAM holds blocks. A RAM of less than
+	// eight segments stays plain.
+	Compress bool
 }
 
 // Log is the event log: events kept as msgpack records in a RAM ring,
@@ -82,25 +88,46 @@ type Log struct {
 	loggers map[string]*levels.Logger // by type, guarded by mu
 	archive Archive                   // older segments kept elsewhere, guarded by mu
 	spill   func(*ramlog.Spill)       // sees segments the ring gives up, guarded by mu
+	hist    *history                  // sealed segments compressed, guarded by mu; nil: plain
+	budget  *ramlog.Budget            // the history's share is reserved from
 
 	dropped  atomic.Uint64 // refused by BeforeWrite or an OFF logger, too large, or after Close
 	tooLarge atomic.Uint64 // of dropped: records over MaxRecord
 	closed   atomic.Bool
 }
 
+func (o Options) ram() int64 { return cmp.Or(o.RAM, DefaultRAM) }
+
+// Chunk returns the largest segment of a log made with o: the most a
+// block of its compressed history holds plain. Compressed, segments are
+// smaller by default (RAM/64, at most 256 KiB): the plain ring and the
+// column encoder take a few of them besides the history.
+func (o Options) Chunk() int64 {
+	ram := o.ram()
+	seg := min(max(ram/16, 4<<10), 1<<20)
+	if o.Compress {
+		seg = min(max(ram/64, 4<<10), 256<<10)
+	}
+	return min(cmp.Or(o.Segment, seg), ram/2)
+}
+
+// Compresses reports whether a log made with o keeps its sealed segments
+// compressed: Compress, and RAM for eight segments at least.
+func (o Options) Compresses() bool { return o.Compress && historyShare(o.ram(), o.Chunk()) > 0 }
+
+// Compresses reports whether l keeps its sealed segments compressed.
+func (l *Log) Compresses() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.hist != nil
+}
+
 // New makes an event log.
 func New(o Options) (*Log, error) {
-	ram := o.RAM
-	if ram == 0 {
-		ram = DefaultRAM
-	}
-	seg := o.Segment
-	if seg == 0 {
-		seg = min(max(ram/16, 4<<10), 1<<20)
-	}
+	ram := o.ram()
 	l := &Log{
 		tree: o.Tree, strip: o.Strip, before: o.BeforeWrite, now: o.Now,
-		segment: min(seg, ram/2),
+		segment: o.Chunk(),
 		loggers: make(map[string]*levels.Logger),
 		seq:     max(o.NextSeq, 1) - 1,
 	}
@@ -110,13 +137,27 @@ func New(o Options) (*Log, error) {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	r, err := ramlog.NewRing(ram, o.Budget)
+	var hist int64
+	if o.Compress {
+		hist = historyShare(ram, l.segment)
+	}
+	plain := ram
+	if hist > 0 {
+		plain = 2 * l.segment
+	}
+	r, err := ramlog.NewRing(plain, o.Budget)
 	if err != nil {
 		return nil, err
 	}
 	r.OnEvict = l.evicted
 	l.ring = r
 	l.index = append(l.index, segIndex{id: r.Current().ID})
+	if hist > 0 {
+		if err := l.startHistory(hist, ram-plain-hist, o.Budget); err != nil {
+			r.Release()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
@@ -124,20 +165,27 @@ func New(o Options) (*Log, error) {
 // writes after Close are dropped and counted.
 func (l *Log) Close() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.closed.Store(true)
 	l.ring.Release()
+	l.mu.Unlock()
+	l.stopHistory()
 }
 
-// evicted keeps the index in step with the ring; l.mu is held.
+// evicted keeps the index in step with the ring; l.mu is held. A segment
+// given up plain while older ones are held compressed stays indexed when
+// it was spilled: readers find it in the archive, and the gap is closed.
 func (l *Log) evicted(_ *ramlog.Ring, g *ramlog.Segment) {
 	if l.spill != nil {
 		p := l.spillOf(g, false)
 		l.spill(&p)
+		if l.hist != nil && len(l.hist.blocks) > 0 {
+			if i, ok := l.indexOf(g.ID); ok {
+				l.index[i].away = true
+			}
+			return
+		}
 	}
-	if len(l.index) > 0 && l.index[0].id == g.ID {
-		l.index = l.index[1:]
-	}
+	l.unindex(g.ID)
 }
 
 // LoggerName returns the logger of an event type: EventLog.<type> with a
@@ -293,10 +341,13 @@ func (l *Log) keep(ev *Event, payload []byte) {
 	}
 	l.written++
 	// The ring may have opened segments (rotation, or a full live one):
-	// the index follows it.
+	// the index follows it, and the compressor has a sealed one.
 	cur := l.ring.Current()
 	if last := &l.index[len(l.index)-1]; last.id != cur.ID {
 		l.index = append(l.index, segIndex{id: cur.ID})
+		if l.hist != nil {
+			l.hist.seat.Poke()
+		}
 	}
 	l.index[len(l.index)-1].add(ev)
 }
@@ -310,10 +361,19 @@ type Stats struct {
 	// TooLarge is the events among Dropped whose record was over
 	// MaxRecord bytes.
 	TooLarge uint64 `json:"too_large"`
-	Bytes    int64  `json:"bytes"` // bytes of records held
-	Cap      int64  `json:"cap"`   // the ring's size, reserved from the cap
-	RAM      int64  `json:"ram"`   // RAM the ring takes: its buffer as far as it has grown
-	LastSeq  uint64 `json:"last_seq"`
+	Bytes    int64  `json:"bytes"` // bytes held in RAM: the ring's records and the history's blocks
+	Cap      int64  `json:"cap"`   // RAM reserved from the cap: the ring's size and the history's share
+	RAM      int64  `json:"ram"`   // RAM the log takes: the ring's buffer as far as it has grown, and blocks
+	// Plain is the bytes of records held, decompressed; Ratio is Plain
+	// per byte of RAM (0 while RAM is 0); Blocks is the sealed segments
+	// held compressed.
+	Plain  int64   `json:"plain"`
+	Ratio  float64 `json:"ratio"`
+	Blocks int     `json:"blocks"`
+	// Waiting is the sealed segments the ring holds plain, waiting for
+	// the compressor (0 when the log is plain).
+	Waiting int    `json:"waiting"`
+	LastSeq uint64 `json:"last_seq"`
 	// First and Last are the times of the oldest and newest events held,
 	// in Unix ns; zero while none is.
 	First int64 `json:"first"`
@@ -327,13 +387,17 @@ func (l *Log) Stats() Stats {
 	st := Stats{
 		Written: l.written, Held: l.ring.Records(), Evicted: l.ring.Evicted(),
 		Dropped: l.dropped.Load(), TooLarge: l.tooLarge.Load(), Bytes: l.ring.Len(), Cap: l.ring.Cap(),
-		RAM: l.ring.Committed(), LastSeq: l.seq,
+		RAM: l.ring.Committed(), Plain: l.ring.Len(), LastSeq: l.seq,
 	}
 	for _, g := range l.ring.Segments() {
 		if g.Records > 0 {
 			st.First = cmp.Or(st.First, g.First)
 			st.Last = g.Last
 		}
+	}
+	l.histStats(&st)
+	if st.RAM > 0 {
+		st.Ratio = float64(st.Plain) / float64(st.RAM)
 	}
 	return st
 }

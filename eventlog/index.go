@@ -17,6 +17,9 @@ type segIndex struct {
 	types            []string // distinct, up to maxTypes
 	allTypes         bool     // more types than maxTypes were seen
 	sources          uint64   // bloom bits
+	// away: the ring gave the segment up plain while older ones were
+	// held compressed; readers find it in the archive.
+	away bool
 }
 
 // maxTypes bounds the types a segment index lists.

@@ -157,7 +157,7 @@ type candidate struct {
 func (l *Log) candidates(q *query) []candidate {
 	l.mu.RLock()
 	q.lastSeq = l.seq
-	oldest := l.ring.Segments()[0].ID
+	oldest := l.oldest()
 	var out []candidate
 	for i := range l.index {
 		if l.index[i].mayMatch(q) {
@@ -197,7 +197,20 @@ func (l *Log) readSegment(c candidate, ringMax uint64, data *[]byte, fn func(a, 
 			fn(a, b, c.id, ringMax, g.Records)
 			return nil
 		}
+		var blk block
+		found := false
+		if l.hist != nil {
+			blk, found = l.hist.findBlock(c.id)
+		}
 		l.mu.RUnlock()
+		if found { // its bytes never change: decompressed without the lock
+			var err error
+			if *data, err = blk.decode((*data)[:0]); err != nil {
+				return err
+			}
+			fn(*data, nil, c.id, ringMax, blk.records)
+			return nil
+		}
 		g, ok := ArchivedSegment{}, false
 		if a != nil {
 			g, ok = a.ArchivedRing(c.id)
