@@ -54,6 +54,8 @@ func TestDiskKeepsLinesAndEventsAcrossARestart(t *testing.T) {
 		seq := rt.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/1", Attrs: []eventlog.Attr{eventlog.IntAttr("i", int64(i))}})
 		require.Equal(t, uint64(i+1), seq)
 	}
+	require.Eventually(t, func() bool { return rt.Events().Stats().Blocks > 0 }, 10*time.Second, 5*time.Millisecond,
+		"sealed event segments are compressed: Close spills the blocks too")
 	st := rt.Stats().Disk
 	require.NotNil(t, st)
 	assert.True(t, st.Present)

@@ -165,7 +165,7 @@ func Open(o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, &configError{err}
 	}
-	p := makePlan(c, o, 0)
+	p := makePlan(c, o, nil)
 	budget, err := ramlog.NewBudget(p.ramCap)
 	if err != nil {
 		return nil, fmt.Errorf("%w: ram_cap: %w", ErrConfig, err)
@@ -193,10 +193,9 @@ func Open(o Options) (*Runtime, error) {
 	rt.mu.Unlock()
 	if err == nil {
 		rt.spill = rt.openSpill(p)
-		rt.events, err = eventlog.New(eventlog.Options{
-			RAM: p.eventRAM, Budget: budget, Tree: rt.tree, BeforeWrite: o.BeforeWrite, Now: o.Now,
-			NextSeq: rt.spill.NextSeq(),
-		})
+		eo := p.events()
+		eo.Budget, eo.Tree, eo.BeforeWrite, eo.Now, eo.NextSeq = budget, rt.tree, o.BeforeWrite, o.Now, rt.spill.NextSeq()
+		rt.events, err = eventlog.New(eo)
 		if err != nil {
 			err = fmt.Errorf("%w: event_ram: %w", ErrConfig, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/gwlog/gwlog/cfg"
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/internal/sysmem"
 	"github.com/gwlog/gwlog/internal/units"
@@ -24,8 +25,11 @@ type plan struct {
 	// eventsMoved says that event_ram asks for another size than the
 	// event ring in place has, which it keeps until a restart.
 	eventsMoved bool
-	streams     []streamPlan
-	loggers     []cfg.Logger
+	// eventsHeld says that an event log is in place, which keeps its
+	// size and eventsZip, whether it compresses, until a restart.
+	eventsHeld, eventsZip bool
+	streams               []streamPlan
+	loggers               []cfg.Logger
 }
 
 type streamPlan struct {
@@ -38,10 +42,15 @@ type streamPlan struct {
 	plainWhy string
 }
 
-// makePlan applies o's overrides to c. heldEvents, when not zero, is the
-// size of the event ring in place, which keeps its size until a restart.
-func makePlan(c *cfg.Config, o Options, heldEvents int64) *plan {
+// makePlan applies o's overrides to c. held, when not nil, is the event
+// log in place, which keeps its size and compression until a restart.
+func makePlan(c *cfg.Config, o Options, held *eventlog.Log) *plan {
 	p := &plan{conf: c, maxLine: c.Runtime.MaxLine, eventRAM: c.Runtime.EventRAM}
+	var heldEvents int64
+	if held != nil {
+		heldEvents = held.Stats().Cap
+		p.eventsHeld, p.eventsZip = true, held.Compresses()
+	}
 	p.ramCap, p.capWhy = sysmem.DefaultCap(c.Runtime.RAMCap)
 	if where := c.Origins["runtime/ram_cap"]; where.File != "" {
 		p.ramCap, p.capWhy = c.Runtime.RAMCap, "set at "+where.String()
@@ -151,8 +160,9 @@ func (sp *streamPlan) compresses() bool {
 	return !sp.Console && sp.RAMCompress == "gzip" && sp.plainWhy == ""
 }
 
-// workMem is what the compressor of the plan's streams takes from the
-// cap besides their rings (ramlog.WorkMem), for their largest segment.
+// workMem is what the compressor of the plan's streams and event log
+// takes from the cap besides their rings (ramlog.WorkMem), for their
+// largest segment.
 func (p *plan) workMem() int64 {
 	var chunk int64
 	for _, sp := range p.streams {
@@ -160,10 +170,25 @@ func (p *plan) workMem() int64 {
 			chunk = max(chunk, o.Chunk())
 		}
 	}
+	if o := p.events(); o.Compresses() {
+		chunk = max(chunk, o.Chunk())
+	}
 	if chunk == 0 {
 		return 0
 	}
 	return ramlog.WorkMem(chunk)
+}
+
+// events is the event log's options as far as the plan decides them. A
+// new event log compresses its sealed segments when a stream does: the
+// compressor runs for them anyway, and ram_compress = none on every
+// stream turns compression off; one in place keeps what it does.
+func (p *plan) events() eventlog.Options {
+	zip := p.eventsZip
+	if !p.eventsHeld {
+		zip = slices.ContainsFunc(p.streams, func(sp streamPlan) bool { return sp.compresses() })
+	}
+	return eventlog.Options{RAM: p.eventRAM, Compress: zip}
 }
 
 // fit sizes the rings under the cap (scale), then keeps plain the

@@ -104,7 +104,7 @@ func (rt *Runtime) Reload() error {
 	}
 	if err == nil {
 		old := rt.plan.conf
-		p := makePlan(c, rt.opts, rt.events.Stats().Cap)
+		p := makePlan(c, rt.opts, rt.events)
 		if p.eventsMoved {
 			rt.note(Debug, levels.INFO, "event_ram changes apply at the next start", slog.Int64("event_ram", p.eventRAM))
 		}

@@ -55,8 +55,8 @@ func (a *storeArchive) archived(before uint64) (_ []persist.Info, _ map[uint64][
 	infos := make([]persist.Info, 0, len(pend)+len(stored))
 	for _, c := range pend { // first: a pending copy is newer than a stored tail of its ID
 		g := c.seg
-		if !c.gz {
-			data[g.ID] = g.Data // event segments, which are never blocks, read it
+		if a.st.events {
+			data[g.ID] = c.data() // for its bounds: a block is decompressed
 		}
 		infos = append(infos, persist.Info{Stream: g.Stream, ID: g.ID, Name: g.Name, First: g.First, Last: g.Last, Records: g.Records, Size: c.size()})
 	}

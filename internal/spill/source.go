@@ -84,13 +84,20 @@ type pending struct {
 	plain int64
 }
 
-// data returns c's plain bytes; a block that cannot be decompressed
-// becomes a line saying so, its lines counted as lost to readers.
+// data returns c's plain bytes (an event block's frames); a block that
+// cannot be decompressed becomes a line saying so, its lines counted as
+// lost to readers.
 func (c *pending) data() []byte {
 	if !c.gz {
 		return c.seg.Data
 	}
-	b, err := ramlog.DecodeBlock(make([]byte, 0, c.plain), c.seg.Data)
+	var b []byte
+	var err error
+	if c.st.events {
+		b, err = eventlog.DecodeBlock(make([]byte, 0, c.plain), c.seg.Data, c.plain)
+	} else {
+		b, err = ramlog.DecodeBlock(make([]byte, 0, c.plain), c.seg.Data)
+	}
 	if err != nil {
 		return fmt.Appendf(nil, "… %d lines unreadable: %s\n", c.seg.Records, err)
 	}
