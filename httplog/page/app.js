@@ -214,7 +214,7 @@
     for (const s of streams) {
       if (s.ram) out.push(`${s.name} ${bytes(s.ram)} holds ${bytes(s.plain || 0)} of log, ${span(s.first, s.last)}`);
     }
-    if (events && events.ram) out.push(`events ${bytes(events.ram)} hold ${events.held} events, ${span(events.first, events.last)}`);
+    if (events && events.ram) out.push(`events ${bytes(events.ram)} hold ${events.held} events, ${bytes(events.plain || 0)} of records, ${span(events.first, events.last)}`);
     return out;
   }
 

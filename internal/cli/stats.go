@@ -172,7 +172,7 @@ func stamp(t time.Time) string {
 // holds, one line each:
 //
 //	debug     9.2MiB of 38.7MiB holds 61MiB of log (6.6×) over 14h5m
-//	events    1.1MiB of 19.3MiB holds 16000 events over 4h26m
+//	events    1.1MiB of 19.3MiB holds 160000 events, 11MiB of records (9.8×) over 4h26m
 func printHeld(w io.Writer, r *report) {
 	var b strings.Builder
 	kv := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
@@ -185,7 +185,8 @@ func printHeld(w io.Writer, r *report) {
 		}
 	}
 	if e := r.Events; e != nil && e.RAM > 0 {
-		fmt.Fprintf(kv, "events\t%s of %s holds %d events over %s\n", units.FormatSize(e.RAM), units.FormatSize(e.Cap), e.Held, span(e.First, e.Last))
+		fmt.Fprintf(kv, "events\t%s of %s holds %d events, %s of records (%.1f×) over %s\n", units.FormatSize(e.RAM), units.FormatSize(e.Cap),
+			e.Held, units.FormatSize(e.Plain), e.Ratio, span(e.First, e.Last))
 	}
 	if kv.Flush(); b.Len() > 0 {
 		fmt.Fprint(w, "\n"+b.String())

@@ -116,5 +116,5 @@ func TestStatsSayWhatRAMHolds(t *testing.T) {
 	require.Equal(t, ExitOK, code, errs)
 	t.Log(out)
 	assert.Regexp(t, `(?m)^debug +\d+(\.\d+)?KiB of \d+(\.\d+)?KiB holds \d+(\.\d+)?(KiB|MiB) of log \(\d+\.\d×\) over \d+(\.\d+)?(ms|s)$`, out)
-	assert.Regexp(t, `(?m)^events +64KiB of \d+(\.\d+)?MiB holds 2 events over 2h(0m\d+s)?$`, out)
+	assert.Regexp(t, `(?m)^events +64KiB of \d+(\.\d+)?MiB holds 2 events, \d+B of records \(\d+\.\d×\) over 2h(0m\d+s)?$`, out)
 }
