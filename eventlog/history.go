@@ -141,20 +141,19 @@ func (l *Log) compressOldest(w *ramlog.Work) bool {
 	g := segs[0]
 	w.Load(l.ring, &g)
 	l.mu.Unlock()
-	data := w.Encode(l.hist.enc.encode(w.Plain()))
+	kept := append([]byte(nil), w.Encode(l.hist.enc.encode(w.Plain()))...) // its size class is what it takes
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if segs := l.ring.Segments(); !l.closed.Load() && len(segs) > 1 && segs[0].ID == g.ID {
-		l.keepBlock(&g, data)
+		l.keepBlock(&g, kept)
 	}
 	return true
 }
 
-// keepBlock moves the ring's oldest segment, g, into the history as data,
+// keepBlock moves the ring's oldest segment, g, into the history as kept,
 // its block, dropping the oldest blocks to make room; l.mu is held.
-func (l *Log) keepBlock(g *ramlog.Segment, data []byte) {
+func (l *Log) keepBlock(g *ramlog.Segment, kept []byte) {
 	h := l.hist
-	kept := append([]byte(nil), data...) // its size class is what it takes
 	if int64(cap(kept)) > h.cap {
 		l.ring.EvictOldest() // no room at all: lost, as without compression
 		return

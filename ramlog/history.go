@@ -212,33 +212,55 @@ func (s *Stream) startHistory(st settings) error {
 
 // compressOne moves the oldest sealed segment of the ring into the
 // history, and reports whether there was one. It runs on c's goroutine:
-// the segment is copied out under s.mu, compressed without it, and its
-// block kept if the ring still holds the segment (a flood may have
-// evicted it meanwhile: it was then counted, and spilled, as without
-// compression).
+// the segment is copied under s.mu a piece at a time (copyPiece), so
+// that a writer waits for one piece at most, compressed without the
+// lock, and its block kept if the ring still holds the segment (a flood
+// may have evicted it meanwhile: it was then counted, and spilled, as
+// without compression).
 func (s *Stream) compressOne(c *compressor) bool {
 	s.mu.Lock()
-	segs := s.ring.segs
-	if s.closed || s.hist == nil || len(segs) < 2 {
+	if !s.compressible() {
 		s.mu.Unlock()
 		return false
 	}
-	id := segs[0].ID
-	c.in = s.ring.AppendRange(c.in[:0], segs[0].Start, segs[0].End)
+	g := s.ring.segs[0]
+	c.in = c.in[:0]
+	for pos := g.Start; pos < g.End; {
+		next := min(pos+copyPiece, g.End)
+		c.in = s.ring.AppendRange(c.in, pos, next)
+		if pos = next; pos < g.End {
+			s.mu.Unlock()
+			s.mu.Lock()
+			if !s.compressible() || s.ring.segs[0].ID != g.ID {
+				s.mu.Unlock()
+				return true // evicted meanwhile
+			}
+		}
+	}
 	s.mu.Unlock()
-	data := c.enc.encode(c.in, nil)
+	kept := append([]byte(nil), c.enc.encode(c.in, nil)...) // its size class is what it takes
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closed && s.hist != nil && len(s.ring.segs) > 1 && s.ring.segs[0].ID == id {
-		s.keepBlock(data)
+	if s.compressible() && s.ring.segs[0].ID == g.ID {
+		s.keepBlock(kept)
 	}
 	return true
 }
 
-// keepBlock moves the ring's oldest segment into the history as data, its
-// block, dropping the history's oldest blocks to make room; s.mu is held.
-func (s *Stream) keepBlock(data []byte) {
-	kept := append([]byte(nil), data...) // its size class is what it takes
+// copyPiece is how much of a segment the compressor copies per hold of
+// the stream's lock.
+const copyPiece = 32 << 10
+
+// compressible reports whether the ring holds a sealed segment for the
+// history; s.mu is held.
+func (s *Stream) compressible() bool {
+	return !s.closed && s.hist != nil && len(s.ring.segs) > 1
+}
+
+// keepBlock moves the ring's oldest segment into the history as kept,
+// its block, dropping the history's oldest blocks to make room; s.mu is
+// held.
+func (s *Stream) keepBlock(kept []byte) {
 	if int64(cap(kept)) > s.hist.cap {
 		s.ring.EvictOldest() // no room at all: lost, as without compression
 		return
