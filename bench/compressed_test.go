@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -101,4 +102,44 @@ func BenchmarkCompressedTail(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkTextHistory replays real logs (BENCH_CORPUS) into the debug
+// ring of a runtime with the default settings until its compressed
+// history is full, and reports the log it holds per byte of its RAM
+// share (the plain ring and the blocks; "log/RAM"). The replay waits for
+// the compressor now and then, as a gateway's pace lets it keep up.
+func BenchmarkTextHistory(b *testing.B) {
+	blocks := textBlocks(b, 1<<20)
+	rt := openRuntime(b, gwlog.Options{})
+	debug := rt.Stream(gwlog.Debug)
+	var written int64
+	for pass := 0; debug.Stats().Drops == 0 || pass < 2; pass++ {
+		for _, blk := range blocks {
+			for len(blk) > 0 {
+				i := bytes.IndexByte(blk, '\n')
+				if i < 0 {
+					i = len(blk) - 1 // a file's last line, without its newline
+				}
+				debug.WriteLine(0, blk[:i+1])
+				written += int64(i + 1)
+				blk = blk[i+1:]
+			}
+			for w := 0; debug.Stats().Waiting > 0; w++ {
+				time.Sleep(time.Millisecond)
+				if w == 2000 {
+					b.Fatalf("stuck: %+v", debug.Stats())
+				}
+			}
+		}
+	}
+	st := debug.Stats()
+	b.ReportMetric(float64(st.Plain)/float64(st.Cap), "log/RAM")
+	b.ReportMetric(float64(st.Plain)/(1<<20), "MiB-held")
+	b.ReportMetric(float64(st.Cap)/(1<<20), "MiB-share")
+	for range b.N {
+		if st.Plain == 0 || written < st.Plain {
+			b.Fatal("nothing held")
+		}
+	}
 }

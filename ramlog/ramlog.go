@@ -735,6 +735,7 @@ type Stats struct {
 	Plain        int64   `json:"plain"`         // bytes of log held, decompressed
 	Ratio        float64 `json:"ratio"`         // Plain / RAM: bytes of log per byte of RAM; 0 while RAM is 0
 	Blocks       int     `json:"blocks"`        // sealed segments held compressed
+	Waiting      int     `json:"waiting"`       // sealed segments held plain, waiting for the compressor
 	First        int64   `json:"first"`         // Unix ns of the oldest line held; 0: none
 	Last         int64   `json:"last"`          // Unix ns of the newest line held
 	Segments     int     `json:"segments"`      // files, the live one included
@@ -776,6 +777,7 @@ func (s *Stream) Stats() Stats {
 		st.Bytes += h.size
 		st.Drops += h.evicted
 		st.Blocks = len(h.blocks)
+		st.Waiting = len(s.ring.segs) - 1
 		st.Segments = s.fileCount()
 		for i := range h.blocks {
 			b := &h.blocks[i]
