@@ -25,6 +25,8 @@ func TestAllocations(t *testing.T) {
 	tree.SetLevel("root", INFO)
 	l := tree.Get("bench.service")
 	ctx := context.Background()
+	valve, n, big, temp, at, took := strings.Repeat("v", 5), 0, int64(1)<<40, 21.5, time.Now(), 3*time.Second
+	var errNone error
 	tests := []struct {
 		name string
 		f    func()
@@ -35,6 +37,11 @@ func TestAllocations(t *testing.T) {
 		}},
 		{"Info with args", func() { l.Info("request handled", "path", "/api/v1/status", "status", 200, "ok", true) }},
 		{"Error reaching two targets, one with the caller", func() { l.Error("failed", "code", 7) }},
+		{"Info with variables of every common kind", func() {
+			// Not constants: boxing each would allocate if the args escaped.
+			n++
+			l.Info("poll", "valve", valve, "n", n, "bytes", big, "temp", temp, "ok", n%2 == 0, "at", at, "took", took, "err", errNone)
+		}},
 		{"filtered", func() { l.Debug("detail", "n", 1) }},
 		{"LogAttrsAt", func() {
 			l.LogAttrsAt(ctx, time.Unix(1_800_000_000, 0), WARNING, "from syslog", slog.String("host", "gw"), slog.String("pid", "42"))
