@@ -111,7 +111,9 @@ func BenchmarkCompressedTail(b *testing.B) {
 // the compressor now and then, as a gateway's pace lets it keep up.
 func BenchmarkTextHistory(b *testing.B) {
 	blocks := textBlocks(b, 1<<20)
-	rt := openRuntime(b, gwlog.Options{})
+	rt, err := gwlog.Open(gwlog.Options{Screen: io.Discard}) // the default shares
+	require.NoError(b, err)
+	defer rt.Close()
 	debug := rt.Stream(gwlog.Debug)
 	var written int64
 	for pass := 0; debug.Stats().Drops == 0 || pass < 2; pass++ {
