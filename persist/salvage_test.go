@@ -325,7 +325,10 @@ func TestSalvageDamages(t *testing.T) {
 			}))
 			require.NoError(t, db.Close())
 			noise(t, path, int64(root)*ps-8<<10, 16<<10, 3)
-		}, fails, true, 30},
+			// What else the noise reaches depends on where bbolt placed
+			// the pages, which differs by platform (29 on arm64 under
+			// qemu, 30 on amd64); all still holds: nothing goes silently.
+		}, fails, true, 28},
 		{"noise at 40%", noiseAt(0.4, 4), either, true, 40},
 		{"noise at 55%", noiseAt(0.55, 5), either, true, 40},
 		{"noise at 70%", noiseAt(0.7, 6), either, true, 40},
