@@ -156,6 +156,8 @@ func TestParseTime(t *testing.T) {
 		{in: "1795255200", want: time.Unix(1795255200, 0).UTC()},
 		{in: "1795255200.25", want: time.Unix(1795255200, 250_000_000).UTC()},
 		{in: "0", want: time.Unix(0, 0).UTC()},
+		{in: "7000-01-01", want: time.Unix(0, math.MaxInt64).UTC()},
+		{in: "1000-01-01T00:00:00Z", want: time.Unix(0, math.MinInt64).UTC()},
 		{in: "", bad: true},
 		{in: "yesterday", bad: true},
 		{in: "-1x", bad: true},

@@ -22,8 +22,34 @@ import (
 //	-1h, -90m, -7d, now           relative to now (Go durations plus d)
 //	1795255200, 1795255200.5      Unix seconds
 //
-// The result is in UTC.
+// The result is in UTC, and within the years 1678 to 2262 that
+// nanoseconds since 1970 can count (records carry such times): a later
+// time such as 9999-12-31 means "no end", as it would to a reader, and is
+// taken as the last such instant.
 func ParseTime(s string, now time.Time) (time.Time, error) {
+	t, err := parseTime(s, now)
+	return clampTime(t), err
+}
+
+var (
+	firstTime = time.Unix(0, math.MinInt64).UTC()
+	lastTime  = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// clampTime brings t into the range of UnixNano; zero stays zero.
+func clampTime(t time.Time) time.Time {
+	switch {
+	case t.IsZero():
+		return t
+	case t.Before(firstTime):
+		return firstTime
+	case t.After(lastTime):
+		return lastTime
+	}
+	return t
+}
+
+func parseTime(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "now":
