@@ -146,6 +146,7 @@ func TestQueryFilters(t *testing.T) {
 		{"where ne missing", Filter{Where: []Cond{{Key: "val", Op: Ne, Value: Int(0)}}, TypePrefix: "webbrick/DO", Limit: 2}, []uint64{1, 11}},
 		{"where le string", Filter{Where: []Cond{{Key: "unit", Op: Le, Value: String("C")}}, Limit: 2}, []uint64{2, 3}},
 		{"reverse limit", Filter{Reverse: true, Limit: 3}, []uint64{60, 59, 58}},
+		{"far bounds saturate", Filter{Since: time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(7000, 1, 1, 0, 0, 0, 0, time.UTC), Reverse: true, Limit: 2}, []uint64{60, 59}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,13 +104,27 @@ type query struct {
 	all         bool // nothing to check but the snapshot
 }
 
+// nanos is t.UnixNano, saturated at the ends of int64 where UnixNano
+// would wrap around (before 1678, after 2262).
+func nanos(t time.Time) int64 {
+	switch s := t.Unix(); {
+	case s < math.MinInt64/int64(time.Second):
+		return math.MinInt64
+	case s >= math.MaxInt64/int64(time.Second):
+		if t.After(time.Unix(0, math.MaxInt64)) {
+			return math.MaxInt64
+		}
+	}
+	return t.UnixNano()
+}
+
 func compile(f *Filter) (*query, error) {
 	q := &query{typePrefix: f.TypePrefix, source: f.Source, token: f.Token, since: math.MinInt64, until: math.MaxInt64, where: f.Where}
 	if !f.Since.IsZero() {
-		q.since = f.Since.UnixNano()
+		q.since = nanos(f.Since)
 	}
 	if !f.Until.IsZero() {
-		q.until = f.Until.UnixNano()
+		q.until = nanos(f.Until)
 	}
 	if q.since >= q.until {
 		return nil, fmt.Errorf("%w: since %s is not before until %s", ErrQuery, f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))

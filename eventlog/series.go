@@ -27,9 +27,9 @@ type SeriesQuery struct {
 // many buckets lie between them. Step must be positive.
 func (q SeriesQuery) Aligned() (since, until time.Time, buckets int64) {
 	step := int64(q.Step)
-	lo := floorDiv(q.Since.UnixNano(), step)
-	hi := floorDiv(q.Until.UnixNano(), step)
-	if hi*step < q.Until.UnixNano() {
+	lo := floorDiv(nanos(q.Since), step)
+	hi := floorDiv(nanos(q.Until), step)
+	if hi*step < nanos(q.Until) && hi < math.MaxInt64/step {
 		hi++
 	}
 	return time.Unix(0, lo*step).UTC(), time.Unix(0, hi*step).UTC(), hi - lo
@@ -148,7 +148,7 @@ func (l *Log) Series(q SeriesQuery) (Series, error) {
 	for i := range s.Buckets {
 		s.Buckets[i].Start = q.Since.Add(time.Duration(i) * q.Step)
 	}
-	since, step := q.Since.UnixNano(), int64(q.Step)
+	since, step := nanos(q.Since), int64(q.Step)
 	add := func(t int64, v float64, ok bool) {
 		if !ok {
 			s.Skipped++
