@@ -176,6 +176,9 @@ func (s *Store) indexBatch(w *dayFile, b *batch) {
 		w.seq = max(w.seq, e.LastSeq)
 		w.next[e.Stream] = max(w.next[e.Stream], e.ID+1)
 		s.merge(e)
+		if !e.Tail {
+			s.tails.drop(e.Stream, e.ID)
+		}
 		s.stats.Puts++
 		s.stats.DataBytes += uint64(b.written[i])
 		if e.Gzip {

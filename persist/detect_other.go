@@ -10,3 +10,6 @@ func fsKind(dir string) (ram string, readOnly bool, err error) { return "", fals
 
 // allocated returns fi's size.
 func allocated(fi os.FileInfo) int64 { return fi.Size() }
+
+// datasync makes f's data durable.
+func datasync(f *os.File) error { return f.Sync() }

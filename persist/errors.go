@@ -64,6 +64,9 @@ func (e *CorruptionError) Error() string {
 	if e.Offset > 0 {
 		at = " at offset " + strconv.FormatInt(e.Offset, 10)
 	}
+	if e.Stream == "" { // a record too damaged to say whose
+		return fmt.Sprintf("persist: corrupt value in %s%s: %v", e.File, at, e.Err)
+	}
 	return fmt.Sprintf("persist: corrupt value in %s%s: stream %s segment %d: %v", e.File, at, e.Stream, e.ID, e.Err)
 }
 

@@ -107,7 +107,7 @@ func TestInjectedWriteErrors(t *testing.T) {
 			dir := t.TempDir()
 			var mu sync.Mutex
 			var writable *os.File
-			o := Options{Dir: dir, Now: newClock(t0).Now}
+			o := Options{Dir: dir, Now: newClock(t0).Now, legacyTails: true}
 			o.openFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
 				f, err := os.OpenFile(name, flag, perm)
 				if err == nil && flag&os.O_RDWR != 0 {

@@ -55,7 +55,8 @@ type dayFile struct {
 // entry is a segment the store holds: its Info and the file it is in.
 type entry struct {
 	Info
-	f *dayFile
+	f *dayFile // the day file holding it, or nil
+	t *tail    // the tail journal's record of it, or nil
 }
 
 // before orders files: by day, then part.

@@ -20,9 +20,9 @@ type smallCommit struct {
 // then flushes the debug stream's live tail n times, 30 lines of 90
 // bytes more each time — a quiet gateway's 30 s flush — and returns the
 // mean cost of one of those commits.
-func measureSmallCommits(t *testing.T, n int) smallCommit {
+func measureSmallCommits(t *testing.T, n int, legacy bool) smallCommit {
 	t.Helper()
-	s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now})
+	s := open(t, Options{Dir: t.TempDir(), Now: newClock(t0).Now, legacyTails: legacy})
 	seg := make([]byte, 64<<10)
 	for i := range seg {
 		seg[i] = byte('a' + i%26)
@@ -55,15 +55,21 @@ func measureSmallCommits(t *testing.T, n int) smallCommit {
 	return c
 }
 
-// TestSmallCommitPages bounds what a commit of a small tail writes: the
-// tail's new part, the leaf pages on the path from the root to it and to
-// its info, the freelist and the meta page — 8 page writes, about 11
-// pages, whatever the tail grew by.
+// TestSmallCommitPages bounds what a commit of a small tail writes: a
+// record appended to the tail journal, one or two pages of the file and
+// no bbolt page, where the day files' parts (as stores wrote tails before
+// the journal) cost 8 page writes, about 11 pages: the tail's new part,
+// the leaf pages on the path from the root to it and to its info, the
+// freelist and the meta page.
 func TestSmallCommitPages(t *testing.T) {
-	c := measureSmallCommits(t, 20)
-	t.Logf("a small commit: %.1f bbolt page writes, %.1f pages written", c.writes, c.pages)
-	assert.LessOrEqual(t, c.writes, 8.0, "page writes per small commit")
+	old := measureSmallCommits(t, 20, true)
+	c := measureSmallCommits(t, 20, false)
+	t.Logf("a small commit: %.1f pages written (%.1f bbolt page writes); in the day files' parts, %.1f (%.1f)",
+		c.pages, c.writes, old.pages, old.writes)
+	assert.Zero(t, c.writes, "no bbolt page for a tail")
+	assert.LessOrEqual(t, old.writes, 8.0, "page writes per small commit in parts")
 	if c.pages > 0 {
-		assert.LessOrEqual(t, c.pages, 12.0, "pages the process wrote per small commit")
+		assert.LessOrEqual(t, c.pages, 2.0, "pages the process wrote per small commit")
+		assert.Less(t, c.pages*4, old.pages, "a quarter of what parts cost, at most")
 	}
 }

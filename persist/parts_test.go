@@ -112,7 +112,7 @@ func TestMaxPartsNegative(t *testing.T) {
 // *CorruptionError; the other segments read.
 func TestTailPartCorrupt(t *testing.T) {
 	dir := t.TempDir()
-	o := Options{Dir: dir, Now: newClock(t0).Now}
+	o := Options{Dir: dir, Now: newClock(t0).Now, legacyTails: true}
 	s, err := Open(o)
 	require.NoError(t, err)
 	for _, n := range []int{3000, 6000, 9000} {
@@ -158,7 +158,7 @@ func TestTailPartsFrontCut(t *testing.T) {
 // value, so that history takes the room its data does.
 func TestTailPartsLayout(t *testing.T) {
 	dir := t.TempDir()
-	o := Options{Dir: dir, Now: newClock(t0).Now}
+	o := Options{Dir: dir, Now: newClock(t0).Now, legacyTails: true}
 	s, err := Open(o)
 	require.NoError(t, err)
 	g := seg("debug", 1, 480_000, t0)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -74,6 +75,11 @@ type Options struct {
 	// whole, so that a read stays a bounded walk. 1 writes every tail
 	// whole. Zero means DefaultMaxParts.
 	MaxParts int
+
+	// legacyTails writes tails into the day files as parts, as stores
+	// did before the tail journal: the tests' way to make files that
+	// readers and salvage must still read.
+	legacyTails bool
 
 	// openFile, when set, opens bbolt's files instead of os.OpenFile: the
 	// tests' way to put faults under bbolt's writes.
@@ -159,6 +165,7 @@ type Store struct {
 	stats     Stats
 	ioBase    uint64
 	ioOK      bool
+	tails     *tails // the tail journal
 	buf       []byte // values of a batch, reused
 	zip       zipper // gzips sealed segments, outside mu
 	clock     uint64 // for read handles' last use
@@ -202,6 +209,40 @@ func Open(o Options) (*Store, error) {
 	return s, nil
 }
 
+// openTails reads the tail journal afresh. A damaged one is reported, counted,
+// and (unless ReadOnly) kept beside the store as NAME.corrupt-UNIXTIME,
+// copied, so that the fresh journal Open then writes does not replace it.
+func (s *Store) openTails() error {
+	if s.tails != nil {
+		s.tails.close()
+	}
+	t, err := openTails(s.o.Dir, s.o.ReadOnly, s.o.Now())
+	s.tails = t
+	if err == nil {
+		return nil
+	}
+	s.stats.Corrupt++
+	if !s.o.ReadOnly {
+		aside := fmt.Sprintf("%s.corrupt-%d", t.path, s.o.Now().Unix())
+		if lerr := copyFile(t.path, aside); lerr != nil {
+			err = fmt.Errorf("%w (and keeping a copy failed: %w)", err, lerr)
+		} else {
+			err = fmt.Errorf("%w; the journal is kept as %s", err, filepath.Base(aside))
+		}
+	}
+	s.report(err)
+	return err
+}
+
+// copyFile copies the file at from to a new file at to.
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, FileMode)
+}
+
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.o.Dir }
 
@@ -213,7 +254,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.closeAll()
+	return errors.Join(s.closeAll(), s.tails.close())
 }
 
 // closeAll closes every open handle; s.mu is held or s is not shared yet.

@@ -15,7 +15,13 @@ import (
 // ages from its last record, but never from before the day of its file,
 // so that a clock far behind does not delete what it stamped.
 func (s *Store) expired(e *entry, now time.Time) bool {
-	t := e.f.dayEnd()
+	var t time.Time
+	switch {
+	case e.f != nil:
+		t = e.f.dayEnd()
+	case e.t != nil:
+		t = e.t.wrote
+	}
 	if e.Last.After(t) {
 		t = e.Last
 	}
@@ -111,6 +117,21 @@ func (s *Store) appendSegment(dst []byte, stream string, id uint64) (_ []byte, z
 	e := s.index[stream][id]
 	if e == nil || s.expired(e, s.o.Now()) {
 		return dst, z, fmt.Errorf("%w: %s segment %d", ErrNotFound, stream, id)
+	}
+	if e.t != nil {
+		n := len(dst)
+		dst, err = s.tails.read(dst, e.t)
+		var ce *CorruptionError
+		switch {
+		case errors.As(err, &ce):
+			s.stats.Corrupt++
+		case err != nil:
+			err = fmt.Errorf("%w: read %s: %w", ErrUnavailable, tailsName, err)
+		}
+		if err != nil {
+			dst = dst[:n]
+		}
+		return dst, z, err
 	}
 	db, err := s.handle(e.f)
 	if err != nil {

@@ -66,7 +66,13 @@ func (s *Store) scan() error {
 		}
 	}
 	s.files = kept
+	// The journal is read again too: after a failure the directory may
+	// not be the one it was.
+	tailsErr := s.openTails()
 	s.reindex()
+	if tailsErr != nil && !s.o.ReadOnly {
+		s.compactTails() // what was read, into a fresh journal
+	}
 	return nil
 }
 
@@ -356,6 +362,24 @@ func (s *Store) reindex() {
 			}
 		}
 	}
+	s.mergeTails()
+}
+
+// mergeTails puts the tail journal's tails in the index, and forgets
+// those the day files hold sealed.
+func (s *Store) mergeTails() {
+	if s.tails == nil {
+		return
+	}
+	for stream, m := range s.tails.live {
+		for id, tl := range m {
+			if e := s.index[stream][id]; e != nil && !e.Tail {
+				s.tails.drop(stream, id)
+				continue
+			}
+			s.merge(&tl.entry)
+		}
+	}
 }
 
 // merge puts e in the index unless what it has for e's ID is better: a
@@ -375,8 +399,11 @@ func (s *Store) merge(e *entry) {
 
 // better reports whether a should be read rather than b, both of one ID.
 func better(a, b *entry) bool {
-	if a.Tail != b.Tail {
+	switch {
+	case a.Tail != b.Tail:
 		return !a.Tail
+	case a.t != nil || b.t != nil:
+		return a.t != nil // the journal's tail is the newest
 	}
 	return !a.f.before(b.f)
 }

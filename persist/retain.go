@@ -64,7 +64,25 @@ func (s *Store) retain() error {
 	if removed {
 		s.reindex()
 	}
+	if s.expireTails(now) {
+		s.compactTails()
+	}
 	return errors.Join(errs...)
+}
+
+// expireTails forgets the journal's tails past their stream's keep, and
+// reports whether there were any.
+func (s *Store) expireTails(now time.Time) bool {
+	gone := false
+	for _, m := range s.tails.live {
+		for _, tl := range m {
+			if s.expired(&tl.entry, now) {
+				s.tails.drop(tl.Stream, tl.ID)
+				gone = true
+			}
+		}
+	}
+	return gone
 }
 
 // deadline is when f may go: when the last of its segments passes its
@@ -104,7 +122,7 @@ func (s *Store) remove(f *dayFile) error {
 
 // diskBytes is what the files take on disk.
 func (s *Store) diskBytes() int64 {
-	var n int64
+	n := s.tails.diskBytes()
 	for _, f := range s.files {
 		n += f.bytes
 	}

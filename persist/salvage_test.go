@@ -33,7 +33,7 @@ const debugSize = 160 << 10
 func writeDay(t testing.TB, dir string) map[segKey]Segment {
 	t.Helper()
 	clk := newClock(t0)
-	s, err := Open(Options{Dir: dir, Now: clk.Now})
+	s, err := Open(Options{Dir: dir, Now: clk.Now, legacyTails: true})
 	require.NoError(t, err)
 	want := make(map[segKey]Segment)
 	put := func(segs ...Segment) {

@@ -173,9 +173,6 @@ func (s *Store) PutSegments(segs []Segment) error {
 	if s.closed {
 		return ErrClosed
 	}
-	if s.o.ReadOnly {
-		return ErrReadOnly
-	}
 	if len(segs) == 0 {
 		return nil
 	}
@@ -187,8 +184,47 @@ func (s *Store) PutSegments(segs []Segment) error {
 	if err := s.refresh(w); err != nil {
 		return s.fail(w, err)
 	}
+	sealed, sealedZipped, tails := s.split(segs, zipped)
+	if len(sealed) > 0 {
+		if err := s.commit(w, sealed, sealedZipped); err != nil {
+			return err
+		}
+	}
+	if len(tails) > 0 {
+		if err := s.putTails(tails); err != nil {
+			return err
+		}
+	}
+	if s.diskBytes() > s.o.Cap {
+		s.retainReport()
+	}
+	return nil
+}
+
+// split sorts segs into the sealed ones, with their gzipped data, and the
+// tails, leaving out a tail of a segment the store holds sealed. s.mu is
+// held.
+func (s *Store) split(segs []Segment, zipped [][]byte) (sealed []Segment, sealedZipped [][]byte, tails []*Segment) {
+	for i := range segs {
+		seg := &segs[i]
+		switch e := s.index[seg.Stream][seg.ID]; {
+		case !seg.Tail || s.o.legacyTails:
+			sealed = append(sealed, *seg)
+			sealedZipped = append(sealedZipped, zipped[i])
+		case e != nil && !e.Tail:
+			// sealed already: a tail never replaces it
+		default:
+			tails = append(tails, seg)
+		}
+	}
+	return sealed, sealedZipped, tails
+}
+
+// commit writes sealed segments to w in one bbolt transaction. s.mu is
+// held.
+func (s *Store) commit(w *dayFile, segs []Segment, zipped [][]byte) error {
 	b := newBatch(w, segs, zipped, s.buf, s.o.MaxParts)
-	err = update(w.db, b.write)
+	err := update(w.db, b.write)
 	if cap(b.buf) <= 16<<20 {
 		s.buf = b.buf[:0]
 	}
@@ -203,10 +239,42 @@ func (s *Store) PutSegments(segs []Segment) error {
 		return s.fail(w, err)
 	}
 	s.indexBatch(w, b)
-	if s.diskBytes() > s.o.Cap {
-		s.retainReport()
+	return nil
+}
+
+// putTails appends tails to the tail journal, and compacts it when it is
+// big and mostly dead. s.mu is held.
+func (s *Store) putTails(tails []*Segment) error {
+	written, err := s.tails.put(tails, s.o.MaxParts, s.o.Now())
+	if err != nil {
+		s.stats.Failures++
+		s.broken = err
+		return fmt.Errorf("%w: write %s: %w", ErrUnavailable, s.tails.path, err)
+	}
+	s.stats.Commits++
+	s.stats.Syncs++
+	for i, seg := range tails {
+		s.merge(&s.tails.live[seg.Stream][seg.ID].entry)
+		s.stats.Puts++
+		s.stats.DataBytes += uint64(written[i])
+	}
+	if s.tails.needsCompaction() {
+		s.compactTails()
 	}
 	return nil
+}
+
+// compactTails rewrites the tail journal with the tails readers still
+// see; what fails is reported. s.mu is held.
+func (s *Store) compactTails() {
+	now := s.o.Now()
+	err := s.tails.compact(func(tl *tail) bool {
+		return s.index[tl.Stream][tl.ID] == &tl.entry && !s.expired(&tl.entry, now)
+	})
+	s.reindex()
+	if err != nil {
+		s.report(fmt.Errorf("persist: compacting %s: %w", tailsName, err))
+	}
 }
 
 // zipSealed returns the gzipped data of each segment to be stored so
