@@ -13,3 +13,6 @@ func allocated(fi os.FileInfo) int64 { return fi.Size() }
 
 // datasync makes f's data durable.
 func datasync(f *os.File) error { return f.Sync() }
+
+// preallocate does nothing here: appends allocate as they go.
+func preallocate(f *os.File, off, n int64) {}

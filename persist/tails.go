@@ -42,6 +42,8 @@ const (
 	// tailsCompactAt is the journal's size past which it is compacted
 	// once most of it is dead (tails since sealed or rewritten whole).
 	tailsCompactAt = 4 << 20
+	// tailsReserve is how far past its end the journal is preallocated.
+	tailsReserve = 256 << 10
 )
 
 // tails is the journal file and what it holds.
@@ -50,6 +52,7 @@ type tails struct {
 	f        *os.File // open for appending; nil when read-only or after a failure
 	readOnly bool
 	size     int64 // the end of the last good record
+	reserved int64 // the end of what is preallocated, past size
 	dead     int64 // bytes of records no tail needs any more
 	live     map[string]map[uint64]*tail
 	buf      []byte // records of one append, reused
@@ -251,9 +254,18 @@ func (t *tails) put(segs []*Segment, maxParts int, now time.Time) ([]int64, erro
 		return nil, ErrReadOnly
 	}
 	if t.f == nil {
+		_, missing := os.Stat(t.path)
 		f, err := os.OpenFile(t.path, os.O_RDWR|os.O_CREATE, FileMode)
 		if err != nil {
 			return nil, err
+		}
+		if errors.Is(missing, os.ErrNotExist) {
+			// The new name survives a power cut before anything in it is
+			// acknowledged.
+			if err := syncDir(filepath.Dir(t.path)); err != nil {
+				f.Close()
+				return nil, err
+			}
 		}
 		t.f = f
 	}
@@ -268,6 +280,10 @@ func (t *tails) put(segs []*Segment, maxParts int, now time.Time) ([]int64, erro
 		t.buf = appendRecord(t.buf, seg, &in, froms[i])
 		spans[i] = span{t.size + int64(start), int64(len(t.buf) - start)}
 		written[i] = int64(len(seg.Data)) - froms[i]
+	}
+	if end := t.size + int64(len(t.buf)); end > t.reserved {
+		t.reserved = end + tailsReserve
+		preallocate(t.f, t.size, t.reserved-t.size)
 	}
 	if _, err := t.f.WriteAt(t.buf, t.size); err != nil {
 		return nil, t.fail(err)
