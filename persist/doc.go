@@ -17,9 +17,12 @@
 // with its CRC, and returns once it committed (bbolt fsyncs on commit):
 // that return is the acknowledgement, and what it acknowledged survives a
 // crash, and a power cut on a device that honours fsync. The live
-// segment's tail is written the same way, marked Tail; flushed again to
-// the same file, only what it grew by is written, as a further part; the
-// sealed segment of the same ID replaces it later, whole. A segment marked
+// segment's tail, marked Tail, goes to the tail journal instead
+// (gwlog-tails.log): a record appended and fdatasynced, holding only what
+// the tail grew by since the journal last held it, so that a quiet
+// stream's flush writes a page or two rather than a bbolt commit's
+// dozen; the sealed segment of the same ID goes to the day's file later,
+// whole, and supersedes it. A segment marked
 // Gzip (compress = gzip) is stored gzipped when sealed; readers get it
 // back as it was, and a gzip checksum that fails is a *CorruptionError
 // like a CRC that does.
@@ -77,13 +80,13 @@
 // commit per segment) to keep fsyncs, and flash wear, down. A commit of
 // one 1 MiB segment writes about 1.05 bytes per byte of data, of eight
 // 1.01; each commit also writes about 40 KiB of bbolt's own pages (leaf,
-// branch, freelist and meta), which dominates small batches. A tail
-// flushed again to the file that holds it is written as what it grew by; a
-// tail in a file that does not hold it yet (a new day's, or the next part
-// of a day), or past Options.MaxParts parts (1024 by default), is written
-// whole, and so is the seal: a slow stream writes each line about twice,
-// not once per flush. Flush a tail only when it grew: each commit costs
-// bbolt's pages even when the tail grew by one line.
+// branch, freelist and meta), which dominates small batches: that is why
+// tails go to the journal, whose flush of a quiet stream appends a page or
+// two and fdatasyncs once. A tail is written there as what it grew by
+// since the journal last held it; whole after a restart, a compaction, or
+// past Options.MaxParts records (1024 by default), and so is the seal, to
+// the day's file: a slow stream writes each line about twice, not once
+// per flush. Flush a tail only when it grew.
 //
 // Gzip keeps one flate compressor, about 1 MiB, from the first sealed
 // segment it compresses until Close; a read of a gzipped segment unzips

@@ -22,10 +22,12 @@ type Stats struct {
 	// GzipStored what they took.
 	GzipBytes  uint64 `json:"gzip_bytes,omitempty"`
 	GzipStored uint64 `json:"gzip_stored,omitempty"`
-	Commits    uint64 `json:"commits"` // write transactions committed
-	// Syncs counts the fsyncs of those commits as bbolt makes them: two
-	// per commit (the pages, then the meta page) and one per growth of
-	// the file.
+	// Commits counts the write transactions committed and the appends
+	// to the tail journal.
+	Commits uint64 `json:"commits"`
+	// Syncs counts the fsyncs of those commits: bbolt's two per
+	// transaction (the pages, then the meta page) and one per growth of
+	// the file, and the journal's one per append.
 	Syncs    uint64 `json:"syncs"`
 	Failures uint64 `json:"failures"` // writes that failed (ErrUnavailable)
 	// Corrupt counts the values found corrupt: the infos of the files
