@@ -42,9 +42,18 @@ const (
 	// tailsCompactAt is the journal's size past which it is compacted
 	// once most of it is dead (tails since sealed or rewritten whole).
 	tailsCompactAt = 4 << 20
-	// tailsReserve is how far past its end the journal is preallocated.
-	tailsReserve = 256 << 10
+	// An append of fewer than tailsSmall bytes that runs past the zeros
+	// written ahead writes tailsReserve more; a bigger one has the
+	// filesystem reserve tailsPrealloc bytes ahead instead.
+	tailsSmall    = 8 << 10
+	tailsReserve  = 64 << 10
+	tailsPrealloc = 256 << 10
 )
+
+// zeros is what the journal's reserve is written with, a page at a time:
+// a kernel with large folios caches a bigger write in a bigger folio, and
+// an append that dirties part of it then writes all of it out again.
+var zeros [4 << 10]byte
 
 // tails is the journal file and what it holds.
 type tails struct {
@@ -52,7 +61,11 @@ type tails struct {
 	f        *os.File // open for appending; nil when read-only or after a failure
 	readOnly bool
 	size     int64 // the end of the last good record
-	reserved int64 // the end of what is preallocated, past size
+	reserved int64 // the end of the file: zeros from size on
+	prealloc int64 // the end of what the filesystem reserved past it
+	last     int   // bytes of the last append since open, 0 before the first
+	torn     int64 // the end of a torn record's bytes past size, zeroed by the next put
+	zeroed   int64 // bytes of reserve written since open
 	dead     int64 // bytes of records no tail needs any more
 	live     map[string]map[uint64]*tail
 	buf      []byte // records of one append, reused
@@ -94,20 +107,28 @@ func openTails(dir string, readOnly bool, now time.Time) (*tails, error) {
 	if fi.ModTime().Before(now) {
 		now = fi.ModTime()
 	}
+	t.reserved = fi.Size()
 	return t, t.load(f, fi.Size(), now)
 }
 
-// load reads the records of a journal of size bytes from r.
+// load reads the records of a journal of size bytes from r. The journal
+// ends at the first record that does not check and is followed by zeros
+// only: the reserve, or a write the process did not finish (never
+// acknowledged), whose bytes are zeroed by the next put.
 func (t *tails) load(r io.ReaderAt, size int64, now time.Time) error {
 	var buf []byte
 	for t.size < size {
 		var rec tailRecord
 		var err error
 		buf, err = readRecord(r, t.size, size, buf, &rec)
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil // cut short: never acknowledged
-		}
 		if err != nil {
+			end, torn, zerr := tornEnd(r, t.size, size, &rec, err)
+			if zerr != nil {
+				err = zerr
+			} else if torn {
+				t.torn = end
+				return nil
+			}
 			t.dead += size - t.size
 			return &CorruptionError{File: tailsName, Offset: t.size,
 				Err: fmt.Errorf("%w; the %d bytes from there are lost", err, size-t.size)}
@@ -116,6 +137,42 @@ func (t *tails) load(r io.ReaderAt, size int64, now time.Time) error {
 		t.size += rec.n
 	}
 	return nil
+}
+
+// tornEnd tells whether the record at off, which failed with err, ends
+// the journal: zeros from off on (the reserve), or a record cut short —
+// past the end of the file, or its checksum still zero with zeros after
+// it, as a write that did not reach its last sector leaves it. It
+// returns where the torn record's bytes end.
+func tornEnd(r io.ReaderAt, off, size int64, rec *tailRecord, err error) (int64, bool, error) {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return size, true, nil
+	}
+	end := off
+	if errors.Is(err, errChecksum) {
+		var sum [4]byte
+		if _, err := r.ReadAt(sum[:], off+rec.n-4); err != nil {
+			return 0, false, err
+		}
+		if sum != [4]byte{} {
+			return 0, false, nil
+		}
+		end = off + rec.n
+	}
+	b := make([]byte, min(size-end, 64<<10))
+	for from := end; from < size; {
+		b = b[:min(size-from, int64(len(b)))]
+		if _, err := r.ReadAt(b, from); err != nil {
+			return 0, false, err
+		}
+		for _, c := range b {
+			if c != 0 {
+				return 0, false, nil
+			}
+		}
+		from += int64(len(b))
+	}
+	return end, true, nil
 }
 
 // tailRecord is one journal record, decoded; data points into a buffer.
@@ -281,25 +338,69 @@ func (t *tails) put(segs []*Segment, maxParts int, now time.Time) ([]int64, erro
 		spans[i] = span{t.size + int64(start), int64(len(t.buf) - start)}
 		written[i] = int64(len(seg.Data)) - froms[i]
 	}
-	if end := t.size + int64(len(t.buf)); end > t.reserved {
-		t.reserved = end + tailsReserve
-		preallocate(t.f, t.size, t.reserved-t.size)
+	end := t.size + int64(len(t.buf))
+	if end < t.torn {
+		// A shorter record would leave a torn one's bytes after it.
+		t.buf = append(t.buf, make([]byte, t.torn-end)...)
 	}
 	if _, err := t.f.WriteAt(t.buf, t.size); err != nil {
+		t.torn = max(t.torn, end)
 		return nil, t.fail(err)
 	}
+	if end > t.reserved {
+		t.reserved = end
+		if err := t.ahead(len(t.buf)); err != nil {
+			return nil, t.fail(err)
+		}
+	}
 	if err := datasync(t.f); err != nil {
+		t.torn = max(t.torn, end)
 		return nil, t.fail(err)
 	}
 	for i, seg := range segs {
 		rec := tailRecord{stream: seg.Stream, id: seg.ID, offset: froms[i], info: seg.info(), data: seg.Data[froms[i]:]}
 		t.apply(&rec, spans[i], now)
 	}
-	t.size += int64(len(t.buf))
+	t.size, t.torn, t.last = end, 0, len(t.buf)
 	if cap(t.buf) > 1<<20 {
 		t.buf = nil
 	}
 	return written, nil
+}
+
+// ahead prepares the journal's next appends after one of n bytes ran past
+// its end. Small appends (a quiet stream's: this one and the one before
+// it, so that the last small flush at Close of a busier journal does not
+// buy zeros it will not use) get zeros written ahead, so
+// that those to come overwrite blocks the file has, within its size: their
+// fdatasync then writes the data alone, where an append past the end also
+// journals the inode and the extents it allocates or converts — on ext4
+// three or four blocks a flush, more than the data. The zeros cost about
+// as much as the appends they precede, which big appends do not repay:
+// for those the filesystem only reserves blocks, which spares the block
+// bitmap and group descriptor.
+func (t *tails) ahead(n int) error {
+	if n < tailsSmall && t.last > 0 && t.last < tailsSmall {
+		return t.reserve(t.reserved + tailsReserve)
+	}
+	if t.reserved > t.prealloc {
+		t.prealloc = t.reserved + tailsPrealloc
+		preallocate(t.f, t.reserved, tailsPrealloc)
+	}
+	return nil
+}
+
+// reserve writes zeros from the end of the file up to end.
+func (t *tails) reserve(end int64) error {
+	for t.reserved < end {
+		n, err := t.f.WriteAt(zeros[:min(end-t.reserved, int64(len(zeros)))], t.reserved)
+		t.reserved += int64(n)
+		t.zeroed += int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fail closes the journal after a failed write; the next put opens it

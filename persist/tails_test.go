@@ -19,34 +19,56 @@ func tailSeg(stream string, id uint64, n int) Segment {
 	return g
 }
 
-// TestTailJournalTornEnd: a record cut short (the process died in its
-// write) is dropped at the next Open, which reads the tail as it was
-// acknowledged before it and appends after that.
+// TestTailJournalTornEnd: a record whose write did not finish — its last
+// sectors still the reserve's zeros, or the file cut short where a
+// journal had no reserve — is dropped at the next Open, which reads the
+// tail as it was acknowledged before it, and the next record is written
+// over it, zeroing what a shorter one would leave.
 func TestTailJournalTornEnd(t *testing.T) {
-	dir := t.TempDir()
-	o := Options{Dir: dir, Now: newClock(t0).Now}
-	s := open(t, o)
-	require.NoError(t, s.PutTail(tailSeg("debug", 3, 1000)))
-	require.NoError(t, s.PutTail(tailSeg("debug", 3, 2500)))
-	require.NoError(t, s.Close())
-	path := filepath.Join(dir, tailsName)
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	require.NoError(t, os.Truncate(path, fi.Size()-700), "the second record cut short")
+	for _, tc := range []struct {
+		name string
+		tear func(t *testing.T, path string, end int64)
+	}{
+		{"zeros", func(t *testing.T, path string, end int64) {
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			require.NoError(t, err)
+			defer f.Close()
+			_, err = f.WriteAt(make([]byte, 700), end-700)
+			require.NoError(t, err)
+		}},
+		{"cut short", func(t *testing.T, path string, end int64) {
+			require.NoError(t, os.Truncate(path, end-700))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			o := Options{Dir: dir, Now: newClock(t0).Now}
+			s := open(t, o)
+			require.NoError(t, s.PutTail(tailSeg("debug", 3, 1000)))
+			require.NoError(t, s.PutTail(tailSeg("debug", 3, 2500)))
+			require.NoError(t, s.Close())
+			path := filepath.Join(dir, tailsName)
+			grown := tailSeg("debug", 3, 2500).Data[1000:]
+			end := find(t, path, grown) + int64(len(grown)) + 4 // the second record's end, past its CRC
+			tc.tear(t, path, end)
 
-	s = open(t, o)
-	b, err := s.Read("debug", 3)
-	require.NoError(t, err)
-	assert.Equal(t, tailSeg("debug", 3, 1000).Data, b, "the tail as the first record left it")
-	assert.Empty(t, s.Recovered(), "a torn end is not damage")
-	require.NoError(t, s.PutTail(tailSeg("debug", 3, 4000)))
-	require.NoError(t, s.Close())
+			s = open(t, o)
+			b, err := s.Read("debug", 3)
+			require.NoError(t, err)
+			assert.Equal(t, tailSeg("debug", 3, 1000).Data, b, "the tail as the first record left it")
+			assert.Empty(t, s.Recovered(), "a torn end is not damage")
+			require.NoError(t, s.PutTail(tailSeg("debug", 3, 1100)), "a record shorter than the torn one")
+			require.NoError(t, s.PutTail(tailSeg("debug", 3, 1200)))
+			require.NoError(t, s.Close())
 
-	s = open(t, o)
-	defer s.Close()
-	b, err = s.Read("debug", 3)
-	require.NoError(t, err)
-	assert.Equal(t, tailSeg("debug", 3, 4000).Data, b, "written over the torn record")
+			s = open(t, o)
+			defer s.Close()
+			assert.Empty(t, s.Recovered(), "nothing of the torn record is left")
+			b, err = s.Read("debug", 3)
+			require.NoError(t, err)
+			assert.Equal(t, tailSeg("debug", 3, 1200).Data, b, "written over the torn record")
+		})
+	}
 }
 
 // TestTailJournalDamage: a damaged record is reported with where it is,
@@ -197,12 +219,19 @@ func FuzzTailJournal(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)-9])
 	f.Add([]byte{tailsMagic, tailsVersion, 1, 0, 0xff, 0xff, 0xff, 0xff})
+	f.Add(append(bytes.Clone(good), make([]byte, 5000)...)) // the reserve
+	torn := append(bytes.Clone(good), make([]byte, 5000)...)
+	copy(torn[len(good)-200:], make([]byte, 200)) // the last record's last sectors unwritten
+	f.Add(torn)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tl := &tails{live: make(map[string]map[uint64]*tail)}
 		if err := tl.load(bytes.NewReader(b), int64(len(b)), t0); err != nil {
 			var ce *CorruptionError
 			require.ErrorAs(t, err, &ce)
 			require.Equal(t, tailsName, ce.File)
+		} else {
+			end := min(max(tl.size, tl.torn), int64(len(b)))
+			require.Zero(t, bytes.Count(b[end:], []byte{0})-len(b[end:]), "a clean end has only zeros after it")
 		}
 		require.LessOrEqual(t, tl.size, int64(len(b)))
 		for _, m := range tl.live {
