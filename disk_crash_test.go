@@ -28,6 +28,9 @@ const (
 	diskCrashRoundEnv = "GWLOG_DISK_CRASH_ROUND" // the round, in the child's lines and events
 	diskCrashBurstEnv = "GWLOG_DISK_CRASH_BURST" // lines the child logs between two 2 ms pauses
 	diskCrashStallEnv = "GWLOG_DISK_CRASH_STALL" // set: the child stalls its flushes (TestDiskCrashStalledFlush)
+	// diskCrashErrorEnv set: every crashErrorEvery-th line is an ERROR,
+	// announced on stdout as "error N" once logged.
+	diskCrashErrorEnv = "GWLOG_DISK_CRASH_ERRORS"
 	// diskCrashSeedEnv sets TestDiskCrash's seed, to repeat a run.
 	diskCrashSeedEnv = "GWLOG_DISK_CRASH_SEED"
 )
@@ -66,6 +69,10 @@ keep = %d
 // crashMark starts a child's numbered line, "crash r%03d line %08d".
 var crashMark = []byte("crash r")
 
+// crashErrorEvery is how often a child with diskCrashErrorEnv logs its
+// numbered line at ERROR.
+const crashErrorEvery = 500
+
 // parseCrashLine parses the round and line number after crashMark.
 func parseCrashLine(b []byte) (round, n int64, ok bool) {
 	const tail = "000 line 00000000"
@@ -99,6 +106,7 @@ func TestDiskCrashChild(t *testing.T) {
 	round, _ := strconv.Atoi(os.Getenv(diskCrashRoundEnv))
 	burst, _ := strconv.Atoi(os.Getenv(diskCrashBurstEnv))
 	burst = max(burst, 1)
+	errorsToo := os.Getenv(diskCrashErrorEnv) != ""
 	rt, err := Open(Options{Configs: []string{conf}, Screen: os.Stderr})
 	if err != nil {
 		fmt.Println("err open:", err)
@@ -109,7 +117,9 @@ func TestDiskCrashChild(t *testing.T) {
 		os.Exit(3)
 	}
 	for _, l := range rt.Stream(Error).Tail(100) {
-		fmt.Println("err error stream at start:", l)
+		if !strings.Contains(l, string(crashMark)) { // not an earlier child's ERROR line
+			fmt.Println("err error stream at start:", l)
+		}
 	}
 	fmt.Println("ready")
 	if os.Getenv(diskCrashStallEnv) != "" {
@@ -133,7 +143,12 @@ func TestDiskCrashChild(t *testing.T) {
 	go func() {
 		log := rt.Logger("Crash.Child")
 		for n := int64(0); ; n++ {
-			log.Info(fmt.Sprintf("crash r%03d line %08d", round, n))
+			if errorsToo && n%crashErrorEvery == 0 {
+				log.Error(fmt.Sprintf("crash r%03d line %08d", round, n))
+				fmt.Println("error", n)
+			} else {
+				log.Info(fmt.Sprintf("crash r%03d line %08d", round, n))
+			}
 			line.Store(n)
 			if n%8 == 0 {
 				e := event.Load() + 1
@@ -199,31 +214,52 @@ type crashRound struct {
 	early      bool
 	delay      time.Duration
 	afterFlush uint64
+	// urgent, when set, is the child's flush_urgent: it logs ERROR lines
+	// (diskCrashErrorEnv), and those it logged more than urgent plus
+	// crashCommitSlack before the kill must be in the store.
+	urgent time.Duration
 }
+
+// crashCommitSlack is what a flush may take beyond flush_urgent to commit
+// on a busy machine (the race detector, tests in parallel).
+const crashCommitSlack = 1500 * time.Millisecond
+
+// timedLine is a line of the child's stdout and when the parent read it.
+type timedLine struct {
+	text string
+	at   time.Time
+}
+
+func (l timedLine) String() string { return l.text }
 
 // runCrashChild starts a child for c, kills it as c says, and returns the
 // last acknowledgement it printed (line -1 for none) and how many.
-func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSnap, int, *syncBuffer) {
+// With c.urgent set it also returns the numbers of the ERROR lines the
+// child logged more than c.urgent plus crashCommitSlack before the kill.
+func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSnap, int, []int64, *syncBuffer) {
 	t.Helper()
 	cmd := diskSelfCommand("-test.run=^TestDiskCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), diskCrashCfgEnv+"="+conf, diskCrashRoundEnv+"="+strconv.Itoa(c.round), diskCrashBurstEnv+"="+strconv.Itoa(c.burst))
 	if c.stall {
 		cmd.Env = append(cmd.Env, diskCrashStallEnv+"=1")
 	}
+	if c.urgent > 0 {
+		cmd.Env = append(cmd.Env, diskCrashErrorEnv+"=1")
+	}
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
-	lines := make(chan string, 1024)
+	lines := make(chan timedLine, 1024)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			lines <- sc.Text()
+			lines <- timedLine{sc.Text(), time.Now()}
 		}
 		close(lines)
 	}()
-	var got []string
+	var got []timedLine
 	// until reads the child's lines until one satisfies done.
 	until := func(what string, done func(string) bool) {
 		timeout := time.After(30 * time.Second)
@@ -234,7 +270,7 @@ func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSna
 					return
 				}
 				got = append(got, l)
-				if done(l) {
+				if done(l.text) {
 					return
 				}
 			case <-timeout:
@@ -257,6 +293,7 @@ func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSna
 		until("ready", func(l string) bool { return l == "ready" })
 		time.Sleep(c.delay)
 	}
+	killed := time.Now()
 	require.NoError(t, cmd.Process.Kill())
 	for l := range lines {
 		got = append(got, l)
@@ -267,10 +304,18 @@ func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSna
 	}
 	a := crashSnap{line: -1, event: -1}
 	n := 0
-	for _, l := range got {
+	var due []int64
+	for _, tl := range got {
+		l := tl.text
 		f := strings.Fields(l)
 		switch f[0] {
 		case "ready", "flush":
+		case "error":
+			e, err := strconv.ParseInt(f[1], 10, 64)
+			require.NoError(t, err, l)
+			if c.urgent > 0 && tl.at.Before(killed.Add(-c.urgent-crashCommitSlack)) {
+				due = append(due, e)
+			}
 		case "ack":
 			var s crashSnap
 			_, err := fmt.Sscan(strings.Join(f[2:], " "), &s.line, &s.event, &s.seq)
@@ -282,7 +327,7 @@ func runCrashChild(t *testing.T, conf string, c crashRound, at string) (crashSna
 			t.Fatalf("%s: child: %s; stderr:\n%s", at, l, stderr.String())
 		}
 	}
-	return a, n, stderr
+	return a, n, due, stderr
 }
 
 // crashSeed returns the seed of a crash test: from the environment when
@@ -304,7 +349,10 @@ func crashSeed(t *testing.T) uint64 {
 // store opens and passes bbolt's Tx.Check, that every line and event the
 // child saw a flush acknowledge is there once and in order, that what a
 // round left is a run without a gap, and that event Seq is strictly
-// increasing without a repeat across all the children.
+// increasing without a repeat across all the children. Every other round
+// flushes once a minute and logs some lines at ERROR, with flush_urgent
+// 1 s: each ERROR line logged more than that (and crashCommitSlack)
+// before the kill must be in the store, though no timed flush took it.
 func TestDiskCrash(t *testing.T) {
 	if os.Getenv(diskCrashCfgEnv) != "" {
 		t.Skip("in the child")
@@ -321,13 +369,20 @@ func TestDiskCrash(t *testing.T) {
 	plain, err := os.ReadFile(conf)
 	require.NoError(t, err)
 	acks := make([]crashSnap, rounds)
+	due := make([][]int64, rounds)
 	start := time.Now()
 	for round := range rounds {
 		c := crashRound{round: round, burst: []int{4, 10, 40}[r.IntN(3)]}
+		if r.IntN(2) == 0 {
+			c.urgent = time.Second
+		}
 		// Every other round stores the debug stream's sealed segments
 		// gzipped: a store holds both kinds.
 		gzip := r.IntN(2) == 0
 		body := string(plain)
+		if c.urgent > 0 {
+			body = strings.Replace(body, "flush = 1s\n", "flush = 1m\nflush_urgent = "+c.urgent.String()+"\n", 1)
+		}
 		if gzip {
 			body += "compress = gzip\n" // in [stream.debug], the last section
 		}
@@ -337,11 +392,14 @@ func TestDiskCrash(t *testing.T) {
 			c.delay = time.Duration(r.IntN(150)) * time.Millisecond
 		} else {
 			c.delay = time.Duration(r.Int64N(int64(3 * time.Second)))
+			if c.urgent > 0 { // long enough for ERROR lines to be due
+				c.delay += c.urgent + crashCommitSlack
+			}
 		}
 		at := fmt.Sprintf("seed %d round %d", seed, round)
-		a, n, stderr := runCrashChild(t, conf, c, at)
-		acks[round] = a
-		checkCrashStore(t, dir, acks[:round+1], at)
+		a, n, d, stderr := runCrashChild(t, conf, c, at)
+		acks[round], due[round] = a, d
+		checkCrashStore(t, dir, acks[:round+1], due[:round+1], at)
 		if t.Failed() {
 			t.Fatalf("%s: stopped at the first failing round; the child's stderr:\n%s", at, stderr.String())
 		}
@@ -349,7 +407,7 @@ func TestDiskCrash(t *testing.T) {
 		if !c.early {
 			when = c.delay.Round(time.Millisecond).String() + " after ready"
 		}
-		t.Logf("round %d: burst %d, gzip %v, killed %s, %d acks: line %d, event %d (seq %d)", round, c.burst, gzip, when, n, a.line, a.event, a.seq)
+		t.Logf("round %d: burst %d, gzip %v, flush_urgent %v, killed %s, %d acks: line %d, event %d (seq %d), %d ERROR lines due", round, c.burst, gzip, c.urgent, when, n, a.line, a.event, a.seq, len(d))
 	}
 	acked := 0
 	for _, a := range acks {
@@ -384,9 +442,9 @@ func TestDiskCrashStalledFlush(t *testing.T) {
 		// Flush 1 is the one at start; 2 the first of the timer.
 		c := crashRound{round: round, burst: 40, stall: true, afterFlush: 2}
 		at := fmt.Sprintf("round %d", round)
-		a, _, stderr := runCrashChild(t, conf, c, at)
+		a, _, _, stderr := runCrashChild(t, conf, c, at)
 		acks[round] = a
-		checkCrashStore(t, dir, acks[:round+1], at)
+		checkCrashStore(t, dir, acks[:round+1], nil, at)
 		if t.Failed() {
 			t.Fatalf("%s: stopped at the first failing round; the child's stderr:\n%s", at, stderr.String())
 		}
@@ -395,9 +453,9 @@ func TestDiskCrashStalledFlush(t *testing.T) {
 
 // checkCrashStore checks the store in dir after a kill: it passes the
 // check, holds every line and event acks acknowledged (one per round so
-// far) exactly once and in order, and event Seq increases strictly across
-// the rounds.
-func checkCrashStore(t *testing.T, dir string, acks []crashSnap, at string) {
+// far) exactly once and in order, and the ERROR lines due (by round, where
+// given), and event Seq increases strictly across the rounds.
+func checkCrashStore(t *testing.T, dir string, acks []crashSnap, due [][]int64, at string) {
 	t.Helper()
 	st, err := persist.Open(persist.Options{Dir: dir, ReadOnly: true})
 	require.NoError(t, err, "%s: the store opens after a kill", at)
@@ -413,6 +471,10 @@ func checkCrashStore(t *testing.T, dir string, acks []crashSnap, at string) {
 	type pos struct{ round, n int64 }
 	prev := pos{-1, -1}
 	count := make([]int64, len(acks)) // lines of each round with n <= its ack
+	last := make([]int64, len(acks))  // the last line of each round held
+	for i := range last {
+		last[i] = -1
+	}
 	if debug := v.Stream(Debug); debug != nil {
 		b := debug.AppendTail(nil, 1<<30)
 		for {
@@ -437,14 +499,24 @@ func checkCrashStore(t *testing.T, dir string, acks []crashSnap, at string) {
 				return
 			}
 			prev = p
-			if int(rd) < len(acks) && n <= acks[rd].line {
-				count[rd]++
+			if int(rd) < len(acks) {
+				last[rd] = n
+				if n <= acks[rd].line {
+					count[rd]++
+				}
 			}
 		}
 	}
 	for rd, a := range acks {
 		if a.line >= 0 && count[rd] != a.line+1 {
 			t.Errorf("%s: round %d acknowledged lines 0 to %d, the store holds %d of them", at, rd, a.line, count[rd])
+		}
+	}
+	for rd, d := range due {
+		if len(d) > 0 && d[len(d)-1] > last[rd] {
+			// A round's lines are a run from its first: line e is held
+			// when the run reaches it.
+			t.Errorf("%s: round %d logged line %d at ERROR more than flush_urgent before the kill; the store holds its lines 0 to %d only", at, rd, d[len(d)-1], last[rd])
 		}
 	}
 
