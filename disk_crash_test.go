@@ -360,8 +360,11 @@ func TestDiskCrash(t *testing.T) {
 	t.Parallel()
 	seed := crashSeed(t)
 	rounds := 30
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		rounds = 8
+	case raceEnabled:
+		rounds = 12 // each child runs some ten times slower; the plain run does 30
 	}
 	r := rand.New(rand.NewPCG(seed, 0))
 	dir := t.TempDir()
