@@ -231,10 +231,20 @@ func decode(c *Config, m *merged) Errors {
 			}
 			if _, ok := s.keys["to"]; !ok {
 				fail(s, "to", ErrMissing, "missing; want "+syslogWant+" (type syslog) or "+webhookWant+" (type webhook)")
-			} else if toType(f.To) != f.Type && !s.invalid["type"] {
+			} else if to := toType(f.To); (to == "http") != httpType(f.Type) && !s.invalid["type"] {
 				fail(s, "to", ErrValue, errToType(f.Type, f.To).Error())
 			}
-			if _, ok := s.keys["streams"]; !ok {
+			if f.Events != nil && f.Type != "influx" && !s.invalid["type"] {
+				fail(s, "events", ErrValue, "events are shipped by type influx only, this is type "+f.Type)
+			}
+			if f.Budget > 0 && (!httpType(f.Type) || f.Type == "webhook") && !s.invalid["type"] {
+				fail(s, "budget", ErrValue, "a budget is kept by types loki, otlp and influx, this is type "+f.Type)
+			}
+			if f.Type == "influx" {
+				if _, ok := s.keys["streams"]; ok {
+					fail(s, "streams", ErrValue, "type influx ships events (events = …), not streams")
+				}
+			} else if _, ok := s.keys["streams"]; !ok {
 				fail(s, "streams", ErrMissing, "missing; want one or more "+streamsWant)
 			}
 			refs(s, f.Streams)
