@@ -1,0 +1,479 @@
+package forward
+
+import (
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/levels"
+	"github.com/gwlog/gwlog/ramlog"
+)
+
+// pushed is one line a fake Loki received.
+type pushed struct {
+	labels map[string]string
+	ts     string
+	line   string
+}
+
+// lokiSink is a fake Loki push endpoint on loopback. answer, when set,
+// decides the status of each request (n counts from 1); a request it
+// does not accept is not recorded.
+type lokiSink struct {
+	mu       sync.Mutex
+	lines    []pushed
+	bodies   int64 // bytes on the wire accepted
+	requests atomic.Int64
+	auth     string
+	answer   func(n int64, w http.ResponseWriter) bool
+}
+
+func (k *lokiSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := k.requests.Add(1)
+	raw, _ := io.ReadAll(r.Body)
+	if k.answer != nil && !k.answer(n, w) {
+		return
+	}
+	zr, err := gzip.NewReader(strings.NewReader(string(raw)))
+	if err != nil || r.Header.Get("Content-Encoding") != "gzip" || r.URL.Path != "/loki/api/v1/push" {
+		http.Error(w, "want a gzipped push", http.StatusBadRequest)
+		return
+	}
+	var req struct {
+		Streams []struct {
+			Stream map[string]string `json:"stream"`
+			Values [][2]string       `json:"values"`
+		} `json:"streams"`
+	}
+	if err := json.NewDecoder(zr).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.auth = r.Header.Get("Authorization")
+	k.bodies += int64(len(raw))
+	for _, s := range req.Streams {
+		for _, v := range s.Values {
+			k.lines = append(k.lines, pushed{s.Stream, v[0], v[1]})
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (k *lokiSink) got() []pushed {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]pushed(nil), k.lines...)
+}
+
+func (k *lokiSink) texts() []string {
+	var out []string
+	for _, p := range k.got() {
+		out = append(out, p.line)
+	}
+	return out
+}
+
+func fastShip(o ShipOptions) ShipOptions {
+	o.BatchWait = cmpOr(o.BatchWait, 50*time.Millisecond)
+	o.Backoff = cmpOr(o.Backoff, 20*time.Millisecond)
+	o.Gateway = cmpOr(o.Gateway, "gw1")
+	return o
+}
+
+func cmpOr[T comparable](a, b T) T {
+	var zero T
+	if a != zero {
+		return a
+	}
+	return b
+}
+
+func lines(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("2026-12-06 10:00:%02d,%03d INFO app.%s line %d", i/1000%60, i%1000, prefix, i)
+	}
+	return out
+}
+
+func TestLokiShipsEveryLineOnceWithLabels(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokiSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Token: "t0ken",
+		Streams: []*ramlog.Stream{s}, Labels: []string{"level", "logger"}, Level: levels.INFO}))
+	require.NoError(t, err)
+	defer sh.Close()
+	want := lines("x", 2000)
+	for _, l := range want {
+		s.WriteLine(0, []byte(l))
+	}
+	s.WriteLine(0, []byte("2026-12-06 10:00:00,000 DEBUG app.x below the level"))
+	require.Eventually(t, func() bool { return len(sink.got()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // nothing more comes
+	assert.Equal(t, want, sink.texts())
+	p := sink.got()[0]
+	assert.Equal(t, map[string]string{"gateway": "gw1", "stream": "error", "level": "INFO", "logger": "app.x"}, p.labels)
+	ts := time.Date(2026, 12, 6, 10, 0, 0, 0, time.Local).UnixNano()
+	assert.Equal(t, fmt.Sprint(ts), p.ts, "the line's own time")
+	assert.Equal(t, "Bearer t0ken", sink.auth)
+	st := sh.Stats()
+	assert.Equal(t, uint64(len(want)), st.Sent)
+	assert.Equal(t, uint64(1), st.Skipped)
+	assert.Zero(t, st.Lag)
+	assert.Equal(t, uint64(sink.bodies), st.Bytes)
+	t.Logf("loki: %.1f bytes on the wire per line (gzip)", float64(st.Bytes)/float64(st.Sent))
+}
+
+func TestShipRetriesAndHonoursRetryAfter(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	var firstAt, secondAt atomic.Int64
+	sink := &lokiSink{answer: func(n int64, w http.ResponseWriter) bool {
+		switch n {
+		case 1:
+			firstAt.Store(time.Now().UnixNano())
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return false
+		case 2:
+			secondAt.Store(time.Now().UnixNano())
+			http.Error(w, "oops", http.StatusInternalServerError)
+			return false
+		}
+		return true
+	}}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	var told []string
+	var mu sync.Mutex
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
+		OnError: func(err error) { mu.Lock(); told = append(told, err.Error()); mu.Unlock() }}))
+	require.NoError(t, err)
+	defer sh.Close()
+	want := lines("r", 10)
+	for _, l := range want {
+		s.WriteLine(0, []byte(l))
+	}
+	require.Eventually(t, func() bool { return len(sink.got()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, want, sink.texts(), "once each, after the retries")
+	assert.GreaterOrEqual(t, time.Duration(secondAt.Load()-firstAt.Load()), 900*time.Millisecond, "Retry-After: 1 was honoured")
+	st := sh.Stats()
+	assert.Equal(t, uint64(2), st.Failures)
+	assert.Contains(t, st.LastError, "500 Internal Server Error")
+	mu.Lock()
+	assert.Len(t, told, 1, "a failing destination is said once, not per retry")
+	mu.Unlock()
+}
+
+func TestShipRejectedBatchIsCountedAndSkipped(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokiSink{answer: func(n int64, w http.ResponseWriter) bool {
+		if n == 1 {
+			http.Error(w, "entry too far behind", http.StatusBadRequest)
+			return false
+		}
+		return true
+	}}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	var told atomic.Int64
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
+		OnError: func(err error) {
+			assert.ErrorIs(t, err, ErrRejected)
+			told.Add(1)
+		}}))
+	require.NoError(t, err)
+	defer sh.Close()
+	s.WriteLine(0, []byte("2026-12-06 10:00:00,000 INFO a rejected"))
+	require.Eventually(t, func() bool { return sh.Stats().Rejected == 1 }, 5*time.Second, 5*time.Millisecond)
+	s.WriteLine(0, []byte("2026-12-06 10:00:01,000 INFO a accepted"))
+	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, []string{"2026-12-06 10:00:01,000 INFO a accepted"}, sink.texts())
+	require.Eventually(t, func() bool { return sh.Stats().Sent == 1 }, 5*time.Second, time.Millisecond)
+	st := sh.Stats()
+	assert.Contains(t, st.LastError, "400 Bad Request: entry too far behind")
+	assert.Equal(t, int64(1), told.Load())
+}
+
+func TestShipHangingServerNeverBlocksLogging(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := stream(t, ramlog.Options{RAM: 64 << 10, Rotate: ramlog.Rotation{Kind: ramlog.RotateSize, Size: 16 << 10}})
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
+	require.NoError(t, err)
+	start := time.Now()
+	for _, l := range lines("h", 20000) {
+		s.WriteLine(0, []byte(l))
+	}
+	assert.Less(t, time.Since(start), 2*time.Second, "logging went on while the server hung")
+	require.Eventually(t, func() bool { return sh.Stats().Lag > 0 }, time.Second, time.Millisecond)
+	start = time.Now()
+	require.NoError(t, sh.Close())
+	assert.Less(t, time.Since(start), time.Second, "Close abandons the hanging request")
+	assert.Zero(t, sh.Stats().Sent)
+}
+
+func TestShipOutageCatchesUpAndCountsWhatTheRingGaveUp(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	var down atomic.Bool
+	down.Store(true)
+	sink := &lokiSink{answer: func(_ int64, w http.ResponseWriter) bool {
+		if down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return false
+		}
+		return true
+	}}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{RAM: 16 << 10, Rotate: ramlog.Rotation{Kind: ramlog.RotateSize, Size: 4 << 10}})
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
+	require.NoError(t, err)
+	defer sh.Close()
+	want := lines("o", 1000) // ~50 KiB: more than the ring holds
+	for _, l := range want {
+		s.WriteLine(0, []byte(l))
+	}
+	require.Eventually(t, func() bool { return sh.Stats().Failures > 0 }, 5*time.Second, time.Millisecond)
+	down.Store(false)
+	require.Eventually(t, func() bool { return sh.Stats().Lag == 0 }, 10*time.Second, 10*time.Millisecond)
+	st := sh.Stats()
+	got := sink.texts()
+	assert.Positive(t, st.Lost)
+	assert.Equal(t, uint64(len(want)), st.Sent+st.Lost, "every line sent or counted lost")
+	var said uint64
+	for _, l := range got {
+		if n, ok := missed([]byte(l)); ok {
+			said += n
+		}
+	}
+	assert.Equal(t, st.Lost, said, "the loss is said in-band")
+	assert.Equal(t, want[len(want)-1], got[len(got)-1])
+	seen := make(map[string]bool)
+	for _, l := range got {
+		assert.False(t, seen[l], "sent twice: %s", l)
+		seen[l] = true
+	}
+}
+
+// clock is a fake clock for budget periods.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newClock(t time.Time) *clock        { c := &clock{}; c.ns.Store(t.UnixNano()); return c }
+func logLine(s *ramlog.Stream, lv, msg string) {
+	s.WriteLine(0, []byte("2026-12-06 10:00:00,000 "+lv+" app "+msg))
+}
+
+func TestBudgetSendsErrorsOnlyThenTheRestNextDay(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokiSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	clk := newClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.Local))
+	sh, err := StartShip(fastShip(ShipOptions{Name: "metered", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
+		Budget: 100, Now: clk.now}))
+	require.NoError(t, err)
+	defer sh.Close()
+	logLine(s, "INFO", "first, within the budget")
+	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return sh.Stats().Spend >= 100 }, 5*time.Second, time.Millisecond,
+		"one gzipped request spends the tiny budget")
+	logLine(s, "INFO", "held 1")
+	logLine(s, "ERROR", "urgent 1")
+	logLine(s, "DEBUG", "held 2")
+	logLine(s, "CRITICAL", "urgent 2")
+	require.Eventually(t, func() bool { return len(sink.got()) == 3 }, 5*time.Second, 5*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, []string{
+		"2026-12-06 10:00:00,000 INFO app first, within the budget",
+		"2026-12-06 10:00:00,000 ERROR app urgent 1",
+		"2026-12-06 10:00:00,000 CRITICAL app urgent 2",
+	}, sink.texts())
+	st := sh.Stats()
+	assert.Equal(t, uint64(2), st.HeldBack)
+	assert.Equal(t, uint64(2), st.Lag, "held back lines wait in the ring")
+
+	clk.advance(12 * time.Hour) // past midnight: a new day
+	logLine(s, "INFO", "next day")
+	require.Eventually(t, func() bool { return len(sink.got()) == 6 }, 5*time.Second, 5*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	assert.ElementsMatch(t, []string{ // in a Loki stream per level
+		"2026-12-06 10:00:00,000 INFO app held 1",
+		"2026-12-06 10:00:00,000 DEBUG app held 2",
+		"2026-12-06 10:00:00,000 INFO app next day",
+	}, sink.texts()[3:], "the held back lines follow, once, and nothing is sent twice")
+	st = sh.Stats()
+	assert.Zero(t, st.HeldBack)
+	assert.Zero(t, st.Lag)
+	assert.Equal(t, uint64(6), st.Sent)
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"seconds", "120", 2 * time.Minute, true},
+		{"spaces", " 3 ", 3 * time.Second, true},
+		{"date", "Sun, 06 Dec 2026 10:00:30 GMT", 30 * time.Second, true},
+		{"date past", "Sun, 06 Dec 2026 09:00:00 GMT", 0, true},
+		{"empty", "", 0, false},
+		{"negative", "-5", 0, false},
+		{"garbage", "soon", 0, false},
+		{"huge", "99999999999999", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, ok := ParseRetryAfter(tt.v, now)
+			assert.Equal(t, tt.want, d)
+			assert.Equal(t, tt.ok, ok)
+		})
+	}
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "Sun, 06 Dec 2026 10:00:30 GMT", "", "-1", "1e9", "Sunday, 06-Dec-26 10:00:30 GMT"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := ParseRetryAfter(v, now)
+		if d < 0 || !ok && d != 0 {
+			t.Fatalf("ParseRetryAfter(%q) = %v, %v", v, d, ok)
+		}
+	})
+}
+
+func FuzzParseLine(f *testing.F) {
+	for _, s := range []string{"2026-12-06 10:00:00,000 INFO app.x msg token=abc k=v", "ERROR", "x token=", "2026-13-06 10:00:00,000 DEBUG"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		p := parseLine([]byte(line))
+		for _, r := range [][2]int32{p.logger, p.token} {
+			if r[0] < 0 || r[1] < r[0] || int(r[1]) > len(line) {
+				t.Fatalf("parseLine(%q): range %v out of the line", line, r)
+			}
+		}
+		var b batch
+		b.add([]byte(line), time.Now(), p)
+		s := &Shipper{o: ShipOptions{Gateway: "gw", Labels: []string{"level", "logger"}}}
+		var req map[string]any
+		if err := json.Unmarshal(s.appendLoki(nil, &b), &req); err != nil {
+			t.Fatalf("appendLoki of %q: %v", line, err)
+		}
+		readProto(t, s.appendOTLP(nil, &b))
+	})
+}
+
+// readProto walks a protobuf message and its nested ones (those that
+// parse as messages) and fails on a length that does not fit.
+func readProto(t *testing.T, b []byte) map[uint64][][]byte {
+	t.Helper()
+	fields := make(map[uint64][][]byte)
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		require.Positive(t, n, "tag")
+		b = b[n:]
+		switch tag & 7 {
+		case pbVarint:
+			v, n := binary.Uvarint(b)
+			require.Positive(t, n)
+			fields[tag>>3] = append(fields[tag>>3], binary.AppendUvarint(nil, v))
+			b = b[n:]
+		case pbI64:
+			require.GreaterOrEqual(t, len(b), 8)
+			fields[tag>>3] = append(fields[tag>>3], b[:8])
+			b = b[8:]
+		case pbLen:
+			l, n := binary.Uvarint(b)
+			require.Positive(t, n)
+			require.LessOrEqual(t, l, uint64(len(b)-n), "length past the end")
+			fields[tag>>3] = append(fields[tag>>3], b[n:n+int(l)])
+			b = b[n+int(l):]
+		default:
+			t.Fatalf("wire type %d", tag&7)
+		}
+	}
+	return fields
+}
+
+func TestOTLPEncoding(t *testing.T) {
+	var b batch
+	b.stream = "debug"
+	long := strings.Repeat("x", 300) // a body whose length takes two bytes
+	for _, l := range []string{"2026-12-06 10:00:00,000 ERROR app.valve stuck token=req-7", "2026-12-06 10:00:01,000 INFO app.heat " + long} {
+		b.add([]byte(l), time.Now(), parseLine([]byte(l)))
+	}
+	s := &Shipper{o: ShipOptions{Gateway: "gw1"}}
+	req := readProto(t, s.appendOTLP(nil, &b))
+	require.Len(t, req[requestResourceLogs], 1)
+	rl := readProto(t, req[requestResourceLogs][0])
+	res := readProto(t, rl[resourceLogsResource][0])
+	attrs := map[string]string{}
+	for _, kv := range res[resourceAttributes] {
+		f := readProto(t, kv)
+		attrs[string(f[keyValueKey][0])] = string(readProto(t, f[keyValueValue][0])[anyString][0])
+	}
+	assert.Equal(t, map[string]string{"service.name": "gwlog", "host.name": "gw1", "gateway": "gw1", "gwlog.stream": "debug"}, attrs)
+	require.Len(t, rl[resourceLogsScope], 2, "a scope per logger")
+	sc := readProto(t, rl[resourceLogsScope][0])
+	assert.Equal(t, "app.valve", string(readProto(t, sc[scopeLogsScope][0])[scopeName][0]))
+	rec := readProto(t, sc[scopeLogsRecords][0])
+	assert.Equal(t, uint64(time.Date(2026, 12, 6, 10, 0, 0, 0, time.Local).UnixNano()), binary.LittleEndian.Uint64(rec[recordTime][0]))
+	assert.Equal(t, []byte{17}, rec[recordSeverity][0])
+	assert.Equal(t, "ERROR", string(rec[recordSeverityText][0]))
+	assert.Equal(t, "2026-12-06 10:00:00,000 ERROR app.valve stuck token=req-7", string(readProto(t, rec[recordBody][0])[anyString][0]))
+	tok := readProto(t, rec[recordAttributes][0])
+	assert.Equal(t, "token", string(tok[keyValueKey][0]))
+	assert.Equal(t, "req-7", string(readProto(t, tok[keyValueValue][0])[anyString][0]))
+	sc = readProto(t, rl[resourceLogsScope][1])
+	rec = readProto(t, sc[scopeLogsRecords][0])
+	assert.Equal(t, "2026-12-06 10:00:01,000 INFO app.heat "+long, string(readProto(t, rec[recordBody][0])[anyString][0]))
+}
+
+func TestInfluxLineProtocol(t *testing.T) {
+	s := &Shipper{o: ShipOptions{Gateway: "gw 1"}}
+	ev := eventlog.Event{Time: 1733450000123000000, Type: "http://id.webbrick.co.uk/events/webbrick/CT", Source: "wb/100/CT,1",
+		Attrs: []eventlog.Attr{eventlog.FloatAttr("temp", 21.5), eventlog.IntAttr("raw", 2150), eventlog.BoolAttr("ok", true),
+			eventlog.StringAttr("note", "say \"hi\"\\\nbye"), eventlog.StringAttr("a key", "v")}}
+	assert.Equal(t, `webbrick_CT,source=wb/100/CT\,1,gateway=gw\ 1 temp=21.5,raw=2150i,ok=true,note="say \"hi\"\\\nbye",a\ key="v" 1733450000123000000`+"\n",
+		string(s.appendInflux(nil, &ev)))
+	ev = eventlog.Event{Time: 5, Type: "button.press"}
+	assert.Equal(t, "button_press,gateway=gw\\ 1 count=1i 5\n", string(s.appendInflux(nil, &ev)), "a point needs a field")
+	assert.Equal(t, "webbrick_CT", Measurement("webbrick/CT"))
+}
