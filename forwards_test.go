@@ -1,8 +1,13 @@
 package gwlog
 
 import (
+	"compress/gzip"
+	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,4 +72,90 @@ func TestWebhookFailureReachesDebug(t *testing.T) {
 		return said(Error)
 	}, 10*time.Second, 50*time.Millisecond, "said on error")
 	assert.Eventually(t, func() bool { return said(Debug) }, 5*time.Second, 10*time.Millisecond, "and on debug, just after")
+}
+
+// lokiCount is a fake Loki on loopback that counts the lines pushed and
+// remembers each line's labels.
+type lokiCount struct {
+	mu     sync.Mutex
+	lines  map[string]int
+	labels map[string]string
+}
+
+func (k *lokiCount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	zr, err := gzip.NewReader(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var req struct {
+		Streams []struct {
+			Stream map[string]string `json:"stream"`
+			Values [][2]string       `json:"values"`
+		} `json:"streams"`
+	}
+	if err := json.NewDecoder(zr).Decode(&req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, s := range req.Streams {
+		for _, v := range s.Values {
+			k.lines[v[1]]++
+			k.labels = s.Stream
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (k *lokiCount) count(sub string) (lines, most int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for l, n := range k.lines {
+		if strings.Contains(l, sub) {
+			lines++
+			most = max(most, n)
+		}
+	}
+	return lines, most
+}
+
+// TestReloadKeepsAnUnchangedShipperRunning: a reload that leaves a
+// fleet destination as it was keeps it running, so that nothing is sent
+// twice or missed; one that changes it starts it anew.
+func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokiCount{lines: make(map[string]int)}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	fleet := "[runtime]\nname = gw7\n[forward.fleet]\ntype = loki\nto = " + srv.URL + "\nstreams = error\n"
+	logCfg, prodCfg := configs(t, baseCfg, fleet)
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	first := rt.shippers[0].Shipper
+	l := rt.Logger("WebBrickGateway.Heating")
+	for i := range 100 {
+		l.Error("before", "i", i)
+	}
+	rewrite(t, prodCfg, fleet+"[logger.WebBrickGateway]\nlevel = DEBUG\n")
+	require.NoError(t, rt.Reload())
+	assert.Same(t, first, rt.shippers[0].Shipper, "unchanged: kept running")
+	for i := range 100 {
+		l.Error("after", "i", i)
+	}
+	require.Eventually(t, func() bool { n, _ := sink.count("after"); return n == 100 }, 10*time.Second, 10*time.Millisecond)
+	n, most := sink.count("before")
+	assert.Equal(t, 100, n, "none missed across the reload")
+	assert.Equal(t, 1, most, "none sent twice")
+	sink.mu.Lock()
+	assert.Equal(t, map[string]string{"gateway": "gw7", "stream": "error", "level": "ERROR"}, sink.labels)
+	sink.mu.Unlock()
+	st := rt.Stats().Shippers["fleet"]
+	assert.Equal(t, "loki", st.Kind)
+	require.Eventually(t, func() bool { return rt.Stats().Shippers["fleet"].Sent >= 200 }, 5*time.Second, time.Millisecond)
+
+	rewrite(t, prodCfg, fleet+"labels = level, logger\n")
+	require.NoError(t, rt.Reload())
+	assert.NotSame(t, first, rt.shippers[0].Shipper, "changed: started anew")
+	assert.Len(t, rt.shippers, 1)
 }
