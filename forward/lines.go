@@ -223,7 +223,7 @@ func (f *follower) run(ctx context.Context) {
 				return
 			}
 		}
-		if len(f.b.entries) > 0 && (len(chunk) < 32<<10 || time.Since(f.b.first) >= s.o.BatchWait) {
+		if len(f.b.entries) > 0 && (f.idx >= f.st.Mark().Written || time.Since(f.b.first) >= s.o.BatchWait) {
 			// Caught up: let more lines come for the rest of the batch's
 			// wait (the ring holds them), then send.
 			if wait := s.o.BatchWait - time.Since(f.b.first); wait > 0 {
