@@ -81,7 +81,7 @@ type ShipOptions struct {
 	BatchBytes int
 	BatchWait  time.Duration
 	// Backoff is the first wait after a failure (default 1s); it doubles
-	// up to a minute.
+	// up to 60 times that.
 	Backoff time.Duration
 	// OnError hears of failures: each new kind of error once (a rejected
 	// batch, a database gone), not every retry. It must not block.
@@ -348,7 +348,7 @@ func (s *Shipper) post(ctx context.Context, contentType string, body []byte, lin
 		s.say("failing", fmt.Errorf("forward %s: retrying: %w", s.o.Name, err))
 		if wait <= 0 {
 			wait = backoff
-			backoff = min(2*backoff, time.Minute)
+			backoff = min(2*backoff, 60*s.o.Backoff)
 		}
 		select {
 		case <-ctx.Done():
