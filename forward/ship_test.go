@@ -4,10 +4,13 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -476,4 +479,92 @@ func TestInfluxLineProtocol(t *testing.T) {
 	ev = eventlog.Event{Time: 5, Type: "button.press"}
 	assert.Equal(t, "button_press,gateway=gw\\ 1 count=1i 5\n", string(s.appendInflux(nil, &ev)), "a point needs a field")
 	assert.Equal(t, "webbrick_CT", Measurement("webbrick/CT"))
+}
+
+// influxSink is a fake /write endpoint that keeps the lines it accepts.
+type influxSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (k *influxSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	zr, err := gzip.NewReader(r.Body)
+	if err != nil || r.URL.Path != "/write" {
+		http.Error(w, "want a gzipped write", http.StatusBadRequest)
+		return
+	}
+	b, _ := io.ReadAll(zr)
+	k.mu.Lock()
+	k.lines = append(k.lines, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
+	k.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (k *influxSink) got() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.lines...)
+}
+
+// TestInfluxBudgetHoldsEventsUntilTheNextDay: past its budget an influx
+// destination sends nothing (events have no level), and what waited goes
+// when a new day begins.
+func TestInfluxBudgetHoldsEventsUntilTheNextDay(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &influxSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	log, err := eventlog.New(eventlog.Options{})
+	require.NoError(t, err)
+	defer log.Close()
+	clk := newClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.Local))
+	sh, err := StartShip(fastShip(ShipOptions{Name: "tsdb", Kind: Influx, URL: srv.URL, Events: log, Budget: 50, Now: clk.now}))
+	require.NoError(t, err)
+	defer sh.Close()
+	log.Write(eventlog.Event{Time: 1, Type: "webbrick/CT", Source: "a", Attrs: []eventlog.Attr{eventlog.IntAttr("v", 1)}})
+	require.Eventually(t, func() bool { return sh.Stats().Spend >= 50 }, 5*time.Second, time.Millisecond)
+	log.Write(eventlog.Event{Time: 2, Type: "webbrick/CT", Source: "a", Attrs: []eventlog.Attr{eventlog.IntAttr("v", 2)}})
+	log.Write(eventlog.Event{Time: 3, Type: "webbrick/CT", Source: "a", Attrs: []eventlog.Attr{eventlog.IntAttr("v", 3)}})
+	require.Eventually(t, func() bool { return sh.Stats().HeldBack == 2 }, 5*time.Second, time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, []string{"webbrick_CT,source=a,gateway=gw1 v=1i 1"}, sink.got())
+	assert.Equal(t, uint64(2), sh.Stats().Lag)
+
+	clk.advance(12 * time.Hour)
+	require.Eventually(t, func() bool { return len(sink.got()) == 3 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, []string{"webbrick_CT,source=a,gateway=gw1 v=1i 1", "webbrick_CT,source=a,gateway=gw1 v=2i 2",
+		"webbrick_CT,source=a,gateway=gw1 v=3i 3"}, sink.got())
+	require.Eventually(t, func() bool { return sh.Stats().Lag == 0 }, 5*time.Second, time.Millisecond)
+	assert.Zero(t, sh.Stats().HeldBack)
+}
+
+// TestShipHTTPSWithCA: an https:// destination is checked against the
+// roots of ca, and refused without them.
+func TestShipHTTPSWithCA(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokiSink{}
+	srv := httptest.NewTLSServer(sink)
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+
+	s := stream(t, ramlog.Options{})
+	sh, err := StartShip(fastShip(ShipOptions{Name: "tls", Kind: Loki, URL: srv.URL, CA: ca, Streams: []*ramlog.Stream{s}}))
+	require.NoError(t, err)
+	defer sh.Close()
+	untrusted, err := StartShip(fastShip(ShipOptions{Name: "untrusted", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
+	require.NoError(t, err)
+	defer untrusted.Close()
+	logLine(s, "INFO", "over TLS")
+	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return untrusted.Stats().Failures > 0 }, 5*time.Second, time.Millisecond)
+	assert.Contains(t, untrusted.Stats().LastError, "certificate")
+	assert.Len(t, sink.got(), 1)
+
+	_, err = StartShip(ShipOptions{Name: "bad", Kind: Loki, URL: srv.URL, CA: filepath.Join(t.TempDir(), "none.pem"), Streams: []*ramlog.Stream{s}})
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	_, err = StartShip(ShipOptions{Name: "bad", Kind: Loki, URL: "http://[::1", Streams: []*ramlog.Stream{s}})
+	assert.ErrorIs(t, err, ErrAddress)
+	_, err = StartShip(ShipOptions{Name: "bad", Kind: Influx, URL: srv.URL})
+	assert.Error(t, err, "influx without an event log")
 }
