@@ -130,6 +130,7 @@ func writeBacklog(b *testing.B, s *ramlog.Stream, n int) {
 //
 //   - loki: a Loki push destination, unpaced, batches of 1 MiB, to an
 //     HTTP endpoint that answered 503 until then;
+//   - otlp: the same as OTLP/HTTP logs;
 //   - syslog-tcp: the syslog forwarder over TCP with octet counting,
 //     unpaced, to a listener that was not there until then.
 //
@@ -137,7 +138,13 @@ func writeBacklog(b *testing.B, s *ramlog.Stream, n int) {
 // wire-B/line the bytes the receiver got per line (the request bodies
 // for loki, gzipped; the stream for syslog).
 func BenchmarkBacklog(b *testing.B) {
-	b.Run("loki", func(b *testing.B) {
+	b.Run("loki", func(b *testing.B) { benchBacklogShip(b, forward.Loki) })
+	b.Run("otlp", func(b *testing.B) { benchBacklogShip(b, forward.OTLP) })
+	b.Run("syslog-tcp", benchBacklogSyslog)
+}
+
+func benchBacklogShip(b *testing.B, kind string) {
+	{
 		s := backlogStream(b, b.N)
 		var down atomic.Bool
 		down.Store(true)
@@ -152,7 +159,7 @@ func BenchmarkBacklog(b *testing.B) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		defer srv.Close()
-		sh, err := forward.StartShip(forward.ShipOptions{Name: "bench", Kind: forward.Loki, URL: srv.URL, Gateway: "gw01",
+		sh, err := forward.StartShip(forward.ShipOptions{Name: "bench", Kind: kind, URL: srv.URL, Gateway: "gw01",
 			Streams: []*ramlog.Stream{s}, ReplayRate: 1 << 30, BatchBytes: 1 << 20, Backoff: time.Millisecond})
 		require.NoError(b, err)
 		writeBacklog(b, s, b.N)
@@ -167,8 +174,11 @@ func BenchmarkBacklog(b *testing.B) {
 		require.NoError(b, sh.Close())
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "lines/s")
 		b.ReportMetric(float64(got.Load())/float64(b.N), "wire-B/line")
-	})
-	b.Run("syslog-tcp", func(b *testing.B) {
+	}
+}
+
+func benchBacklogSyslog(b *testing.B) {
+	{
 		s := backlogStream(b, b.N)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(b, err)
@@ -205,5 +215,5 @@ func BenchmarkBacklog(b *testing.B) {
 		wg.Wait()
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "lines/s")
 		b.ReportMetric(float64(got.Load())/float64(b.N), "wire-B/line")
-	})
+	}
 }
