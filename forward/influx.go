@@ -60,7 +60,7 @@ func (s *Shipper) followEvents(ctx context.Context) {
 				break
 			}
 			if len(body) > 0 {
-				if !s.pace(ctx, &next, events) {
+				if !pace(ctx, &next, events, s.o.ReplayRate) {
 					return
 				}
 				s.gzipInto(&z, body)

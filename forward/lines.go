@@ -319,7 +319,7 @@ func (f *follower) flush(ctx context.Context) bool {
 	if len(f.b.entries) == 0 {
 		return true
 	}
-	if !s.pace(ctx, &f.next, f.b.lines) {
+	if !pace(ctx, &f.next, f.b.lines, s.o.ReplayRate) {
 		return false
 	}
 	var err error

@@ -243,13 +243,7 @@ func (s *Shipper) Stats() ShipStats {
 		}
 		return st
 	}
-	var written uint64
-	for _, str := range s.o.Streams {
-		written += str.Stats().Written
-	}
-	if done := s.base + s.handled.Load(); written > done {
-		st.Lag = written - done
-	}
+	st.Lag = lag(s.o.Streams, s.base+s.handled.Load())
 	return st
 }
 
@@ -428,9 +422,10 @@ func (s *Shipper) gzipInto(dst *bytes.Buffer, b []byte) {
 	s.gzip.Put(zw)
 }
 
-// pace sleeps so that n more lines keep to ReplayRate; false when ctx
-// ended.
-func (s *Shipper) pace(ctx context.Context, next *time.Time, n int) bool {
+// pace sleeps so that n more lines keep to rate a second, next being
+// when the next may go; false when ctx ended first. After a lull it
+// allows a burst of at most a second's worth.
+func pace(ctx context.Context, next *time.Time, n, rate int) bool {
 	if wait := time.Until(*next); wait > 0 {
 		select {
 		case <-ctx.Done():
@@ -439,9 +434,9 @@ func (s *Shipper) pace(ctx context.Context, next *time.Time, n int) bool {
 		}
 	}
 	if floor := time.Now().Add(-time.Second); next.Before(floor) {
-		*next = floor // a burst of at most a second's worth after a lull
+		*next = floor
 	}
-	*next = next.Add(time.Duration(n) * time.Second / time.Duration(s.o.ReplayRate))
+	*next = next.Add(time.Duration(n) * time.Second / time.Duration(rate))
 	return true
 }
 
