@@ -1,13 +1,9 @@
 package gwlog
 
 import (
-	"compress/gzip"
-	"encoding/json"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/internal/lokitest"
 	"github.com/gwlog/gwlog/syslog"
 )
 
@@ -74,51 +71,19 @@ func TestWebhookFailureReachesDebug(t *testing.T) {
 	assert.Eventually(t, func() bool { return said(Debug) }, 5*time.Second, 10*time.Millisecond, "and on debug, just after")
 }
 
-// lokiCount is a fake Loki on loopback that counts the lines pushed and
-// remembers each line's labels.
-type lokiCount struct {
-	mu     sync.Mutex
-	lines  map[string]int
-	labels map[string]string
-}
-
-func (k *lokiCount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	zr, err := gzip.NewReader(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	var req struct {
-		Streams []struct {
-			Stream map[string]string `json:"stream"`
-			Values [][2]string       `json:"values"`
-		} `json:"streams"`
-	}
-	if err := json.NewDecoder(zr).Decode(&req); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, s := range req.Streams {
-		for _, v := range s.Values {
-			k.lines[v[1]]++
-			k.labels = s.Stream
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (k *lokiCount) count(sub string) (lines, most int) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for l, n := range k.lines {
+// counted returns how many lines that contain sub sink holds, and the
+// most times one of them arrived.
+func counted(sink *lokitest.Sink, sub string) (lines, most int) {
+	seen := make(map[string]int)
+	for _, l := range sink.Texts() {
 		if strings.Contains(l, sub) {
-			lines++
-			most = max(most, n)
+			seen[l]++
 		}
 	}
-	return lines, most
+	for _, n := range seen {
+		most = max(most, n)
+	}
+	return len(seen), most
 }
 
 // TestReloadKeepsAnUnchangedShipperRunning: a reload that leaves a
@@ -126,7 +91,7 @@ func (k *lokiCount) count(sub string) (lines, most int) {
 // twice or missed; one that changes it starts it anew.
 func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	sink := &lokiCount{lines: make(map[string]int)}
+	sink := &lokitest.Sink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
 	fleet := "[runtime]\nname = gw7\n[forward.fleet]\ntype = loki\nto = " + srv.URL + "\nstreams = error\n"
@@ -143,13 +108,11 @@ func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
 	for i := range 100 {
 		l.Error("after", "i", i)
 	}
-	require.Eventually(t, func() bool { n, _ := sink.count("after"); return n == 100 }, 10*time.Second, 10*time.Millisecond)
-	n, most := sink.count("before")
+	require.Eventually(t, func() bool { n, _ := counted(sink, "after"); return n == 100 }, 10*time.Second, 10*time.Millisecond)
+	n, most := counted(sink, "before")
 	assert.Equal(t, 100, n, "none missed across the reload")
 	assert.Equal(t, 1, most, "none sent twice")
-	sink.mu.Lock()
-	assert.Equal(t, map[string]string{"gateway": "gw7", "stream": "error", "level": "ERROR"}, sink.labels)
-	sink.mu.Unlock()
+	assert.Equal(t, map[string]string{"gateway": "gw7", "stream": "error", "level": "ERROR"}, sink.Lines()[0].Labels)
 	st := rt.Stats().Shippers["fleet"]
 	assert.Equal(t, "loki", st.Kind)
 	require.Eventually(t, func() bool { return rt.Stats().Shippers["fleet"].Sent >= 200 }, 5*time.Second, time.Millisecond)

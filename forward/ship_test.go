@@ -22,75 +22,10 @@ import (
 
 	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/internal/lokitest"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
-
-// pushed is one line a fake Loki received.
-type pushed struct {
-	labels map[string]string
-	ts     string
-	line   string
-}
-
-// lokiSink is a fake Loki push endpoint on loopback. answer, when set,
-// decides the status of each request (n counts from 1); a request it
-// does not accept is not recorded.
-type lokiSink struct {
-	mu       sync.Mutex
-	lines    []pushed
-	bodies   int64 // bytes on the wire accepted
-	requests atomic.Int64
-	auth     string
-	answer   func(n int64, w http.ResponseWriter) bool
-}
-
-func (k *lokiSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n := k.requests.Add(1)
-	raw, _ := io.ReadAll(r.Body)
-	if k.answer != nil && !k.answer(n, w) {
-		return
-	}
-	zr, err := gzip.NewReader(strings.NewReader(string(raw)))
-	if err != nil || r.Header.Get("Content-Encoding") != "gzip" || r.URL.Path != "/loki/api/v1/push" {
-		http.Error(w, "want a gzipped push", http.StatusBadRequest)
-		return
-	}
-	var req struct {
-		Streams []struct {
-			Stream map[string]string `json:"stream"`
-			Values [][2]string       `json:"values"`
-		} `json:"streams"`
-	}
-	if err := json.NewDecoder(zr).Decode(&req); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.auth = r.Header.Get("Authorization")
-	k.bodies += int64(len(raw))
-	for _, s := range req.Streams {
-		for _, v := range s.Values {
-			k.lines = append(k.lines, pushed{s.Stream, v[0], v[1]})
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (k *lokiSink) got() []pushed {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return append([]pushed(nil), k.lines...)
-}
-
-func (k *lokiSink) texts() []string {
-	var out []string
-	for _, p := range k.got() {
-		out = append(out, p.line)
-	}
-	return out
-}
 
 func fastShip(o ShipOptions) ShipOptions {
 	o.BatchWait = cmpOr(o.BatchWait, 50*time.Millisecond)
@@ -107,6 +42,21 @@ func cmpOr[T comparable](a, b T) T {
 	return b
 }
 
+// shipTo starts a Shipper of o (Loki unless o says otherwise, with the
+// fast timings of fastShip) following a new stream of so, to h served on
+// loopback; both stop when the test ends, the Shipper first.
+func shipTo(t *testing.T, h http.Handler, so ramlog.Options, o ShipOptions) (*Shipper, *ramlog.Stream) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	s := stream(t, so)
+	o.Kind, o.URL, o.Streams = cmpOr(o.Kind, Loki), srv.URL, []*ramlog.Stream{s}
+	sh, err := StartShip(fastShip(o))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sh.Close() })
+	return sh, s
+}
+
 func lines(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {
@@ -117,39 +67,34 @@ func lines(prefix string, n int) []string {
 
 func TestLokiShipsEveryLineOnceWithLabels(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	sink := &lokiSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	s := stream(t, ramlog.Options{})
-	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Token: "t0ken",
-		Streams: []*ramlog.Stream{s}, Labels: []string{"level", "logger"}, Level: levels.INFO}))
-	require.NoError(t, err)
-	defer sh.Close()
+	sink := &lokitest.Sink{}
+	sh, s := shipTo(t, sink, ramlog.Options{}, ShipOptions{Name: "loki", Token: "t0ken",
+		Labels: []string{"level", "logger"}, Level: levels.INFO})
 	want := lines("x", 2000)
 	for _, l := range want {
 		s.WriteLine(0, []byte(l))
 	}
 	s.WriteLine(0, []byte("2026-12-06 10:00:00,000 DEBUG app.x below the level"))
-	require.Eventually(t, func() bool { return len(sink.got()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Lines()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
 	time.Sleep(100 * time.Millisecond) // nothing more comes
-	assert.Equal(t, want, sink.texts())
-	p := sink.got()[0]
-	assert.Equal(t, map[string]string{"gateway": "gw1", "stream": "error", "level": "INFO", "logger": "app.x"}, p.labels)
+	assert.Equal(t, want, sink.Texts())
+	p := sink.Lines()[0]
+	assert.Equal(t, map[string]string{"gateway": "gw1", "stream": "error", "level": "INFO", "logger": "app.x"}, p.Labels)
 	ts := time.Date(2026, 12, 6, 10, 0, 0, 0, time.Local).UnixNano()
-	assert.Equal(t, fmt.Sprint(ts), p.ts, "the line's own time")
-	assert.Equal(t, "Bearer t0ken", sink.auth)
+	assert.Equal(t, fmt.Sprint(ts), p.TS, "the line's own time")
+	assert.Equal(t, "Bearer t0ken", sink.Auth())
 	st := sh.Stats()
 	assert.Equal(t, uint64(len(want)), st.Sent)
 	assert.Equal(t, uint64(1), st.Skipped)
 	assert.Zero(t, st.Lag)
-	assert.Equal(t, uint64(sink.bodies), st.Bytes)
+	assert.Equal(t, uint64(sink.Bytes()), st.Bytes)
 	t.Logf("loki: %.1f bytes on the wire per line (gzip)", float64(st.Bytes)/float64(st.Sent))
 }
 
 func TestShipRetriesAndHonoursRetryAfter(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
 	var firstAt, secondAt atomic.Int64
-	sink := &lokiSink{answer: func(n int64, w http.ResponseWriter) bool {
+	sink := &lokitest.Sink{Answer: func(n int64, w http.ResponseWriter) bool {
 		switch n {
 		case 1:
 			firstAt.Store(time.Now().UnixNano())
@@ -163,21 +108,16 @@ func TestShipRetriesAndHonoursRetryAfter(t *testing.T) {
 		}
 		return true
 	}}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	s := stream(t, ramlog.Options{})
 	var told []string
 	var mu sync.Mutex
-	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
-		OnError: func(err error) { mu.Lock(); told = append(told, err.Error()); mu.Unlock() }}))
-	require.NoError(t, err)
-	defer sh.Close()
+	sh, s := shipTo(t, sink, ramlog.Options{}, ShipOptions{Name: "loki",
+		OnError: func(err error) { mu.Lock(); told = append(told, err.Error()); mu.Unlock() }})
 	want := lines("r", 10)
 	for _, l := range want {
 		s.WriteLine(0, []byte(l))
 	}
-	require.Eventually(t, func() bool { return len(sink.got()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
-	assert.Equal(t, want, sink.texts(), "once each, after the retries")
+	require.Eventually(t, func() bool { return len(sink.Lines()) >= len(want) }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, want, sink.Texts(), "once each, after the retries")
 	assert.GreaterOrEqual(t, time.Duration(secondAt.Load()-firstAt.Load()), 900*time.Millisecond, "Retry-After: 1 was honoured")
 	st := sh.Stats()
 	assert.Equal(t, uint64(2), st.Failures)
@@ -189,29 +129,24 @@ func TestShipRetriesAndHonoursRetryAfter(t *testing.T) {
 
 func TestShipRejectedBatchIsCountedAndSkipped(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	sink := &lokiSink{answer: func(n int64, w http.ResponseWriter) bool {
+	sink := &lokitest.Sink{Answer: func(n int64, w http.ResponseWriter) bool {
 		if n == 1 {
 			http.Error(w, "entry too far behind", http.StatusBadRequest)
 			return false
 		}
 		return true
 	}}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	s := stream(t, ramlog.Options{})
 	var told atomic.Int64
-	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
+	sh, s := shipTo(t, sink, ramlog.Options{}, ShipOptions{Name: "loki",
 		OnError: func(err error) {
 			assert.ErrorIs(t, err, ErrRejected)
 			told.Add(1)
-		}}))
-	require.NoError(t, err)
-	defer sh.Close()
+		}})
 	s.WriteLine(0, []byte("2026-12-06 10:00:00,000 INFO a rejected"))
 	require.Eventually(t, func() bool { return sh.Stats().Rejected == 1 }, 5*time.Second, 5*time.Millisecond)
 	s.WriteLine(0, []byte("2026-12-06 10:00:01,000 INFO a accepted"))
-	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, 5*time.Millisecond)
-	assert.Equal(t, []string{"2026-12-06 10:00:01,000 INFO a accepted"}, sink.texts())
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	assert.Equal(t, []string{"2026-12-06 10:00:01,000 INFO a accepted"}, sink.Texts())
 	require.Eventually(t, func() bool { return sh.Stats().Sent == 1 }, 5*time.Second, time.Millisecond)
 	st := sh.Stats()
 	assert.Contains(t, st.LastError, "400 Bad Request: entry too far behind")
@@ -248,19 +183,15 @@ func TestShipOutageCatchesUpAndCountsWhatTheRingGaveUp(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
 	var down atomic.Bool
 	down.Store(true)
-	sink := &lokiSink{answer: func(_ int64, w http.ResponseWriter) bool {
+	sink := &lokitest.Sink{Answer: func(_ int64, w http.ResponseWriter) bool {
 		if down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return false
 		}
 		return true
 	}}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	s := stream(t, ramlog.Options{RAM: 16 << 10, Rotate: ramlog.Rotation{Kind: ramlog.RotateSize, Size: 4 << 10}})
-	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
-	require.NoError(t, err)
-	defer sh.Close()
+	sh, s := shipTo(t, sink, ramlog.Options{RAM: 16 << 10, Rotate: ramlog.Rotation{Kind: ramlog.RotateSize, Size: 4 << 10}},
+		ShipOptions{Name: "loki"})
 	want := lines("o", 1000) // ~50 KiB: more than the ring holds
 	for _, l := range want {
 		s.WriteLine(0, []byte(l))
@@ -269,7 +200,7 @@ func TestShipOutageCatchesUpAndCountsWhatTheRingGaveUp(t *testing.T) {
 	down.Store(false)
 	require.Eventually(t, func() bool { return sh.Stats().Lag == 0 }, 10*time.Second, 10*time.Millisecond)
 	st := sh.Stats()
-	got := sink.texts()
+	got := sink.Texts()
 	assert.Positive(t, st.Lost)
 	assert.Equal(t, uint64(len(want)), st.Sent+st.Lost, "every line sent or counted lost")
 	var said uint64
@@ -299,43 +230,37 @@ func logLine(s *ramlog.Stream, lv, msg string) {
 
 func TestBudgetSendsErrorsOnlyThenTheRestNextDay(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	sink := &lokiSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	s := stream(t, ramlog.Options{})
+	sink := &lokitest.Sink{}
 	clk := newClock(time.Date(2026, 12, 6, 12, 0, 0, 0, time.Local))
-	sh, err := StartShip(fastShip(ShipOptions{Name: "metered", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s},
-		Budget: 100, Now: clk.now}))
-	require.NoError(t, err)
-	defer sh.Close()
+	sh, s := shipTo(t, sink, ramlog.Options{}, ShipOptions{Name: "metered", Budget: 100, Now: clk.now})
 	logLine(s, "INFO", "first, within the budget")
-	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 1 }, 5*time.Second, 5*time.Millisecond)
 	require.Eventually(t, func() bool { return sh.Stats().Spend >= 100 }, 5*time.Second, time.Millisecond,
 		"one gzipped request spends the tiny budget")
 	logLine(s, "INFO", "held 1")
 	logLine(s, "ERROR", "urgent 1")
 	logLine(s, "DEBUG", "held 2")
 	logLine(s, "CRITICAL", "urgent 2")
-	require.Eventually(t, func() bool { return len(sink.got()) == 3 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 3 }, 5*time.Second, 5*time.Millisecond)
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, []string{
 		"2026-12-06 10:00:00,000 INFO app first, within the budget",
 		"2026-12-06 10:00:00,000 ERROR app urgent 1",
 		"2026-12-06 10:00:00,000 CRITICAL app urgent 2",
-	}, sink.texts())
+	}, sink.Texts())
 	st := sh.Stats()
 	assert.Equal(t, uint64(2), st.HeldBack)
 	assert.Equal(t, uint64(2), st.Lag, "held back lines wait in the ring")
 
 	clk.advance(12 * time.Hour) // past midnight: a new day
 	logLine(s, "INFO", "next day")
-	require.Eventually(t, func() bool { return len(sink.got()) == 6 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 6 }, 5*time.Second, 5*time.Millisecond)
 	time.Sleep(200 * time.Millisecond)
 	assert.ElementsMatch(t, []string{ // in a Loki stream per level
 		"2026-12-06 10:00:00,000 INFO app held 1",
 		"2026-12-06 10:00:00,000 DEBUG app held 2",
 		"2026-12-06 10:00:00,000 INFO app next day",
-	}, sink.texts()[3:], "the held back lines follow, once, and nothing is sent twice")
+	}, sink.Texts()[3:], "the held back lines follow, once, and nothing is sent twice")
 	st = sh.Stats()
 	assert.Zero(t, st.HeldBack)
 	assert.Zero(t, st.Lag)
@@ -542,7 +467,7 @@ func TestInfluxBudgetHoldsEventsUntilTheNextDay(t *testing.T) {
 // roots of ca, and refused without them.
 func TestShipHTTPSWithCA(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
-	sink := &lokiSink{}
+	sink := &lokitest.Sink{}
 	srv := httptest.NewTLSServer(sink)
 	defer srv.Close()
 	ca := filepath.Join(t.TempDir(), "ca.pem")
@@ -556,10 +481,10 @@ func TestShipHTTPSWithCA(t *testing.T) {
 	require.NoError(t, err)
 	defer untrusted.Close()
 	logLine(s, "INFO", "over TLS")
-	require.Eventually(t, func() bool { return len(sink.got()) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 1 }, 5*time.Second, time.Millisecond)
 	require.Eventually(t, func() bool { return untrusted.Stats().Failures > 0 }, 5*time.Second, time.Millisecond)
 	assert.Contains(t, untrusted.Stats().LastError, "certificate")
-	assert.Len(t, sink.got(), 1)
+	assert.Len(t, sink.Lines(), 1)
 
 	_, err = StartShip(ShipOptions{Name: "bad", Kind: Loki, URL: srv.URL, CA: filepath.Join(t.TempDir(), "none.pem"), Streams: []*ramlog.Stream{s}})
 	assert.ErrorIs(t, err, os.ErrNotExist)
