@@ -229,6 +229,9 @@ func decode(c *Config, m *merged) Errors {
 			if _, ok := s.keys["level"]; !ok && f.Type == "webhook" {
 				f.Level = levels.WARNING
 			}
+			if _, ok := s.keys["replay_rate"]; !ok && httpType(f.Type) && f.Type != "webhook" {
+				f.ReplayRate = defaultShipRate
+			}
 			if _, ok := s.keys["to"]; !ok {
 				fail(s, "to", ErrMissing, "missing; want "+syslogWant+" (type syslog) or "+webhookWant+" (type webhook)")
 			} else if to := toType(f.To); (to == "http") != httpType(f.Type) && !s.invalid["type"] {

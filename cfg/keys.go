@@ -133,8 +133,11 @@ const (
 	defaultDiskKeep    = 14 * 24 * time.Hour
 	defaultQueue       = 4 << 20
 	defaultReplayRate  = 1000
-	defaultFacility    = 1 // user
-	defaultSeverity    = 5 // notice
+	// defaultShipRate is a fleet destination's replay_rate: it sends in
+	// batches, so that a busy gateway's debug stream can be caught up.
+	defaultShipRate = 10000
+	defaultFacility = 1 // user
+	defaultSeverity = 5 // notice
 )
 
 // newStream returns a stream with the defaults of unset keys.

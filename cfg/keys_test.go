@@ -190,7 +190,7 @@ func TestForwardKeys(t *testing.T) {
 		{"fail_silent", "forward.central", "fail_silent", "TRUE", forwardNeeds, func(c *Config) any { return forward(c).FailSilent }, true,
 			"sometimes", `want yes or no (true/false, on/off), got "sometimes"`},
 		{"loki", "forward.fleet", "type", "loki", "to = http://127.0.0.1:9428/insert/loki/api/v1/push\nstreams = error\n",
-			func(c *Config) any { return [2]any{forward(c).Type, forward(c).Labels} }, [2]any{"loki", []string{"level"}},
+			func(c *Config) any { return [3]any{forward(c).Type, forward(c).Labels, forward(c).ReplayRate} }, [3]any{"loki", []string{"level"}, 10000},
 			"graylog", `want syslog, webhook, loki, otlp or influx, got "graylog"`},
 		{"labels", "forward.fleet", "labels", "Logger, level", lokiNeeds, func(c *Config) any { return forward(c).Labels }, []string{"logger", "level"},
 			"host", `want none, or level and logger separated by commas, got "host"`},
