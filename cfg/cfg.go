@@ -243,11 +243,14 @@ func decode(c *Config, m *merged) Errors {
 			if f.Budget > 0 && (!httpType(f.Type) || f.Type == "webhook") && !s.invalid["type"] {
 				fail(s, "budget", ErrValue, "a budget is kept by types loki, otlp and influx, this is type "+f.Type)
 			}
+			st, hasStreams := s.keys["streams"]
 			if f.Type == "influx" {
-				if _, ok := s.keys["streams"]; ok {
+				if len(f.Streams) > 0 {
 					fail(s, "streams", ErrValue, "type influx ships events (events = …), not streams")
 				}
-			} else if _, ok := s.keys["streams"]; !ok {
+			} else if hasStreams && len(f.Streams) == 0 && !s.invalid["streams"] {
+				fail(s, "streams", ErrValue, want("one or more "+streamsWant, st.value).Error())
+			} else if !hasStreams {
 				fail(s, "streams", ErrMissing, "missing; want one or more "+streamsWant)
 			}
 			refs(s, f.Streams)

@@ -239,7 +239,9 @@ var forwardKeys = specs[Forward]{
 	field("protocol", func(f *Forward) *string { return &f.Protocol }, oneOf("rfc5424", "rfc3164")),
 	{"priority", setPriority, getPriority},
 	field("level", func(f *Forward) *levels.Level { return &f.Level }, levelCodec),
-	field("streams", func(f *Forward) *[]string { return &f.Streams }, streamList("one or more "+streamsWant, true)),
+	// streams may be none here, as WriteTo prints an influx forward's;
+	// decode wants one or more for the types that ship streams.
+	field("streams", func(f *Forward) *[]string { return &f.Streams }, streamList("one or more "+streamsWant, false)),
 	field("queue", func(f *Forward) *int64 { return &f.Queue }, size("a size such as 4MiB", bounds[int64]{})),
 	field("replay_rate", func(f *Forward) *int { return &f.ReplayRate },
 		whole(1, 1000000, "a whole number of lines per second from 1 to 1000000")),
