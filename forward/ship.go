@@ -217,11 +217,12 @@ func hostname() string {
 	return cmp.Or(h, "gateway")
 }
 
-// Close stops the followers, abandoning a request under way; lines not
-// sent stay in their rings.
+// Close stops the followers, abandoning a request under way, and closes
+// the idle connections; lines not sent stay in their rings.
 func (s *Shipper) Close() error {
 	s.cancel()
 	s.wg.Wait()
+	s.client.CloseIdleConnections()
 	return nil
 }
 

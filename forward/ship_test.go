@@ -493,3 +493,20 @@ func TestShipHTTPSWithCA(t *testing.T) {
 	_, err = StartShip(ShipOptions{Name: "bad", Kind: Influx, URL: srv.URL})
 	assert.Error(t, err, "influx without an event log")
 }
+
+// TestShipCloseLeavesNoConnection: Close ends the keep-alive connection's
+// goroutines too, while the server would keep it open.
+func TestShipCloseLeavesNoConnection(t *testing.T) {
+	sink := &lokitest.Sink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	t.Run("shipper", func(t *testing.T) {
+		leakcheck.Check(t, time.Second) // checked before the server closes
+		s := stream(t, ramlog.Options{})
+		sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
+		require.NoError(t, err)
+		logLine(s, "INFO", "one")
+		require.Eventually(t, func() bool { return sh.Stats().Sent == 1 }, 5*time.Second, time.Millisecond)
+		require.NoError(t, sh.Close())
+	})
+}
