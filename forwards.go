@@ -86,6 +86,9 @@ func (rt *Runtime) startForwards(p *plan) error {
 				forwards, c = append(forwards, namedForward{fw.Name, f}), f
 			}
 		}
+		if errors.Is(err, forward.ErrCA) {
+			where = p.where("forward."+fw.Name, "ca")
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %sforward %s: %w", ErrConfig, where, fw.Name, err))
 			continue

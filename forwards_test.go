@@ -3,6 +3,7 @@ package gwlog
 import (
 	"net"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/internal/leakcheck"
 	"github.com/gwlog/gwlog/internal/lokitest"
 	"github.com/gwlog/gwlog/syslog"
@@ -121,4 +123,16 @@ func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
 	require.NoError(t, rt.Reload())
 	assert.NotSame(t, first, rt.shippers[0].Shipper, "changed: started anew")
 	assert.Len(t, rt.shippers, 1)
+}
+
+// TestShipperCAErrorNamesItsLine: a CA file that cannot be read is a
+// config error at the line of ca.
+func TestShipperCAErrorNamesItsLine(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "missing.pem")
+	logCfg, prodCfg := configs(t, baseCfg, "[forward.fleet]\ntype = loki\nto = https://127.0.0.1:1\nstreams = error\nca = "+ca+"\n")
+	_, err := Open(Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorIs(t, err, forward.ErrCA)
+	assert.Contains(t, err.Error(), prodCfg+":5: forward fleet: forward: bad ca file: open "+ca)
 }

@@ -149,6 +149,10 @@ type Shipper struct {
 // ErrRejected is returned for a batch the database refused for good.
 var ErrRejected = errors.New("forward: batch rejected")
 
+// ErrCA is returned by StartShip for a CA file that cannot be read or
+// holds no certificate.
+var ErrCA = errors.New("forward: bad ca file")
+
 // StartShip begins shipping; Close stops it.
 func StartShip(o ShipOptions) (*Shipper, error) {
 	u, err := url.Parse(o.URL)
@@ -186,11 +190,11 @@ func StartShip(o ShipOptions) (*Shipper, error) {
 		if o.CA != "" {
 			pem, err := os.ReadFile(o.CA)
 			if err != nil {
-				return nil, fmt.Errorf("forward: %s: ca: %w", o.Name, err)
+				return nil, fmt.Errorf("%w: %w", ErrCA, err)
 			}
 			roots := x509.NewCertPool()
 			if !roots.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("forward: %s: ca %s: no PEM certificate in it", o.Name, o.CA)
+				return nil, fmt.Errorf("%w %s: no PEM certificate in it", ErrCA, o.CA)
 			}
 			t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 		}
