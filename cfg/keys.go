@@ -246,8 +246,8 @@ var forwardKeys = specs[Forward]{
 	field("replay_rate", func(f *Forward) *int { return &f.ReplayRate },
 		whole(1, 1000000, "a whole number of lines per second from 1 to 1000000")),
 	field("fail_silent", func(f *Forward) *bool { return &f.FailSilent }, boolCodec),
-	field("labels", func(f *Forward) *[]string { return &f.Labels }, codec[[]string]{parseLabels, formatList}),
-	field("events", func(f *Forward) *[]string { return &f.Events }, codec[[]string]{parseEventTypes, formatEventTypes}),
+	field("labels", func(f *Forward) *[]string { return &f.Labels }, labelList),
+	field("events", func(f *Forward) *[]string { return &f.Events }, eventTypeList),
 	{"budget", setBudget, getBudget},
 	field("budget_level", func(f *Forward) *levels.Level { return &f.BudgetLevel }, levelCodec),
 	field("token", func(f *Forward) *string { return &f.Token }, noneIsEmpty(codec[string]{parseForwardToken, verbatim})),
@@ -275,52 +275,46 @@ func parseGatewayName(v string) (string, error) {
 	return v, nil
 }
 
-// parseLabels reads Loki labels beyond gateway and stream: level and
-// logger, or none.
-func parseLabels(v string) ([]string, error) {
-	out := []string{}
-	if strings.EqualFold(v, "none") {
-		return out, nil
+// wordList reads words separated by commas, each trimmed and taken by
+// item (which sees those taken before it), or the word empty, in any
+// case, as none; none is printed as empty.
+func wordList(empty string, none []string, wanted string, item func(w string, taken []string) (string, bool)) codec[[]string] {
+	return codec[[]string]{
+		func(v string) ([]string, error) {
+			if strings.EqualFold(v, empty) {
+				return none, nil
+			}
+			var out []string
+			for w := range strings.SplitSeq(v, ",") {
+				w, ok := item(strings.TrimSpace(w), out)
+				if !ok {
+					return nil, want(wanted, v)
+				}
+				out = append(out, w)
+			}
+			return out, nil
+		},
+		func(l []string) string {
+			if len(l) == 0 {
+				return empty
+			}
+			return strings.Join(l, ", ")
+		},
 	}
-	for w := range strings.SplitSeq(v, ",") {
-		w = strings.ToLower(strings.TrimSpace(w))
-		if w != "level" && w != "logger" || slices.Contains(out, w) {
-			return nil, want("none, or level and logger separated by commas", v)
-		}
-		out = append(out, w)
-	}
-	return out, nil
 }
 
-func formatList(l []string) string {
-	if len(l) == 0 {
-		return "none"
-	}
-	return strings.Join(l, ", ")
-}
+// labelList reads Loki labels beyond gateway and stream: level and
+// logger, or none (no label, where unset means level).
+var labelList = wordList("none", []string{}, "none, or level and logger separated by commas",
+	func(w string, taken []string) (string, bool) {
+		w = strings.ToLower(w)
+		return w, (w == "level" || w == "logger") && !slices.Contains(taken, w)
+	})
 
-// parseEventTypes reads all, or event type prefixes separated by commas.
-func parseEventTypes(v string) ([]string, error) {
-	if strings.EqualFold(v, "all") {
-		return nil, nil
-	}
-	var out []string
-	for w := range strings.SplitSeq(v, ",") {
-		w = strings.TrimSpace(w)
-		if w == "" || strings.ContainsAny(w, " \t\"") {
-			return nil, want("all, or event type prefixes separated by commas such as webbrick/CT, webbrick/DI", v)
-		}
-		out = append(out, w)
-	}
-	return out, nil
-}
-
-func formatEventTypes(l []string) string {
-	if len(l) == 0 {
-		return "all"
-	}
-	return strings.Join(l, ", ")
-}
+// eventTypeList reads all (nil), or event type prefixes separated by
+// commas.
+var eventTypeList = wordList("all", nil, "all, or event type prefixes separated by commas such as webbrick/CT, webbrick/DI",
+	func(w string, _ []string) (string, bool) { return w, w != "" && !strings.ContainsAny(w, " \t\"") })
 
 // budgetWant is what a forward's budget takes.
 const budgetWant = "none or a size per period such as 20MB/day, 1MiB/hour or 100MB/7d"
