@@ -167,8 +167,7 @@ func (s *Shipper) followLines(ctx context.Context, st *ramlog.Stream, m ramlog.M
 	f := &follower{s: s, st: st, from: m, idx: m.Written, seen: m.Written, next: time.Now(),
 		sentOver: make(map[uint64]struct{})}
 	f.b.stream = st.Name()
-	for ctx.Err() == nil {
-		f.run(ctx)
+	for f.run(ctx) && ctx.Err() == nil {
 		if f.holding && s.newPeriod(f.period) {
 			f.holding = false
 		}
@@ -178,9 +177,10 @@ func (s *Shipper) followLines(ctx context.Context, st *ramlog.Stream, m ramlog.M
 	}
 }
 
-// run follows from f.idx's place until ctx ends or, while holding back,
-// a new budget period begins.
-func (f *follower) run(ctx context.Context) {
+// run follows from f.idx's place until ctx ends, the stream is closed
+// or, while holding back, a new budget period may have begun: it reports
+// whether to read again then.
+func (f *follower) run(ctx context.Context) (again bool) {
 	s := f.s
 	runCtx := ctx
 	if f.holding {
@@ -200,13 +200,16 @@ func (f *follower) run(ctx context.Context) {
 		}
 		if f.holding && s.newPeriod(f.period) {
 			f.flush(ctx)
-			return
+			return true
 		}
 		if !f.holding && f.idx >= f.seen {
 			if over, p := s.overBudget(); over {
 				f.flush(ctx)
 				f.holding, f.heldFrom, f.period, f.held = true, f.idx, p, 0
 				clear(f.sentOver)
+				// Read on with a timer for the period's end, so that what
+				// is held back goes then even if nothing more is logged.
+				return true
 			}
 		}
 		now := time.Now()
@@ -220,7 +223,7 @@ func (f *follower) run(ctx context.Context) {
 			}
 			f.line(line, now)
 			if len(f.b.arena) >= s.o.BatchBytes && !f.flush(ctx) {
-				return
+				return false
 			}
 		}
 		if len(f.b.entries) > 0 && (f.idx >= f.st.Mark().Written || time.Since(f.b.first) >= s.o.BatchWait) {
@@ -229,15 +232,18 @@ func (f *follower) run(ctx context.Context) {
 			if wait := s.o.BatchWait - time.Since(f.b.first); wait > 0 {
 				select {
 				case <-ctx.Done():
-					return
+					return false
 				case <-time.After(wait):
 				}
 			}
 			if !f.flush(ctx) {
-				return
+				return false
 			}
 		}
 	}
+	// The sequence ended: ctx, the stream closed, or the period's timer
+	// while holding back (runCtx alone ended), which reads again.
+	return f.holding && ctx.Err() == nil && runCtx.Err() != nil
 }
 
 // line handles the line of index f.idx.

@@ -510,3 +510,40 @@ func TestShipCloseLeavesNoConnection(t *testing.T) {
 		require.NoError(t, sh.Close())
 	})
 }
+
+// TestShipStreamClosedEndsFollowing: a stream closed under a shipper
+// ends its follower rather than leaving it to read the stream again and
+// again.
+func TestShipStreamClosedEndsFollowing(t *testing.T) {
+	sink := &lokitest.Sink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	s := stream(t, ramlog.Options{})
+	sh, err := StartShip(fastShip(ShipOptions{Name: "loki", Kind: Loki, URL: srv.URL, Streams: []*ramlog.Stream{s}}))
+	require.NoError(t, err)
+	defer sh.Close()
+	logLine(s, "INFO", "one")
+	require.Eventually(t, func() bool { return sh.Stats().Sent == 1 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, s.Close())
+	done := make(chan struct{})
+	go func() { sh.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the follower did not end with its stream")
+	}
+}
+
+// TestBudgetHeldLinesGoWhenThePeriodEnds: what is held back goes when
+// the next period begins, though nothing more is logged.
+func TestBudgetHeldLinesGoWhenThePeriodEnds(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokitest.Sink{}
+	sh, s := shipTo(t, sink, ramlog.Options{}, ShipOptions{Name: "metered", Budget: 10, BudgetPeriod: 2 * time.Second})
+	logLine(s, "INFO", "spends the period's budget")
+	require.Eventually(t, func() bool { return sh.Stats().Spend >= 10 }, 5*time.Second, time.Millisecond)
+	logLine(s, "INFO", "held")
+	require.Eventually(t, func() bool { return len(sink.Lines()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, "2026-12-06 10:00:00,000 INFO app held", sink.Texts()[1])
+	assert.Zero(t, sh.Stats().HeldBack)
+}
