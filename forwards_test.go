@@ -2,6 +2,8 @@ package gwlog
 
 import (
 	"net"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/internal/lokitest"
 	"github.com/gwlog/gwlog/syslog"
 )
 
@@ -67,4 +71,68 @@ func TestWebhookFailureReachesDebug(t *testing.T) {
 		return said(Error)
 	}, 10*time.Second, 50*time.Millisecond, "said on error")
 	assert.Eventually(t, func() bool { return said(Debug) }, 5*time.Second, 10*time.Millisecond, "and on debug, just after")
+}
+
+// counted returns how many lines that contain sub sink holds, and the
+// most times one of them arrived.
+func counted(sink *lokitest.Sink, sub string) (lines, most int) {
+	seen := make(map[string]int)
+	for _, l := range sink.Texts() {
+		if strings.Contains(l, sub) {
+			seen[l]++
+		}
+	}
+	for _, n := range seen {
+		most = max(most, n)
+	}
+	return len(seen), most
+}
+
+// TestReloadKeepsAnUnchangedShipperRunning: a reload that leaves a
+// fleet destination as it was keeps it running, so that nothing is sent
+// twice or missed; one that changes it starts it anew.
+func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	sink := &lokitest.Sink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	fleet := "[runtime]\nname = gw7\n[forward.fleet]\ntype = loki\nto = " + srv.URL + "\nstreams = error\n"
+	logCfg, prodCfg := configs(t, baseCfg, fleet)
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	first := rt.shippers[0].Shipper
+	l := rt.Logger("WebBrickGateway.Heating")
+	for i := range 100 {
+		l.Error("before", "i", i)
+	}
+	rewrite(t, prodCfg, fleet+"[logger.WebBrickGateway]\nlevel = DEBUG\n")
+	require.NoError(t, rt.Reload())
+	assert.Same(t, first, rt.shippers[0].Shipper, "unchanged: kept running")
+	for i := range 100 {
+		l.Error("after", "i", i)
+	}
+	require.Eventually(t, func() bool { n, _ := counted(sink, "after"); return n == 100 }, 10*time.Second, 10*time.Millisecond)
+	n, most := counted(sink, "before")
+	assert.Equal(t, 100, n, "none missed across the reload")
+	assert.Equal(t, 1, most, "none sent twice")
+	assert.Equal(t, map[string]string{"gateway": "gw7", "stream": "error", "level": "ERROR"}, sink.Lines()[0].Labels)
+	st := rt.Stats().Shippers["fleet"]
+	assert.Equal(t, "loki", st.Kind)
+	require.Eventually(t, func() bool { return rt.Stats().Shippers["fleet"].Sent >= 200 }, 5*time.Second, time.Millisecond)
+
+	rewrite(t, prodCfg, fleet+"labels = level, logger\n")
+	require.NoError(t, rt.Reload())
+	assert.NotSame(t, first, rt.shippers[0].Shipper, "changed: started anew")
+	assert.Len(t, rt.shippers, 1)
+}
+
+// TestShipperCAErrorNamesItsLine: a CA file that cannot be read is a
+// config error at the line of ca.
+func TestShipperCAErrorNamesItsLine(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "missing.pem")
+	logCfg, prodCfg := configs(t, baseCfg, "[forward.fleet]\ntype = loki\nto = https://127.0.0.1:1\nstreams = error\nca = "+ca+"\n")
+	_, err := Open(Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrConfig)
+	assert.ErrorIs(t, err, forward.ErrCA)
+	assert.Contains(t, err.Error(), prodCfg+":5: forward fleet: forward: bad ca file: open "+ca)
 }

@@ -145,7 +145,8 @@ type Runtime struct {
 	saidPlain  map[string]bool         // streams said to stay plain, until they compress
 	forwards   []namedForward          // running syslog destinations
 	webhooks   []namedWebhook          // running webhook alerts
-	forwarding []cfg.Forward           // their config
+	shippers   []namedShipper          // running fleet destinations (loki, otlp, influx)
+	forwarding map[string]running      // all of them by name, with their config
 	temps      map[string]*temporary   // levels raised for a while
 	pinned     map[string]levels.Level // levels set for good by SetLevel
 	spent      map[string]string       // config temporaries that ran out, by their setting
@@ -310,6 +311,9 @@ type Stats struct {
 	Events   eventlog.Stats                  `json:"events"`
 	Forwards map[string]forward.Stats        `json:"forwards,omitempty"` // by destination
 	Webhooks map[string]forward.WebhookStats `json:"webhooks,omitempty"`
+	// Shippers are the fleet destinations' counters (loki, otlp,
+	// influx), by destination.
+	Shippers map[string]forward.ShipStats `json:"shippers,omitempty"`
 	// Disk is the disk path's counters, with the store's (bytes written,
 	// fsyncs, write amplification); nil when no disk is configured.
 	Disk *SpillStats `json:"disk,omitempty"`
@@ -333,6 +337,12 @@ func (rt *Runtime) Stats() Stats {
 			st.Webhooks = make(map[string]forward.WebhookStats)
 		}
 		st.Webhooks[w.name] = w.Stats()
+	}
+	for _, s := range rt.shippers {
+		if st.Shippers == nil {
+			st.Shippers = make(map[string]forward.ShipStats)
+		}
+		st.Shippers[s.name] = s.Stats()
 	}
 	rt.mu.RUnlock()
 	for _, s := range rt.Streams() {

@@ -28,6 +28,7 @@ type MonitorLine struct {
 	Events   MonitorStream                   `json:"events"`
 	Forwards map[string]forward.Stats        `json:"forwards,omitempty"`
 	Webhooks map[string]forward.WebhookStats `json:"webhooks,omitempty"`
+	Shippers map[string]forward.ShipStats    `json:"shippers,omitempty"`
 	// Syslog is the local syslog ingest's counters since it started, when
 	// the runtime has one (Runtime.SetIngest).
 	Syslog *syslog.Stats `json:"syslog,omitempty"`
@@ -83,7 +84,7 @@ func (rt *Runtime) writeMonitor(written map[string]uint64, interval time.Duratio
 		return float64(total-prev) / secs
 	}
 	m := MonitorLine{Time: time.Now().UTC(), Interval: secs, Streams: make(map[string]MonitorStream),
-		Forwards: st.Forwards, Webhooks: st.Webhooks, Syslog: st.Syslog}
+		Forwards: st.Forwards, Webhooks: st.Webhooks, Shippers: st.Shippers, Syslog: st.Syslog}
 	for _, s := range st.Streams {
 		m.Streams[s.Name] = MonitorStream{LinesPerSec: rate(s.Name, s.Written), Bytes: s.Bytes, Cap: s.Cap,
 			RingUse: float64(s.Bytes) / float64(max(s.Cap, 1)), Drops: s.Drops}

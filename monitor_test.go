@@ -3,6 +3,7 @@ package gwlog
 import (
 	"encoding/json"
 	"net"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/internal/lokitest"
 	"github.com/gwlog/gwlog/syslog"
 )
 
@@ -19,8 +21,11 @@ func TestMonitorLine(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer pc.Close()
+	loki := httptest.NewServer(&lokitest.Sink{})
+	defer loki.Close()
 	logCfg, prodCfg := configs(t, "[runtime]\nmonitor = 1s\nreload = 0\n",
-		"[forward.central]\nto = udp://"+pc.LocalAddr().String()+"\nstreams = error\n")
+		"[forward.central]\nto = udp://"+pc.LocalAddr().String()+"\nstreams = error\n"+
+			"[forward.fleet]\ntype = loki\nto = "+loki.URL+"\nstreams = error\nbudget = 1MiB/day\n")
 	rt, err := Open(Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
 	require.NoError(t, err)
 	defer rt.Close()
@@ -44,6 +49,9 @@ func TestMonitorLine(t *testing.T) {
 	assert.InDelta(t, 1.0, m.Interval, 0.5)
 	assert.Contains(t, m.Forwards, "central")
 	assert.Equal(t, uint64(0), m.Forwards["central"].Lag, "the collector kept up")
+	require.Contains(t, m.Shippers, "fleet")
+	assert.Equal(t, "loki", m.Shippers["fleet"].Kind)
+	assert.Equal(t, int64(1<<20), m.Shippers["fleet"].Budget, "the spend is said against the budget")
 	assert.NotContains(t, m.Streams, "nothing")
 	for _, l := range rt.Stream(Debug).Tail(100) {
 		assert.NotContains(t, l, "lines_per_s", "the monitor line goes to its own stream only")

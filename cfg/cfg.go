@@ -229,12 +229,28 @@ func decode(c *Config, m *merged) Errors {
 			if _, ok := s.keys["level"]; !ok && f.Type == "webhook" {
 				f.Level = levels.WARNING
 			}
+			if _, ok := s.keys["replay_rate"]; !ok && httpType(f.Type) && f.Type != "webhook" {
+				f.ReplayRate = defaultShipRate
+			}
 			if _, ok := s.keys["to"]; !ok {
 				fail(s, "to", ErrMissing, "missing; want "+syslogWant+" (type syslog) or "+webhookWant+" (type webhook)")
-			} else if toType(f.To) != f.Type && !s.invalid["type"] {
+			} else if to := toType(f.To); (to == "http") != httpType(f.Type) && !s.invalid["type"] {
 				fail(s, "to", ErrValue, errToType(f.Type, f.To).Error())
 			}
-			if _, ok := s.keys["streams"]; !ok {
+			if f.Events != nil && f.Type != "influx" && !s.invalid["type"] {
+				fail(s, "events", ErrValue, "events are shipped by type influx only, this is type "+f.Type)
+			}
+			if f.Budget > 0 && (!httpType(f.Type) || f.Type == "webhook") && !s.invalid["type"] {
+				fail(s, "budget", ErrValue, "a budget is kept by types loki, otlp and influx, this is type "+f.Type)
+			}
+			st, hasStreams := s.keys["streams"]
+			if f.Type == "influx" {
+				if len(f.Streams) > 0 {
+					fail(s, "streams", ErrValue, "type influx ships events (events = …), not streams")
+				}
+			} else if hasStreams && len(f.Streams) == 0 && !s.invalid["streams"] {
+				fail(s, "streams", ErrValue, want("one or more "+streamsWant, st.value).Error())
+			} else if !hasStreams {
 				fail(s, "streams", ErrMissing, "missing; want one or more "+streamsWant)
 			}
 			refs(s, f.Streams)

@@ -94,11 +94,11 @@ func TestSyntax(t *testing.T) {
 		{"unknown key", "[stream.debug]\nrotat = size 1MiB\n",
 			"log.cfg:2: [stream.debug] rotat: unknown key; want rotate, keep, ram, disk_keep, format, level, compress, ram_compress, console or dedup"},
 		{"unknown runtime key", "[runtime]\nram = 1MiB\n",
-			"log.cfg:2: [runtime] ram: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line or http_token"},
+			"log.cfg:2: [runtime] ram: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line, http_token or name"},
 		{"unknown logger key", "[logger.root]\nhandlers = debug\n",
 			"log.cfg:2: [logger.root] handlers: unknown key; want level, propagate or streams"},
 		{"unknown forward key", "[forward.x]\nhost = a\n" + forwardNeeds,
-			"log.cfg:2: [forward.x] host: unknown key; want type, to, protocol, priority, level, streams, queue, replay_rate or fail_silent"},
+			"log.cfg:2: [forward.x] host: unknown key; want type, to, protocol, priority, level, streams, queue, replay_rate, fail_silent, labels, events, budget, budget_level, token or ca"},
 		{"duplicate key", "[runtime]\nram_cap = 1MiB\n\nRAM_CAP = 2MiB\n",
 			"log.cfg:4: [runtime] ram_cap: duplicate key (first set on line 2)"},
 		{"duplicate across repeated section", "[logger.a.b]\nlevel = INFO\n[runtime]\n[logger.a..b]\nlevel = DEBUG\n",
@@ -182,7 +182,7 @@ func TestAllProblems(t *testing.T) {
 	var es Errors
 	require.ErrorAs(t, err, &es)
 	assert.Equal(t, `log.cfg:2: [runtime] ram_cap: want a size such as 100MiB, got "lots"
-log.cfg:3: [runtime] bogus: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line or http_token
+log.cfg:3: [runtime] bogus: unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line, http_token or name
 log.cfg:5: [stream.debug] rotate: want "size N", "time UNIT", "both UNIT,N" or "none", got "sise 1MiB"
 log.cfg:6: [stream.debug] rotate: duplicate key (first set on line 5)
 prod.cfg:1: want [section], key = value or a comment, got "oops"

@@ -66,6 +66,10 @@ type Runtime struct {
 	// read-back HTTP API must carry; "" (none) leaves a loopback API
 	// open and keeps gwlogd off other addresses. It is a secret.
 	HTTPToken string
+	// Name is name: the gateway's name in what fleet destinations
+	// receive (a Loki label, an OTLP resource attribute, an Influx tag);
+	// "" means the hostname.
+	Name string
 }
 
 // Stream is a [stream.NAME] section.
@@ -102,8 +106,8 @@ type Logger struct {
 // Forward is a [forward.NAME] section.
 type Forward struct {
 	Name       string
-	Type       string       // type: "syslog" (default) or "webhook"
-	To         string       // to: udp://, tcp://, unix:// (syslog) or http(s):// (webhook)
+	Type       string       // type: "syslog" (default), "webhook", "loki", "otlp" or "influx"
+	To         string       // to: udp://, tcp://, unix:// (syslog) or http(s):// (the others)
 	Protocol   string       // protocol: "rfc5424" (default) or "rfc3164"
 	Facility   int          // priority = FACILITY.SEVERITY: 0-23
 	Severity   int          // 0-7
@@ -112,4 +116,21 @@ type Forward struct {
 	Queue      int64        // queue: bytes held while the collector is away
 	ReplayRate int          // replay_rate: lines per second when catching up
 	FailSilent bool         // fail_silent: a failing webhook is not reported
+	// Labels is labels: Loki labels beyond gateway and stream, "level"
+	// and "logger" (default level).
+	Labels []string
+	// Events is events: the event type prefixes an influx destination
+	// ships; nil means all.
+	Events []string
+	// Budget is budget: bytes on the wire per BudgetPeriod; 0 is none.
+	Budget       int64
+	BudgetPeriod time.Duration
+	// BudgetLevel is budget_level: the least level still sent past the
+	// budget (default ERROR).
+	BudgetLevel levels.Level
+	// Token is token: sent as a bearer token; a secret, never printed.
+	Token string
+	// CA is ca: a PEM file of the roots an https:// destination is
+	// checked against; "" means the system's.
+	CA string
 }

@@ -29,6 +29,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[runtime]\nprofile = disk\nram_cap = 1.5MiB"), []byte("[runtime]\nprofile =\n[logger.root]\nstreams = none ; x\n"))
 	f.Add([]byte("[stream.x]\nformat = %(message)s #c\n[logger.a..b]\nlevel = debug for 1d\nstreams = x"), []byte("[forward.f]\ntype=webhook\nto=https://h/p?q=1;2\nstreams=x,error"))
 	f.Add([]byte("[stream.debug]\ndedup = 30s\n[stream.x]\ndedup = OFF"), []byte("[stream.x]\ndedup = 1h\n[stream.debug]\ndedup = 0"))
+	f.Add([]byte("[runtime]\nname = gw-7\n[forward.fleet]\ntype = loki\nto = https://h/loki/api/v1/push\nstreams = error\nlabels = logger, level\nbudget = 20MB/day\nbudget_level = warning\ntoken = abc.def\nca = /etc/ca.pem"),
+		[]byte("[forward.tsdb]\ntype = influx\nto = http://127.0.0.1:8428\nevents = webbrick/CT, webbrick/DI\nbudget = 1MiB/6h\n[forward.otel]\ntype = otlp\nto = http://h:4318\nstreams = debug\nlabels = none"))
 
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		sources := []Source{{Name: "a.cfg", Data: a}}
@@ -60,6 +62,9 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("WriteTo's output does not parse: %v\n%s", err, out.String())
 		}
 		c.Runtime.HTTPToken = "" // a secret reads back as none
+		for i := range c.Forwards {
+			c.Forwards[i].Token = ""
+		}
 		if got, want := values(back), values(c); !reflect.DeepEqual(got, want) {
 			t.Fatalf("round trip changed the config\nwant %+v\ngot  %+v\ntext:\n%s", want, got, out.String())
 		}

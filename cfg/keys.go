@@ -133,8 +133,11 @@ const (
 	defaultDiskKeep    = 14 * 24 * time.Hour
 	defaultQueue       = 4 << 20
 	defaultReplayRate  = 1000
-	defaultFacility    = 1 // user
-	defaultSeverity    = 5 // notice
+	// defaultShipRate is a fleet destination's replay_rate: it sends in
+	// batches, so that a busy gateway's debug stream can be caught up.
+	defaultShipRate = 10000
+	defaultFacility = 1 // user
+	defaultSeverity = 5 // notice
 )
 
 // newStream returns a stream with the defaults of unset keys.
@@ -158,13 +161,15 @@ func newLogger(name string) Logger {
 // default level depends on the type and is set after decoding.
 func newForward(name string) Forward {
 	return Forward{
-		Name:       name,
-		Type:       "syslog",
-		Protocol:   "rfc5424",
-		Facility:   defaultFacility,
-		Severity:   defaultSeverity,
-		Queue:      defaultQueue,
-		ReplayRate: defaultReplayRate,
+		Name:        name,
+		Type:        "syslog",
+		Protocol:    "rfc5424",
+		Facility:    defaultFacility,
+		Severity:    defaultSeverity,
+		Queue:       defaultQueue,
+		ReplayRate:  defaultReplayRate,
+		Labels:      []string{"level"},
+		BudgetLevel: levels.ERROR,
 	}
 }
 
@@ -190,6 +195,7 @@ var runtimeKeys = specs[Runtime]{
 		asInt(size("a size from 64B to 1MiB", bounds[int64]{min: 64, max: 1 << 20, want: "a size from 64B to 1MiB"}))),
 	field("http_token", func(r *Runtime) *string { return &r.HTTPToken },
 		noneIsEmpty(codec[string]{parseHTTPToken, verbatim})),
+	field("name", func(r *Runtime) *string { return &r.Name }, noneIsEmpty(codec[string]{parseGatewayName, verbatim})),
 }
 
 // zeroOrSecond is what a period that 0 disables takes.
@@ -228,16 +234,167 @@ var loggerKeys = specs[Logger]{
 }
 
 var forwardKeys = specs[Forward]{
-	field("type", func(f *Forward) *string { return &f.Type }, oneOf("syslog", "webhook")),
+	field("type", func(f *Forward) *string { return &f.Type }, oneOf(forwardTypes...)),
 	field("to", func(f *Forward) *string { return &f.To }, codec[string]{parseTo, verbatim}),
 	field("protocol", func(f *Forward) *string { return &f.Protocol }, oneOf("rfc5424", "rfc3164")),
 	{"priority", setPriority, getPriority},
 	field("level", func(f *Forward) *levels.Level { return &f.Level }, levelCodec),
-	field("streams", func(f *Forward) *[]string { return &f.Streams }, streamList("one or more "+streamsWant, true)),
+	// streams may be none here, as WriteTo prints an influx forward's;
+	// decode wants one or more for the types that ship streams.
+	field("streams", func(f *Forward) *[]string { return &f.Streams }, streamList("one or more "+streamsWant, false)),
 	field("queue", func(f *Forward) *int64 { return &f.Queue }, size("a size such as 4MiB", bounds[int64]{})),
 	field("replay_rate", func(f *Forward) *int { return &f.ReplayRate },
 		whole(1, 1000000, "a whole number of lines per second from 1 to 1000000")),
 	field("fail_silent", func(f *Forward) *bool { return &f.FailSilent }, boolCodec),
+	field("labels", func(f *Forward) *[]string { return &f.Labels }, labelList),
+	field("events", func(f *Forward) *[]string { return &f.Events }, eventTypeList),
+	{"budget", setBudget, getBudget},
+	field("budget_level", func(f *Forward) *levels.Level { return &f.BudgetLevel }, levelCodec),
+	field("token", func(f *Forward) *string { return &f.Token }, noneIsEmpty(codec[string]{parseForwardToken, verbatim})),
+	field("ca", func(f *Forward) *string { return &f.CA }, noneIsEmpty(codec[string]{parseCA, verbatim})),
+}
+
+// forwardTypes are the values of a forward's type; those after webhook
+// send over HTTP too.
+var forwardTypes = []string{"syslog", "webhook", "loki", "otlp", "influx"}
+
+// httpType reports whether a forward of type typ sends to an http(s) URL.
+func httpType(typ string) bool { return typ != "syslog" && slices.Contains(forwardTypes, typ) }
+
+// parseGatewayName reads [runtime] name: letters, digits and . _ -, as a
+// hostname, so that it is a valid label value and tag everywhere.
+func parseGatewayName(v string) (string, error) {
+	ok := len(v) <= 64
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
+	}
+	if !ok {
+		return "", want("none or a name of up to 64 letters, digits, '.', '_' and '-'", v)
+	}
+	return v, nil
+}
+
+// wordList reads words separated by commas, each trimmed and taken by
+// item (which sees those taken before it), or the word empty, in any
+// case, as none; none is printed as empty.
+func wordList(empty string, none []string, wanted string, item func(w string, taken []string) (string, bool)) codec[[]string] {
+	return codec[[]string]{
+		func(v string) ([]string, error) {
+			if strings.EqualFold(v, empty) {
+				return none, nil
+			}
+			var out []string
+			for w := range strings.SplitSeq(v, ",") {
+				w, ok := item(strings.TrimSpace(w), out)
+				if !ok {
+					return nil, want(wanted, v)
+				}
+				out = append(out, w)
+			}
+			return out, nil
+		},
+		func(l []string) string {
+			if len(l) == 0 {
+				return empty
+			}
+			return strings.Join(l, ", ")
+		},
+	}
+}
+
+// labelList reads Loki labels beyond gateway and stream: level and
+// logger, or none (no label, where unset means level).
+var labelList = wordList("none", []string{}, "none, or level and logger separated by commas",
+	func(w string, taken []string) (string, bool) {
+		w = strings.ToLower(w)
+		return w, (w == "level" || w == "logger") && !slices.Contains(taken, w)
+	})
+
+// eventTypeList reads all (nil), or event type prefixes separated by
+// commas.
+var eventTypeList = wordList("all", nil, "all, or event type prefixes separated by commas such as webbrick/CT, webbrick/DI",
+	func(w string, _ []string) (string, bool) { return w, w != "" && !strings.ContainsAny(w, " \t\"") })
+
+// budgetWant is what a forward's budget takes.
+const budgetWant = "none or a size per period such as 20MB/day, 1MiB/hour or 100MB/7d"
+
+// ParseBudget reads a byte budget: "none" (or "0") is 0, else a positive
+// size, a slash and a period, day, hour, week or a duration of at least a
+// minute ("20MB/day", "500KiB/6h").
+func ParseBudget(v string) (int64, time.Duration, error) {
+	if strings.EqualFold(v, "none") || v == "0" {
+		return 0, 0, nil
+	}
+	size, per, ok := strings.Cut(v, "/")
+	if !ok {
+		return 0, 0, want(budgetWant, v)
+	}
+	n, err := units.ParseSize(strings.TrimSpace(size))
+	if err != nil || n <= 0 {
+		return 0, 0, want(budgetWant, v)
+	}
+	var d time.Duration
+	switch p := strings.ToLower(strings.TrimSpace(per)); p {
+	case "day":
+		d = 24 * time.Hour
+	case "hour":
+		d = time.Hour
+	case "week":
+		d = 7 * 24 * time.Hour
+	default:
+		if d, ok = parseDuration(p); !ok || d < time.Minute {
+			return 0, 0, want(budgetWant, v)
+		}
+	}
+	return n, d, nil
+}
+
+// FormatBudget prints a budget as ParseBudget reads it.
+func FormatBudget(n int64, per time.Duration) string {
+	switch {
+	case n <= 0:
+		return "none"
+	case per == 24*time.Hour:
+		return formatSize(n) + "/day"
+	case per == time.Hour:
+		return formatSize(n) + "/hour"
+	}
+	return formatSize(n) + "/" + formatDuration(per)
+}
+
+func setBudget(f *Forward, v string) error {
+	n, d, err := ParseBudget(v)
+	if err != nil {
+		return err
+	}
+	f.Budget, f.BudgetPeriod = n, d
+	return nil
+}
+
+func getBudget(f *Forward) string { return FormatBudget(f.Budget, f.BudgetPeriod) }
+
+// parseForwardToken reads a destination's bearer token: as http_token's
+// alphabet, any length from 1 to MaxHTTPToken.
+func parseForwardToken(v string) (string, error) {
+	ok := len(v) <= MaxHTTPToken
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/=", c) >= 0
+	}
+	if !ok {
+		return "", errors.New("want none or a token of A-Z a-z 0-9 - . _ ~ + / =, got something else (not shown: it is a secret)")
+	}
+	return v, nil
+}
+
+// parseCA reads a CA file's absolute path (a daemon's working directory
+// says nothing); the file is read when the destination starts.
+func parseCA(v string) (string, error) {
+	if !strings.HasPrefix(v, "/") {
+		return "", want("none or the absolute path of a PEM file", v)
+	}
+	return v, nil
 }
 
 // bounds are the numbers a key takes: from min to max (no maximum when
@@ -833,15 +990,15 @@ func toType(v string) string {
 		if u.Host == "" {
 			return ""
 		}
-		return "webhook"
+		return "http"
 	}
 	return ""
 }
 
 // errToType explains a destination that does not fit the forward's type.
 func errToType(typ, v string) error {
-	if typ == "webhook" {
-		return want(webhookWant+" for type webhook", v)
+	if httpType(typ) {
+		return want(webhookWant+" for type "+typ, v)
 	}
 	return want(syslogWant+" for type syslog", v)
 }

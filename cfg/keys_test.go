@@ -168,7 +168,7 @@ func TestForwardKeys(t *testing.T) {
 	forward := func(c *Config) Forward { return c.Forwards[0] }
 	testKeys(t, []keyCase{
 		{"type", "forward.hook", "type", "Webhook", "to = https://hooks.example/gw\nstreams = error\n", func(c *Config) any { return [2]any{forward(c).Type, forward(c).Level} }, [2]any{"webhook", levels.WARNING},
-			"email", `want syslog or webhook, got "email"`},
+			"email", `want syslog, webhook, loki, otlp or influx, got "email"`},
 		{"to", "forward.central", "to", "tcp://[::1]:601", "streams = error\n", func(c *Config) any { return forward(c).To }, "tcp://[::1]:601",
 			"udp://collector", `want a syslog address (udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH) or a webhook URL (http:// or https://), got "udp://collector"`},
 		{"to unix", "forward.central", "to", "unix:///dev/log", "streams = error\n", func(c *Config) any { return forward(c).To }, "unix:///dev/log",
@@ -189,6 +189,81 @@ func TestForwardKeys(t *testing.T) {
 			"0", `want a whole number of lines per second from 1 to 1000000, got "0"`},
 		{"fail_silent", "forward.central", "fail_silent", "TRUE", forwardNeeds, func(c *Config) any { return forward(c).FailSilent }, true,
 			"sometimes", `want yes or no (true/false, on/off), got "sometimes"`},
+		{"loki", "forward.fleet", "type", "loki", "to = http://127.0.0.1:9428/insert/loki/api/v1/push\nstreams = error\n",
+			func(c *Config) any { return [3]any{forward(c).Type, forward(c).Labels, forward(c).ReplayRate} }, [3]any{"loki", []string{"level"}, 10000},
+			"graylog", `want syslog, webhook, loki, otlp or influx, got "graylog"`},
+		{"labels", "forward.fleet", "labels", "Logger, level", lokiNeeds, func(c *Config) any { return forward(c).Labels }, []string{"logger", "level"},
+			"host", `want none, or level and logger separated by commas, got "host"`},
+		{"events", "forward.tsdb", "events", "webbrick/CT, webbrick/DI", "type = influx\nto = http://127.0.0.1:8428\n",
+			func(c *Config) any { return forward(c).Events }, []string{"webbrick/CT", "webbrick/DI"},
+			"a,,b", `want all, or event type prefixes separated by commas such as webbrick/CT, webbrick/DI, got "a,,b"`},
+		{"budget", "forward.fleet", "budget", "20MB/day", lokiNeeds, func(c *Config) any { return [2]any{forward(c).Budget, forward(c).BudgetPeriod} },
+			[2]any{int64(20 << 20), 24 * time.Hour}, "20MB", `want ` + budgetWant + `, got "20MB"`},
+		{"budget period", "forward.fleet", "budget", "1MiB / 6h", lokiNeeds, func(c *Config) any { return [2]any{forward(c).Budget, forward(c).BudgetPeriod} },
+			[2]any{int64(1 << 20), 6 * time.Hour}, "/day", `want ` + budgetWant + `, got "/day"`},
+		{"budget_level", "forward.fleet", "budget_level", "warning", lokiNeeds, func(c *Config) any { return forward(c).BudgetLevel }, levels.WARNING,
+			"loud", `want a level (NOTSET, DEBUG, INFO, WARNING, ERROR, CRITICAL, OFF or 0-50), got "loud"`},
+		{"token", "forward.fleet", "token", "s3cret.T0ken", lokiNeeds, func(c *Config) any { return forward(c).Token }, "s3cret.T0ken",
+			"not a token", `want none or a token of A-Z a-z 0-9 - . _ ~ + / =, got something else (not shown: it is a secret)`},
+		{"ca", "forward.fleet", "ca", "/etc/gwlog/ca.pem", lokiNeeds, func(c *Config) any { return forward(c).CA }, "/etc/gwlog/ca.pem",
+			"ca.pem", `want none or the absolute path of a PEM file, got "ca.pem"`},
+	})
+}
+
+// lokiNeeds are the keys a loki forward needs besides the one tested.
+const lokiNeeds = "type = loki\nto = http://127.0.0.1:9428/insert/loki/api/v1/push\nstreams = error\n"
+
+// TestFleetForwardErrors: what does not fit a fleet destination's type is
+// an error naming the file and line.
+func TestFleetForwardErrors(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"url for syslog", "[forward.x]\ntype = loki\nto = udp://127.0.0.1:514\nstreams = error\n",
+			`log.cfg:3: [forward.x] to: want an http:// or https:// URL for type loki, got "udp://127.0.0.1:514"`},
+		{"url that does not parse", "[forward.x]\ntype = otlp\nto = http://[::1\nstreams = error\n",
+			`log.cfg:3: [forward.x] to: want a syslog address (udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH) or a webhook URL (http:// or https://), got "http://[::1"`},
+		{"events for loki", "[forward.x]\ntype = loki\nto = http://h:1\nstreams = error\nevents = all\nevents = a/b\n",
+			"log.cfg:6: [forward.x] events: duplicate key (first set on line 5)"},
+		{"events for syslog", "[forward.x]\nto = udp://h:514\nstreams = error\nevents = webbrick\n",
+			"log.cfg:4: [forward.x] events: events are shipped by type influx only, this is type syslog"},
+		{"budget for syslog", "[forward.x]\nto = udp://h:514\nstreams = error\nbudget = 1MB/day\n",
+			"log.cfg:4: [forward.x] budget: a budget is kept by types loki, otlp and influx, this is type syslog"},
+		{"streams for influx", "[forward.x]\ntype = influx\nto = http://h:8428\nstreams = error\n",
+			"log.cfg:4: [forward.x] streams: type influx ships events (events = …), not streams"},
+		{"gateway name", "[runtime]\nname = gw 1\n",
+			`log.cfg:2: [runtime] name: want none or a name of up to 64 letters, digits, '.', '_' and '-', got "gw 1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, parseErr(t, src("log.cfg", tt.text)))
+		})
+	}
+}
+
+func TestForwardTokenIsNotPrinted(t *testing.T) {
+	c := mustParse(t, src("log.cfg", "[forward.x]\n"+lokiNeeds+"token = s3cret.T0ken\n"))
+	var b strings.Builder
+	_, err := c.WriteTo(&b)
+	require.NoError(t, err)
+	assert.NotContains(t, b.String(), "s3cret")
+	assert.Contains(t, b.String(), "token = none  ; log.cfg:5 (a token is set there; not shown)")
+}
+
+func FuzzParseBudget(f *testing.F) {
+	for _, s := range []string{"20MB/day", "1MiB/hour", "100MB/7d", "none", "0", "5/1m", "1B/59s", "/day", "20MB/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		n, d, err := ParseBudget(v)
+		if err != nil || n == 0 {
+			return
+		}
+		if n < 0 || d < time.Minute {
+			t.Fatalf("ParseBudget(%q) = %d, %v", v, n, d)
+		}
+		n2, d2, err := ParseBudget(FormatBudget(n, d))
+		if err != nil || n2 != n || d2 != d {
+			t.Fatalf("ParseBudget(FormatBudget(%d, %v)) = %d, %v, %v", n, d, n2, d2, err)
+		}
 	})
 }
 
@@ -253,7 +328,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, []Forward{{
 		Name: "central", Type: "syslog", To: "udp://127.0.0.1:514", Protocol: "rfc5424",
 		Facility: 1, Severity: 5, Level: levels.NOTSET, Streams: []string{"error"},
-		Queue: 4 << 20, ReplayRate: 1000,
+		Queue: 4 << 20, ReplayRate: 1000, Labels: []string{"level"}, BudgetLevel: levels.ERROR,
 	}}, c.Forwards)
 }
 

@@ -20,7 +20,7 @@ func TestRuntimeSet(t *testing.T) {
 		{"ram_cap", "0", 0, `want a size from 1B to 1024GiB such as 100MiB, got "0"`},
 		{"ram_cap", "lots", 0, `want a size such as 100MiB, got "lots"`},
 		{"ram_cap", "", 0, `want a size such as 100MiB, got ""`},
-		{"ram", "1MiB", 0, "unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line or http_token"},
+		{"ram", "1MiB", 0, "unknown key; want profile, ram_cap, event_ram, disk, disk_cap, flush, flush_urgent, disk_write_budget, reload, monitor, max_line, http_token or name"},
 	} {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
 			var r Runtime

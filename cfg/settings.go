@@ -16,8 +16,11 @@ type Setting struct {
 	Secret bool
 }
 
-// secretKeys are the keys whose values are secrets.
-var secretKeys = map[string]bool{"runtime/http_token": true}
+// secret reports whether the key's value is a secret: http_token and
+// the destinations' tokens.
+func secret(key string) bool {
+	return key == "runtime/http_token" || strings.HasPrefix(key, kindForward+".") && strings.HasSuffix(key, "/token")
+}
 
 // Settings lists every key of every section, in WriteTo's order.
 func (c *Config) Settings() []Setting {
@@ -39,7 +42,7 @@ func appendSettings[T any](out []Setting, c *Config, id string, v *T, ss specs[T
 	for _, s := range ss {
 		key := id + "/" + s.key
 		val := s.get(v)
-		out = append(out, Setting{Key: key, Value: val, Origin: c.Origins[key], Secret: secretKeys[key] && val != "none"})
+		out = append(out, Setting{Key: key, Value: val, Origin: c.Origins[key], Secret: secret(key) && val != "none"})
 	}
 	return out
 }

@@ -482,3 +482,23 @@ func TestTypesBounded(t *testing.T) {
 	require.Len(t, types, 1)
 	assert.Equal(t, t0.Add(1003*time.Second), types[0].First)
 }
+
+func TestQueryAfterSeq(t *testing.T) {
+	l, err := New(Options{RAM: 64 << 10, Segment: 4 << 10})
+	require.NoError(t, err)
+	defer l.Close()
+	for i := range 300 {
+		l.Write(Event{Type: "t/a", Source: "s", Attrs: []Attr{IntAttr("i", int64(i))}})
+	}
+	var seqs []uint64
+	for ev, err := range l.Query(Filter{After: 290}) {
+		require.NoError(t, err)
+		seqs = append(seqs, ev.Seq)
+	}
+	assert.Equal(t, []uint64{291, 292, 293, 294, 295, 296, 297, 298, 299, 300}, seqs)
+	n := 0
+	for range l.Query(Filter{After: 300}) {
+		n++
+	}
+	assert.Zero(t, n)
+}

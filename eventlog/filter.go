@@ -25,6 +25,9 @@ type Filter struct {
 	Token string
 	// Where keeps events whose attributes satisfy every condition.
 	Where []Cond
+	// After keeps events whose Seq is greater: a reader that has seen up
+	// to Seq N asks for what came since. Zero keeps every Seq.
+	After uint64
 	// Limit stops after that many events; zero means no limit.
 	Limit int
 	// Reverse returns the newest first.
@@ -100,6 +103,7 @@ type query struct {
 	since       int64
 	until       int64
 	lastSeq     uint64 // the snapshot: events written later are not seen
+	after       uint64 // events up to this Seq are not wanted
 	where       []Cond
 	all         bool // nothing to check but the snapshot
 }
@@ -119,7 +123,8 @@ func nanos(t time.Time) int64 {
 }
 
 func compile(f *Filter) (*query, error) {
-	q := &query{typePrefix: f.TypePrefix, source: f.Source, token: f.Token, since: math.MinInt64, until: math.MaxInt64, where: f.Where}
+	q := &query{typePrefix: f.TypePrefix, source: f.Source, token: f.Token, since: math.MinInt64, until: math.MaxInt64,
+		where: f.Where, after: f.After}
 	if !f.Since.IsZero() {
 		q.since = nanos(f.Since)
 	}
@@ -144,7 +149,7 @@ func compile(f *Filter) (*query, error) {
 			return nil, fmt.Errorf("%w: where: bad condition %q %q", ErrQuery, c.Key, c.Op)
 		}
 	}
-	q.all = q.typePrefix == "" && q.source == "" && q.token == "" && len(q.where) == 0 &&
+	q.all = q.typePrefix == "" && q.source == "" && q.token == "" && len(q.where) == 0 && q.after == 0 &&
 		q.since == math.MinInt64 && q.until == math.MaxInt64
 	return q, nil
 }
@@ -152,7 +157,7 @@ func compile(f *Filter) (*query, error) {
 // match reports whether an event's header passes q; the attribute
 // conditions are checked too.
 func (q *query) match(h *header) (bool, error) {
-	if h.seq > q.lastSeq || h.time < q.since || h.time >= q.until {
+	if h.seq > q.lastSeq || h.seq <= q.after || h.time < q.since || h.time >= q.until {
 		return false, nil
 	}
 	if q.typePrefix != "" && !bytes.HasPrefix(h.typ, []byte(q.typePrefix)) {

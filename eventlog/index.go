@@ -53,7 +53,8 @@ func (x *segIndex) add(ev *Event) {
 
 // mayMatch reports whether the segment can hold events that q wants.
 func (x *segIndex) mayMatch(q *query) bool {
-	if x.count == 0 || x.maxTime < q.since || x.minTime >= q.until || x.firstSeq > q.lastSeq {
+	if x.count == 0 || x.maxTime < q.since || x.minTime >= q.until || x.firstSeq > q.lastSeq ||
+		q.after > 0 && x.lastSeq <= q.after {
 		return false
 	}
 	if q.exactSource && x.sources&q.sourceBit == 0 {

@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"math"
@@ -171,7 +172,7 @@ func (l *Log) candidates(q *query) []candidate {
 	}
 	var arch []candidate
 	for _, g := range a.ArchivedEvents(oldest) {
-		x := segIndex{count: 1, minTime: g.First, maxTime: g.Last, firstSeq: g.FirstSeq, allTypes: true, sources: ^uint64(0)}
+		x := segIndex{count: 1, minTime: g.First, maxTime: g.Last, firstSeq: g.FirstSeq, lastSeq: cmp.Or(g.LastSeq, math.MaxUint64), allTypes: true, sources: ^uint64(0)}
 		if x.mayMatch(q) {
 			arch = append(arch, candidate{archive: a, seg: g, maxSeq: q.lastSeq})
 		}

@@ -1,6 +1,8 @@
 // Package forward sends gwlog's streams to central syslog collectors
-// (rsyslog, syslog-ng, anything that speaks RFC 5424), so that a fleet of
-// gateways can be read in one place.
+// (rsyslog, syslog-ng, anything that speaks RFC 5424), to log databases
+// (Loki push, OpenTelemetry OTLP/HTTP) and its events to time-series
+// databases (InfluxDB line protocol), so that a fleet of gateways can be
+// read in one place.
 //
 // # Basics
 //
@@ -8,6 +10,11 @@
 // message: app-name gwlog, msgid the stream, severity from the line's
 // level name, over UDP, TCP with RFC 6587 octet counting, or a unix
 // datagram socket. Lines below the destination's level are skipped.
+//
+// A Shipper follows streams (Loki, OTLP) or the event log by Seq
+// (Influx) and sends batches over HTTP, gzipped, with the gateway's name
+// as a label, resource attribute or tag (docs/format.md, "Fleet
+// forwarding"). It keeps to a byte budget per period when given one.
 //
 // # Caveats
 //
@@ -28,6 +35,11 @@
 // datagrams may have been refused too, and hosts send at most about one
 // such ICMP a second to another host, so datagrams a remote collector
 // never got can be counted as sent: use tcp:// where every line matters.
+//
+// A Shipper's budget counts the compressed bodies of accepted requests;
+// lines held back over it are read again from where the Shipper began
+// when the next period starts, so a ring too small to hold a day of
+// lines loses some of them (counted as lost) before they can go.
 //
 // Severity is read from the %(levelname)s of the line, so a stream format
 // without it forwards at the configured severity.

@@ -167,21 +167,24 @@ func (f *Forwarder) Close() error {
 func (f *Forwarder) Stats() Stats {
 	st := Stats{Sent: f.sent.Load(), Lost: f.lost.Load(), Skipped: f.skipped.Load(),
 		Failures: f.failures.Load(), Reconnects: f.reconnects.Load()}
+	st.Lag = lag(f.o.Streams, f.base+f.handled.Load())
+	return st
+}
+
+// lag returns the lines written to streams beyond done, those handled
+// since they were marked.
+func lag(streams []*ramlog.Stream, done uint64) uint64 {
 	var written uint64
-	for _, s := range f.o.Streams {
+	for _, s := range streams {
 		written += s.Stats().Written
 	}
-	if done := f.base + f.handled.Load(); written > done {
-		st.Lag = written - done
-	}
-	return st
+	return written - min(written, done)
 }
 
 var missedPrefix = []byte("… ")
 
 // follow forwards one stream until ctx ends.
 func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Mark) {
-	interval := time.Second / time.Duration(f.o.ReplayRate)
 	next := time.Now()
 	for line := range s.FollowFrom(ctx, from) {
 		line = bytes.TrimSuffix(line, []byte{'\n'})
@@ -196,17 +199,9 @@ func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Ma
 			f.handled.Add(1)
 			continue
 		}
-		if wait := time.Until(next); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
+		if !pace(ctx, &next, 1, f.o.ReplayRate) {
+			return
 		}
-		if floor := time.Now().Add(-time.Second); next.Before(floor) {
-			next = floor // a burst of at most a second's worth after a lull
-		}
-		next = next.Add(interval)
 		sev := f.o.Severity
 		if known {
 			sev = lv.Severity()
@@ -235,17 +230,8 @@ func sniffLevel(line []byte) (levels.Level, bool) {
 	for range 4 {
 		var w []byte
 		w, rest, _ = bytes.Cut(rest, []byte{' '})
-		switch string(w) {
-		case "DEBUG":
-			return levels.DEBUG, true
-		case "INFO":
-			return levels.INFO, true
-		case "WARNING":
-			return levels.WARNING, true
-		case "ERROR":
-			return levels.ERROR, true
-		case "CRITICAL":
-			return levels.CRITICAL, true
+		if lv, ok := levelNamed(w); ok {
+			return lv, true
 		}
 	}
 	return levels.NOTSET, false

@@ -85,6 +85,12 @@ func (s *Stream) FollowFrom(ctx context.Context, m Mark) iter.Seq[[]byte] {
 	return s.follow(ctx, func() (uint64, uint64, int) { return m.pos, m.rec, 0 }, false)
 }
 
+// FollowFromChunks is FollowFrom yielding runs of whole lines, as
+// FollowTailChunks does: for a reader that batches, such as a shipper.
+func (s *Stream) FollowFromChunks(ctx context.Context, m Mark) iter.Seq[[]byte] {
+	return s.follow(ctx, func() (uint64, uint64, int) { return m.pos, m.rec, 0 }, true)
+}
+
 // FollowTail is Follow starting n lines back, as tail -f does: no line is
 // missed or repeated between the two.
 func (s *Stream) FollowTail(ctx context.Context, n int) iter.Seq[[]byte] {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/httplog"
 	"github.com/gwlog/gwlog/persist"
 	"github.com/gwlog/gwlog/ramlog"
@@ -60,6 +61,8 @@ type report struct {
 	Disk *gwlog.SpillStats `json:"disk"`
 	// Syslog is a daemon's syslog ingest's counters; nil when it has none.
 	Syslog *syslog.Stats `json:"syslog"`
+	// Shippers are a daemon's fleet destinations' counters, by name.
+	Shippers map[string]forward.ShipStats `json:"shippers"`
 	// Events is a daemon's event ring's counters.
 	Events *eventlog.Stats `json:"events"`
 

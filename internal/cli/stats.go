@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gwlog/gwlog"
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/internal/units"
 	"github.com/gwlog/gwlog/persist"
 )
@@ -52,6 +55,10 @@ func stats(ctx context.Context, t *target, stdout io.Writer) error {
 // and its syslog ingest's counters, when it has one:
 //
 //	syslog    1200 received, 3 malformed, 1 truncated, 37 lost (receive buffer overflowed)
+//
+// and a line per fleet destination, with its spend against its budget:
+//
+//	forward   fleet (loki): 1200 sent, 40 held back, 3 lost, 0 rejected, lag 2, spent 1.2MiB of 20MiB, last error: …
 //
 // A store's report (-store) has a table of its files per stream (stream,
 // files, bytes, lines, first, last) instead, then "store DIR" and the
@@ -100,6 +107,9 @@ func printStats(w io.Writer, r *report) error {
 	if in := r.Syslog; in != nil {
 		fmt.Fprintf(kv, "syslog\t%d received, %d malformed, %d truncated, %d lost (receive buffer overflowed)\n",
 			in.Received, in.Malformed, in.Truncated, in.KernelDrops)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Shippers)) {
+		fmt.Fprintf(kv, "forward\t%s\n", shipLine(name, r.Shippers[name]))
 	}
 	return errors.Join(err, kv.Flush(), bw.Flush())
 }
@@ -211,4 +221,18 @@ func span(first, last int64) string {
 		out = strings.TrimSuffix(out, "0m")
 	}
 	return out
+}
+
+// shipLine says a fleet destination's counters in a line.
+func shipLine(name string, st forward.ShipStats) string {
+	spent := "spent " + units.FormatSize(st.Spend)
+	if st.Budget > 0 {
+		spent += " of " + units.FormatSize(st.Budget)
+	}
+	line := fmt.Sprintf("%s (%s): %d sent, %d held back, %d lost, %d rejected, lag %d, %s",
+		name, st.Kind, st.Sent, st.HeldBack, st.Lost, st.Rejected, st.Lag, spent)
+	if st.LastError != "" {
+		line += ", last error: " + st.LastError
+	}
+	return line
 }

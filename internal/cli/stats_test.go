@@ -16,6 +16,7 @@ import (
 
 	"github.com/gwlog/gwlog"
 	"github.com/gwlog/gwlog/eventlog"
+	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/internal/gwtest"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
@@ -63,6 +64,20 @@ func TestStatsSyslog(t *testing.T) {
 			"disk    none configured: RAM only\n"+
 			"syslog  1200 received, 3 malformed, 1 truncated, 37 lost (receive buffer overflowed)\n", b.String())
 	})
+}
+
+// TestStatsFleet: each fleet destination gets a line with its counters,
+// its spend against its budget and its last error.
+func TestStatsFleet(t *testing.T) {
+	var b bytes.Buffer
+	r := &report{Shippers: map[string]forward.ShipStats{
+		"tsdb":  {Kind: "influx", Sent: 5, Spend: 2048},
+		"fleet": {Kind: "loki", Sent: 1200, HeldBack: 40, Lost: 3, Lag: 2, Spend: 3 << 19, Budget: 20 << 20, LastError: "http://db/ answered 503"},
+	}}
+	require.NoError(t, printStats(&b, r))
+	assert.Contains(t, b.String(), ""+
+		"forward  fleet (loki): 1200 sent, 40 held back, 3 lost, 0 rejected, lag 2, spent 1.5MiB of 20MiB, last error: http://db/ answered 503\n"+
+		"forward  tsdb (influx): 5 sent, 0 held back, 0 lost, 0 rejected, lag 0, spent 2KiB\n")
 }
 
 // TestStatsSayWhatRAMHolds reads, from a runtime served over HTTP, what
