@@ -34,14 +34,18 @@ func (sp *Spiller) open() bool {
 		return false
 	}
 	sp.store = st
-	sp.stats.Present, sp.stats.Reason = true, ""
+	failing := sp.failing
+	if !failing {
+		// A disk that failed is present again once it takes a flush
+		// (reopen): until then Stats goes on saying why it is not.
+		sp.stats.Present, sp.stats.Reason = true, ""
+	}
 	if !sp.writes.devOK {
 		sp.writes.dev, sp.writes.devName, sp.writes.devAt, sp.writes.devOK = dev, devName, devAt, devOK
 	}
 	for _, s := range sp.sources {
 		s.placed = false
 	}
-	failing := sp.failing
 	sp.mu.Unlock()
 	if !failing { // a failed disk says so when it takes a flush again
 		sp.say(levels.INFO, true, "gwlog: spilling logs to "+sp.o.Dir)
@@ -65,7 +69,13 @@ func (sp *Spiller) reopen() bool {
 	if n := sp.NextSeq(); n > 0 && ev != nil {
 		ev.SkipTo(n - 1)
 	}
-	return sp.flushOrLose()
+	if !sp.flushOrLose() {
+		return false
+	}
+	sp.mu.Lock()
+	sp.stats.Present, sp.stats.Reason = true, ""
+	sp.mu.Unlock()
+	return true
 }
 
 // lose closes a store that failed: the runtime goes on in RAM only, and
