@@ -162,7 +162,7 @@ func appendAttr(dst []byte, base int, group string, a *slog.Attr) []byte {
 	case slog.KindUint64:
 		dst = strconv.AppendUint(dst, v.Uint64(), 10)
 	case slog.KindFloat64:
-		dst = strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
+		dst = appendFloat(dst, v.Float64())
 	case slog.KindBool:
 		dst = strconv.AppendBool(dst, v.Bool())
 	case slog.KindDuration:
