@@ -67,6 +67,7 @@ type Tree struct {
 type node struct {
 	tree   *Tree
 	name   string
+	text   string // name as %(name)s writes it: escaped, "root" for the root
 	parent *node
 
 	// guarded by tree.mu
@@ -113,9 +114,18 @@ func NewTree(o Options) *Tree {
 }
 
 func (t *Tree) newNode(name string, parent *node) *node {
-	n := &node{tree: t, name: name, parent: parent, propagate: true}
+	n := &node{tree: t, name: name, parent: parent, propagate: true, text: nameText(name)}
 	n.base = Logger{n: n}
 	return n
+}
+
+// nameText is name as %(name)s writes it: escaped, so that a line costs
+// a copy of it, and "root" for the root logger.
+func nameText(name string) string {
+	if name == "" {
+		return "root"
+	}
+	return string(appendText(nil, name, false))
 }
 
 // Canonical returns the canonical form of a logger name: dots around empty

@@ -235,6 +235,7 @@ func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg stri
 		Group:      l.group,
 		Attrs:      attrs,
 		Event:      event,
+		nameText:   n.text,
 	}
 	switch {
 	case from.source != "":
