@@ -44,7 +44,9 @@ type Target struct {
 type Options struct {
 	// RootLevel is the root logger's level; NOTSET means WARNING.
 	RootLevel Level
-	// Now stamps records; nil means time.Now.
+	// Now stamps records; nil means the wall clock (time.Now's, read
+	// through the monotonic clock with the wall clock's offset taken
+	// again every second: see Tree.Now).
 	Now func() time.Time
 }
 
@@ -55,6 +57,7 @@ type Options struct {
 // atomically.
 type Tree struct {
 	now func() time.Time
+	clk wallClock
 
 	mu    sync.Mutex // serializes configuration changes
 	nodes sync.Map   // name → *node
@@ -97,7 +100,7 @@ type route struct {
 func NewTree(o Options) *Tree {
 	t := &Tree{now: o.Now}
 	if t.now == nil {
-		t.now = time.Now
+		t.now = t.clk.now
 	}
 	lv := o.RootLevel
 	if lv == NOTSET {
@@ -127,6 +130,13 @@ func nameText(name string) string {
 	}
 	return string(appendText(nil, name, false))
 }
+
+// Now returns the time records are stamped with: Options.Now's, or the
+// wall clock read through the monotonic one, whose offset is taken from
+// time.Now again every second (one clock read per line rather than
+// time.Now's two; a step of the wall clock shows within a second). The
+// time has no monotonic reading.
+func (t *Tree) Now() time.Time { return t.now() }
 
 // Canonical returns the canonical form of a logger name: dots around empty
 // components removed, and "" for the root logger, which may be named "",
