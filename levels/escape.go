@@ -54,8 +54,29 @@ func appendText(dst []byte, s string, inQuotes bool) []byte {
 	if inQuotes {
 		ok = &quoted
 	}
+	// Most text needs no escape: it is checked, then copied whole.
+	i := 0
+	for i+8 <= len(s) && cleanWord(s, i, inQuotes) {
+		i += 8
+	}
+	for i < len(s) && ok[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	return appendEscaped(dst, s, i, inQuotes)
+}
+
+// appendEscaped is appendText for s whose bytes before i need no escape
+// and whose byte at i may.
+func appendEscaped(dst []byte, s string, i int, inQuotes bool) []byte {
+	ok := &plain
+	if inQuotes {
+		ok = &quoted
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		for i+8 <= len(s) && cleanWord(s, i, inQuotes) {
 			i += 8
 		}
