@@ -35,10 +35,17 @@ func appendFloat(dst []byte, f float64) []byte {
 		if k == 0 {
 			return strconv.AppendUint(dst, n, 10)
 		}
-		q := uint64(p)
-		dst = strconv.AppendUint(dst, n/q, 10)
+		// n < 1e12, and usually < 2^32: then it is split in 32 bits, as a
+		// 64-bit division is a call on 32-bit ARM.
+		var whole uint64
+		var frac uint32
+		if q := uint32(p); n < 1<<32 {
+			whole, frac = uint64(uint32(n)/q), uint32(n)%q
+		} else {
+			whole, frac = n/uint64(q), uint32(n%uint64(q))
+		}
+		dst = strconv.AppendUint(dst, whole, 10)
 		dst = append(dst, '.')
-		frac := n % q
 		var digits [6]byte
 		for i := k - 1; i >= 0; i-- {
 			digits[i] = byte('0' + frac%10)
