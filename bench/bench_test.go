@@ -242,6 +242,21 @@ func BenchmarkDisabled(b *testing.B) {
 		b.StopTimer()
 		assert.Equal(b, written, debug.Stats().Written)
 	})
+	b.Run("gwlog-args", func(b *testing.B) {
+		// Debug with key-value args of variables, as in Enabled.
+		rt := openRuntime(b, gwlog.Options{})
+		l := rt.Logger("bench")
+		debug := rt.Stream(gwlog.Debug)
+		written := debug.Stats().Written
+		p, st, tc, lat := strings.Clone(path), status, temp, latencyUS
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			l.Debug(msg, "path", p, "status", st, "temp", tc, "latency_us", lat)
+		}
+		b.StopTimer()
+		assert.Equal(b, written, debug.Stats().Written)
+	})
 	b.Run("zerolog", func(b *testing.B) {
 		r := NewRing(4 << 10)
 		l := newZerolog(r)
