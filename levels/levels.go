@@ -17,6 +17,14 @@ type Sink interface {
 	WriteLine(when int64, line []byte)
 }
 
+// CleanSink is a Sink that can take a line known to hold no CR or LF but
+// for its final newline without scanning it again: a Formatter's lines
+// (ramlog.Stream is one). Targets whose sink is one get lines that way.
+type CleanSink interface {
+	Sink
+	WriteCleanLine(when int64, line []byte)
+}
+
 // Target is one destination of a logger's records: a stream, in gwlog.
 type Target struct {
 	// Name identifies the target; a record reaches a target once even when
@@ -38,6 +46,8 @@ type Target struct {
 	Urgent func()
 	// UrgentLevel is the least level for which Urgent is called.
 	UrgentLevel Level
+
+	clean CleanSink // Sink, when it is one; set by the route
 }
 
 // Options configure a Tree. The zero value means the defaults.
@@ -367,6 +377,7 @@ func buildRoute(own []Target, up *route) *route {
 				return
 			}
 		}
+		tg.clean, _ = tg.Sink.(CleanSink)
 		r.targets = append(r.targets, tg)
 		r.min = min(r.min, max(tg.Level, 1))
 		if tg.Format.NeedsCaller() {

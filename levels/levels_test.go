@@ -236,3 +236,26 @@ func TestNameEscapedOnce(t *testing.T) {
 	slog.New(tree.Get("gw.é\x00").Handler()).Info("c")
 	assert.Equal(t, []string{"gw.valve\\n1|a\n", "root|b\n", "gw.é\\x00|c\n"}, sink.all())
 }
+
+// cleanMemSink is a memSink that can take clean lines, and counts them.
+type cleanMemSink struct {
+	memSink
+	clean atomic.Int32
+}
+
+func (s *cleanMemSink) WriteCleanLine(when int64, line []byte) {
+	s.clean.Add(1)
+	s.WriteLine(when, line)
+}
+
+// TestCleanSinkGetsCleanLines: a target whose sink is a CleanSink gets a
+// formatter's lines through WriteCleanLine, escaped as ever.
+func TestCleanSinkGetsCleanLines(t *testing.T) {
+	tree := NewTree(Options{})
+	sink := &cleanMemSink{}
+	tree.SetTargets("root", []Target{{Name: "m", Format: MustFormatter(FormatterOptions{Pattern: "%(message)s"}), Sink: sink}})
+	tree.SetLevel("root", INFO)
+	tree.Root().Info("two\nlines")
+	assert.Equal(t, []string{"two\\nlines\n"}, sink.all())
+	assert.Equal(t, int32(1), sink.clean.Load())
+}

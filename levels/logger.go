@@ -289,7 +289,11 @@ func emit(r *route, rec *Record) {
 				held = true
 			}
 		}
-		if !held {
+		switch {
+		case held:
+		case t.clean != nil:
+			t.clean.WriteCleanLine(when, buf) // appendLine escapes CR and LF
+		default:
 			t.Sink.WriteLine(when, buf)
 		}
 		if t.Urgent != nil && rec.Level >= t.UrgentLevel {
