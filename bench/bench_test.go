@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	phuslu "github.com/phuslu/log"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +46,7 @@ const ringSize = 6 << 20
 var (
 	gwlogLine   = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO bench\S* request handled path='/api/v1/status' status='200' temp='21.5' latency_us='1234'$`)
 	zerologLine = regexp.MustCompile(`^\{"level":"info","path":"/api/v1/status","status":200,"temp":21.5,"latency_us":1234,"time":"\d{4}-\d\d-\d\dT[^"]+","message":"request handled"\}$`)
+	phusluLine  = regexp.MustCompile(`^\{"time":"\d{4}-\d\d-\d\dT[^"]+","level":"info","path":"/api/v1/status","status":200,"temp":21.5,"latency_us":1234,"message":"request handled"\}$`)
 	zapLine     = regexp.MustCompile(`^\{"level":"info","ts":\d+\.\d+,"msg":"request handled","path":"/api/v1/status","status":200,"temp":21.5,"latency_us":1234\}$`)
 	slogLine    = regexp.MustCompile(`^\{"time":"\d{4}-\d\d-\d\dT[^"]+","level":"INFO","msg":"request handled","path":"/api/v1/status","status":200,"temp":21.5,"latency_us":1234\}$`)
 )
@@ -94,6 +97,10 @@ func openRuntime(tb testing.TB, o gwlog.Options) *gwlog.Runtime {
 
 func newZerolog(w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+}
+
+func newPhuslu(w io.Writer) *phuslu.Logger {
+	return &phuslu.Logger{Level: phuslu.InfoLevel, Writer: phuslu.IOWriter{Writer: w}}
 }
 
 func newZap(w io.Writer) *zap.Logger {
@@ -174,6 +181,18 @@ func BenchmarkEnabled(b *testing.B) {
 			b.StopTimer()
 			checkRing(b, r, zerologLine)
 		})
+		b.Run("phuslu-"+s.name, func(b *testing.B) {
+			w, r := s.writer()
+			l := newPhuslu(w)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				l.Info().Str("path", path).Int("status", status).
+					Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+			}
+			b.StopTimer()
+			checkRing(b, r, phusluLine)
+		})
 		b.Run("zap-"+s.name, func(b *testing.B) {
 			w, r := s.writer()
 			l := newZap(w)
@@ -223,9 +242,36 @@ func BenchmarkDisabled(b *testing.B) {
 		b.StopTimer()
 		assert.Equal(b, written, debug.Stats().Written)
 	})
+	b.Run("gwlog-args", func(b *testing.B) {
+		// Debug with key-value args of variables, as in Enabled.
+		rt := openRuntime(b, gwlog.Options{})
+		l := rt.Logger("bench")
+		debug := rt.Stream(gwlog.Debug)
+		written := debug.Stats().Written
+		p, st, tc, lat := strings.Clone(path), status, temp, latencyUS
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			l.Debug(msg, "path", p, "status", st, "temp", tc, "latency_us", lat)
+		}
+		b.StopTimer()
+		assert.Equal(b, written, debug.Stats().Written)
+	})
 	b.Run("zerolog", func(b *testing.B) {
 		r := NewRing(4 << 10)
 		l := newZerolog(r)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			l.Debug().Str("path", path).Int("status", status).
+				Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+		}
+		b.StopTimer()
+		assert.Zero(b, r.Written())
+	})
+	b.Run("phuslu", func(b *testing.B) {
+		r := NewRing(4 << 10)
+		l := newPhuslu(r)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
@@ -311,6 +357,18 @@ func BenchmarkParallel(b *testing.B) {
 		}
 		assert.Equal(b, uint64(b.N), total, "every line lands in a ring")
 	})
+	b.Run("phuslu-discard", func(b *testing.B) {
+		l := newPhuslu(io.Discard)
+		b.SetParallelism(1)
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				l.Info().Str("path", path).Int("status", status).
+					Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+			}
+		})
+	})
 	b.Run("zerolog-discard", func(b *testing.B) {
 		l := newZerolog(io.Discard)
 		b.SetParallelism(1)
@@ -323,4 +381,58 @@ func BenchmarkParallel(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkParallelOne logs the record at INFO from 2, 4 and 8 goroutines
+// (SetParallelism of the count over GOMAXPROCS, at least 1) on one logger
+// into one ring, the debug stream, beside zerolog and phuslu/log into
+// io.Discard with as many goroutines: the contended case, where every
+// line takes the same stream's lock.
+func BenchmarkParallelOne(b *testing.B) {
+	ctx := context.Background()
+	rt := openRuntime(b, gwlog.Options{Profile: "disk"}) // root at INFO
+	l := rt.Logger("bench")
+	debug := rt.Stream(gwlog.Debug)
+	zl, ph := newZerolog(io.Discard), newPhuslu(io.Discard)
+	for _, g := range []int{2, 4, 8} {
+		par := max(1, g/runtime.GOMAXPROCS(0))
+		name := "-g" + strconv.Itoa(g)
+		b.Run("gwlog-ring"+name, func(b *testing.B) {
+			before := debug.Stats().Written
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					l.LogAttrs(ctx, levels.INFO, msg, slog.String("path", path), slog.Int("status", status),
+						slog.Float64("temp", temp), slog.Int("latency_us", latencyUS))
+				}
+			})
+			b.StopTimer()
+			assert.Equal(b, before+uint64(b.N), debug.Stats().Written, "every line lands in the ring")
+			assert.Regexp(b, gwlogLine, debug.Tail(1)[0])
+		})
+		b.Run("zerolog-discard"+name, func(b *testing.B) {
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					zl.Info().Str("path", path).Int("status", status).
+						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+				}
+			})
+		})
+		b.Run("phuslu-discard"+name, func(b *testing.B) {
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					ph.Info().Str("path", path).Int("status", status).
+						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+				}
+			})
+		})
+	}
 }

@@ -1,5 +1,5 @@
-// Package bench compares gwlog with zerolog, zap and log/slog on one log
-// line. It is a module of its own so that the competitors never enter
+// Package bench compares gwlog with zerolog, phuslu/log, zap and log/slog
+// on one log line. It is a module of its own so that the competitors never enter
 // gwlog's dependencies.
 //
 // # Basics
@@ -28,8 +28,9 @@
 // # Caveats
 //
 // Each logger keeps its own default timestamp: gwlog's asctime has
-// milliseconds, zerolog's RFC 3339 time has seconds, zap's is float epoch
-// seconds and slog's RFC 3339 has nanoseconds. The JSON loggers' lines
+// milliseconds, zerolog's RFC 3339 time has seconds, phuslu's RFC 3339
+// has milliseconds, zap's is float epoch seconds and slog's RFC 3339 has
+// nanoseconds. The JSON loggers' lines
 // are longer than gwlog's. Ring is a plain byte ring with no line index,
 // rotation or counters, so it costs less per write than gwlog's ring.
 // The numbers come from one machine; compare ratios within one run. The

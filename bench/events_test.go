@@ -17,8 +17,9 @@ var benchEvent = eventlog.Event{Type: "webbrick/CT", Source: "wb/100/CT/1",
 	Attrs: []eventlog.Attr{eventlog.FloatAttr("val", 21.5), eventlog.StringAttr("unit", "C"), eventlog.IntAttr("zone", 3)}}
 
 // BenchmarkEvents/gwlog-write is Write of one event: its msgpack record
-// into the event ring and its text line into the EventLog and debug rings.
-// The targets compare it with Enabled/zerolog-discard of the same run.
+// into the event ring and its text line into the EventLog and debug rings;
+// gwlog-write-2attr the same for a reading of two attrs. The targets
+// compare the latter with Enabled/zerolog-discard of the same run.
 func BenchmarkEvents(b *testing.B) {
 	b.Run("gwlog-write", func(b *testing.B) {
 		rt := openRuntime(b, gwlog.Options{})
@@ -30,6 +31,19 @@ func BenchmarkEvents(b *testing.B) {
 		b.StopTimer()
 		require.Equal(b, uint64(b.N), ev.Stats().Written)
 		require.Equal(b, uint64(b.N), rt.Stream(gwlog.EventLog).Stats().Written, "one line per event")
+	})
+	b.Run("gwlog-write-2attr", func(b *testing.B) {
+		// A reading as most are: a value and its unit.
+		rt := openRuntime(b, gwlog.Options{})
+		ev := rt.Events()
+		reading := eventlog.Event{Type: "webbrick/CT", Source: "wb/100/CT/1",
+			Attrs: []eventlog.Attr{eventlog.FloatAttr("val", 21.5), eventlog.StringAttr("unit", "C")}}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			ev.Write(reading)
+		}
+		b.StopTimer()
+		require.Equal(b, uint64(b.N), ev.Stats().Written)
 	})
 }
 

@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/gwlog/gwlog v0.0.0
 	github.com/klauspost/compress v1.20.5
+	github.com/phuslu/log v1.0.121
 	github.com/pierrec/lz4/v4 v4.1.33
 	github.com/rs/zerolog v1.35.1
 	github.com/stretchr/testify v1.12.1

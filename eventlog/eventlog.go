@@ -3,14 +3,15 @@ package eventlog
 import (
 	"cmp"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
-	"github.com/tinylib/msgp/msgp"
 )
 
 // DefaultRAM is the size of the event ring of a zero Options.
@@ -55,7 +56,8 @@ type Options struct {
 	// NextSeq is the Seq of the first event; zero means 1. A store that
 	// outlives the process sets it so that Seq keeps increasing.
 	NextSeq uint64
-	// Now stamps events written without a time; nil means time.Now.
+	// Now stamps events written without a time; nil means Tree.Now (or
+	// time.Now without a Tree).
 	Now func() time.Time
 	// Compress keeps sealed segments compressed in RAM (docs/design.md,
 	// "Compressed history"): the ring holds two segments plain, the live
@@ -134,7 +136,11 @@ func New(o Options) (*Log, error) {
 	if l.strip == nil {
 		l.strip = DefaultStrip
 	}
-	if l.now == nil {
+	switch {
+	case l.now != nil:
+	case l.tree != nil:
+		l.now = l.tree.Now // the lines' clock, one read cheaper than time.Now
+	default:
 		l.now = time.Now
 	}
 	var hist int64
@@ -272,60 +278,47 @@ func (l *Log) Write(ev Event) uint64 {
 	}
 	l.buf = payload
 	if lg != nil {
-		// The line comes first, and it is rendered from the record, so
-		// that the two agree and the caller's attrs stay where they are.
-		line(lg, ev.Time, payload)
+		// The line comes first, rendered from the event just encoded:
+		// the record holds the same values (Value.MarshalMsg).
+		line(lg, hidden(&ev))
 	}
 	l.keep(&ev, payload)
 	return ev.Seq
 }
 
-// line writes an event's text line from its record: its source as the
-// message, then seq, token and its attrs. The strings are views of the
-// record, used only while the line is rendered.
-func line(lg *levels.Logger, t int64, payload []byte) {
-	h, err := peek(payload)
-	if err != nil {
-		return
-	}
+// line writes an event's text line: its source as the message, then
+// seq, token and its attrs, as its record holds them (nil values left
+// out).
+func line(lg *levels.Logger, ev *Event) {
 	var arr [12]slog.Attr
-	attrs := append(arr[:0], slog.Uint64("seq", h.seq))
-	if len(h.token) > 0 {
-		attrs = append(attrs, slog.String("token", unsafeString(h.token)))
+	attrs := append(arr[:0], slog.Uint64("seq", ev.Seq))
+	if ev.Token != "" {
+		attrs = append(attrs, slog.String("token", ev.Token))
 	}
-	b := h.attrs
-	n, b, err := msgp.ReadArrayHeaderBytes(b)
-	for i := uint32(0); i < n && err == nil; i++ {
-		var k []byte
-		if _, b, err = msgp.ReadArrayHeaderBytes(b); err != nil {
-			break
-		}
-		if k, b, err = msgp.ReadStringZC(b); err != nil {
-			break
-		}
-		key := unsafeString(k)
-		switch msgp.NextType(b) {
-		case msgp.StrType:
-			var v []byte
-			v, b, err = msgp.ReadStringZC(b)
-			attrs = append(attrs, slog.String(key, unsafeString(v)))
-		case msgp.Float64Type, msgp.Float32Type:
-			var f float64
-			f, b, err = msgp.ReadFloat64Bytes(b)
-			attrs = append(attrs, slog.Float64(key, f))
-		case msgp.BoolType:
-			var v bool
-			v, b, err = msgp.ReadBoolBytes(b)
-			attrs = append(attrs, slog.Bool(key, v))
-		case msgp.NilType:
-			b, err = msgp.ReadNilBytes(b)
-		default:
-			var v int64
-			v, b, err = msgp.ReadInt64Bytes(b)
-			attrs = append(attrs, slog.Int64(key, v))
+	for i := range ev.Attrs {
+		a := &ev.Attrs[i]
+		switch v := a.Value; v.kind {
+		case KindString:
+			attrs = append(attrs, slog.String(a.Key, v.str))
+		case KindFloat:
+			attrs = append(attrs, slog.Float64(a.Key, math.Float64frombits(v.num)))
+		case KindBool:
+			attrs = append(attrs, slog.Bool(a.Key, v.num != 0))
+		case KindInt:
+			attrs = append(attrs, slog.Int64(a.Key, int64(v.num)))
 		}
 	}
-	lg.LogEvent(time.Unix(0, t), unsafeString(h.source), attrs...)
+	lg.LogEvent(time.Unix(0, ev.Time), ev.Source, attrs...)
+}
+
+// hidden returns ev hidden from escape analysis, so that the caller's
+// event (its strings and its Attrs) stays where it is: Write then
+// allocates nothing. It is sound because the line's attrs are rendered
+// into bytes before LogEvent returns, and every sink keeps only copies
+// of those bytes (see levels' unescaped).
+func hidden(ev *Event) *Event {
+	u := uintptr(unsafe.Pointer(ev)) ^ 0 // a number: the flow stops here
+	return *(**Event)(unsafe.Pointer(&u))
 }
 
 // keep appends the event's record to the ring; l.mu is held.

@@ -54,8 +54,29 @@ func appendText(dst []byte, s string, inQuotes bool) []byte {
 	if inQuotes {
 		ok = &quoted
 	}
+	// Most text needs no escape: it is checked, then copied whole.
+	i := 0
+	for i+8 <= len(s) && cleanWord(s, i, inQuotes) {
+		i += 8
+	}
+	for i < len(s) && ok[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
+	return appendEscaped(dst, s, i, inQuotes)
+}
+
+// appendEscaped is appendText for s whose bytes before i need no escape
+// and whose byte at i may.
+func appendEscaped(dst []byte, s string, i int, inQuotes bool) []byte {
+	ok := &plain
+	if inQuotes {
+		ok = &quoted
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		for i+8 <= len(s) && cleanWord(s, i, inQuotes) {
 			i += 8
 		}
@@ -162,7 +183,7 @@ func appendAttr(dst []byte, base int, group string, a *slog.Attr) []byte {
 	case slog.KindUint64:
 		dst = strconv.AppendUint(dst, v.Uint64(), 10)
 	case slog.KindFloat64:
-		dst = strconv.AppendFloat(dst, v.Float64(), 'g', -1, 64)
+		dst = appendFloat(dst, v.Float64())
 	case slog.KindBool:
 		dst = strconv.AppendBool(dst, v.Bool())
 	case slog.KindDuration:

@@ -339,6 +339,12 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 			}
 		case fLevelname:
 			dst, _ = r.Level.AppendText(dst)
+		case fName:
+			if r.nameText != "" {
+				dst = append(dst, r.nameText...)
+			} else {
+				dst = f.appendField(dst, o, r, nil)
+			}
 		case fMessage:
 			dst = appendText(dst, r.Message, false)
 		case fAttrs:
@@ -397,6 +403,9 @@ func (f *Formatter) appendField(dst []byte, o *op, r *Record, fr *runtime.Frame)
 	case fLevelno:
 		return strconv.AppendInt(dst, int64(r.Level), 10)
 	case fName:
+		if r.nameText != "" {
+			return append(dst, r.nameText...)
+		}
 		if r.Logger == "" {
 			return append(dst, "root"...)
 		}

@@ -76,6 +76,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 		Time:       r.Time,
 		Level:      lv,
 		Logger:     l.n.name,
+		nameText:   l.n.text,
 		Message:    r.Message,
 		Bound:      l.bound,
 		BoundAttrs: l.battr,

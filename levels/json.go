@@ -219,7 +219,7 @@ func appendJSONValue(dst []byte, v slog.Value, k slog.Kind) []byte {
 		case math.IsInf(x, -1):
 			return append(dst, `"-Inf"`...)
 		}
-		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+		return appendFloat(dst, x)
 	case slog.KindBool:
 		return strconv.AppendBool(dst, v.Bool())
 	case slog.KindDuration:

@@ -17,6 +17,14 @@ type Sink interface {
 	WriteLine(when int64, line []byte)
 }
 
+// CleanSink is a Sink that can take a line known to hold no CR or LF but
+// for its final newline without scanning it again: a Formatter's lines
+// (ramlog.Stream is one). Targets whose sink is one get lines that way.
+type CleanSink interface {
+	Sink
+	WriteCleanLine(when int64, line []byte)
+}
+
 // Target is one destination of a logger's records: a stream, in gwlog.
 type Target struct {
 	// Name identifies the target; a record reaches a target once even when
@@ -38,13 +46,17 @@ type Target struct {
 	Urgent func()
 	// UrgentLevel is the least level for which Urgent is called.
 	UrgentLevel Level
+
+	clean CleanSink // Sink, when it is one; set by the route
 }
 
 // Options configure a Tree. The zero value means the defaults.
 type Options struct {
 	// RootLevel is the root logger's level; NOTSET means WARNING.
 	RootLevel Level
-	// Now stamps records; nil means time.Now.
+	// Now stamps records; nil means the wall clock (time.Now's, read
+	// through the monotonic clock with the wall clock's offset taken
+	// again every second: see Tree.Now).
 	Now func() time.Time
 }
 
@@ -55,6 +67,7 @@ type Options struct {
 // atomically.
 type Tree struct {
 	now func() time.Time
+	clk wallClock
 
 	mu    sync.Mutex // serializes configuration changes
 	nodes sync.Map   // name → *node
@@ -67,6 +80,7 @@ type Tree struct {
 type node struct {
 	tree   *Tree
 	name   string
+	text   string // name as %(name)s writes it: escaped, "root" for the root
 	parent *node
 
 	// guarded by tree.mu
@@ -96,7 +110,7 @@ type route struct {
 func NewTree(o Options) *Tree {
 	t := &Tree{now: o.Now}
 	if t.now == nil {
-		t.now = time.Now
+		t.now = t.clk.now
 	}
 	lv := o.RootLevel
 	if lv == NOTSET {
@@ -113,10 +127,26 @@ func NewTree(o Options) *Tree {
 }
 
 func (t *Tree) newNode(name string, parent *node) *node {
-	n := &node{tree: t, name: name, parent: parent, propagate: true}
+	n := &node{tree: t, name: name, parent: parent, propagate: true, text: nameText(name)}
 	n.base = Logger{n: n}
 	return n
 }
+
+// nameText is name as %(name)s writes it: escaped, so that a line costs
+// a copy of it, and "root" for the root logger.
+func nameText(name string) string {
+	if name == "" {
+		return "root"
+	}
+	return string(appendText(nil, name, false))
+}
+
+// Now returns the time records are stamped with: Options.Now's, or the
+// wall clock read through the monotonic one, whose offset is taken from
+// time.Now again every second (one clock read per line rather than
+// time.Now's two; a step of the wall clock shows within a second). The
+// time has no monotonic reading.
+func (t *Tree) Now() time.Time { return t.now() }
 
 // Canonical returns the canonical form of a logger name: dots around empty
 // components removed, and "" for the root logger, which may be named "",
@@ -347,6 +377,7 @@ func buildRoute(own []Target, up *route) *route {
 				return
 			}
 		}
+		tg.clean, _ = tg.Sink.(CleanSink)
 		r.targets = append(r.targets, tg)
 		r.min = min(r.min, max(tg.Level, 1))
 		if tg.Format.NeedsCaller() {

@@ -222,3 +222,40 @@ func TestCallerCapturedOnlyForLevelsThatRenderIt(t *testing.T) {
 	tree.Get("x").Error("e")
 	assert.NotEqual(t, "e 0", errs.last(), "the caller's line is rendered")
 }
+
+// TestNameEscapedOnce: %(name)s writes the name escaped when the logger
+// was made, through a Logger and through the slog bridge alike, and the
+// root as "root".
+func TestNameEscapedOnce(t *testing.T) {
+	tree := NewTree(Options{})
+	sink := &memSink{}
+	tree.SetTargets("root", []Target{{Name: "m", Format: MustFormatter(FormatterOptions{Pattern: "%(name)s|%(message)s"}), Sink: sink}})
+	tree.SetLevel("root", INFO)
+	tree.Get("gw.valve\n1").Info("a")
+	tree.Root().Info("b")
+	slog.New(tree.Get("gw.é\x00").Handler()).Info("c")
+	assert.Equal(t, []string{"gw.valve\\n1|a\n", "root|b\n", "gw.é\\x00|c\n"}, sink.all())
+}
+
+// cleanMemSink is a memSink that can take clean lines, and counts them.
+type cleanMemSink struct {
+	memSink
+	clean atomic.Int32
+}
+
+func (s *cleanMemSink) WriteCleanLine(when int64, line []byte) {
+	s.clean.Add(1)
+	s.WriteLine(when, line)
+}
+
+// TestCleanSinkGetsCleanLines: a target whose sink is a CleanSink gets a
+// formatter's lines through WriteCleanLine, escaped as ever.
+func TestCleanSinkGetsCleanLines(t *testing.T) {
+	tree := NewTree(Options{})
+	sink := &cleanMemSink{}
+	tree.SetTargets("root", []Target{{Name: "m", Format: MustFormatter(FormatterOptions{Pattern: "%(message)s"}), Sink: sink}})
+	tree.SetLevel("root", INFO)
+	tree.Root().Info("two\nlines")
+	assert.Equal(t, []string{"two\\nlines\n"}, sink.all())
+	assert.Equal(t, int32(1), sink.clean.Load())
+}

@@ -235,6 +235,7 @@ func (l *Logger) emitRecord(ctx context.Context, t time.Time, lv Level, msg stri
 		Group:      l.group,
 		Attrs:      attrs,
 		Event:      event,
+		nameText:   n.text,
 	}
 	switch {
 	case from.source != "":
@@ -288,7 +289,11 @@ func emit(r *route, rec *Record) {
 				held = true
 			}
 		}
-		if !held {
+		switch {
+		case held:
+		case t.clean != nil:
+			t.clean.WriteCleanLine(when, buf) // appendLine escapes CR and LF
+		default:
 			t.Sink.WriteLine(when, buf)
 		}
 		if t.Urgent != nil && rec.Level >= t.UrgentLevel {

@@ -42,6 +42,10 @@ type Record struct {
 	// Event marks the text line of an event (Logger.LogEvent): the only
 	// records that targets with EventsOnly take.
 	Event bool
+
+	// nameText is Logger as %(name)s writes it, escaped once when the
+	// logger was made; empty means escape Logger on each line.
+	nameText string
 }
 
 type ctxKey int

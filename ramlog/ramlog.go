@@ -502,6 +502,17 @@ func (s *Stream) Write(p []byte) (int, error) {
 // from levels never need it; Write cleans arbitrary text fully). WriteLine
 // copies line and allocates nothing; it implements levels.Sink.
 func (s *Stream) WriteLine(when int64, line []byte) {
+	s.writeLine(when, line, false)
+}
+
+// WriteCleanLine is WriteLine for a line that holds no CR or LF but for
+// a final newline, such as a levels.Formatter's: it is not scanned for
+// them. A line that breaks the promise may read back as two.
+func (s *Stream) WriteCleanLine(when int64, line []byte) {
+	s.writeLine(when, line, true)
+}
+
+func (s *Stream) writeLine(when int64, line []byte, clean bool) {
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -512,7 +523,7 @@ func (s *Stream) WriteLine(when int64, line []byte) {
 		s.mu.Unlock()
 		return
 	}
-	if breaks(line) {
+	if !clean && breaks(line) {
 		s.scratch = AppendClean(s.scratch[:0], line)
 		line = s.scratch
 	}

@@ -46,6 +46,7 @@ type Ring struct {
 	buf        []byte // the bytes held, at their positions modulo len(buf); grows up to size
 	size       uint64 // the ring's size: what it holds at most, and what it reserved
 	head, tail uint64 // absolute byte positions; tail-head <= len(buf)
+	toff       int    // tail's offset in buf, tail % len(buf), kept so that a write divides nothing
 	headRec    uint64 // absolute number of the oldest record held
 	tailRec    uint64 // absolute number of the next record
 	segs       []Segment
@@ -123,10 +124,10 @@ func (r *Ring) reserve(n uint64) {
 // absolute positions.
 func (r *Ring) moveTo(buf []byte) {
 	a, b := r.slices(r.head, r.tail)
-	nr := Ring{buf: buf, tail: r.head}
+	nr := Ring{buf: buf, tail: r.head, toff: int(r.head % uint64(len(buf)))}
 	nr.put(a)
 	nr.put(b)
-	r.buf = buf
+	r.buf, r.toff = buf, nr.toff
 }
 
 // Len returns the bytes held.
@@ -262,11 +263,20 @@ func (r *Ring) Append(when int64, a, b []byte) bool {
 	return true
 }
 
+// put copies p in at the tail. The tail's offset is carried along rather
+// than taken modulo the buffer's length: a 64-bit division is a call on
+// 32-bit ARM.
 func (r *Ring) put(p []byte) {
-	size := uint64(len(r.buf))
-	off := r.tail % size
+	off := r.toff
 	n := copy(r.buf[off:], p)
-	copy(r.buf, p[n:])
+	off += n
+	if n < len(p) {
+		off = copy(r.buf, p[n:])
+	}
+	if off == len(r.buf) {
+		off = 0
+	}
+	r.toff = off
 	r.tail += uint64(len(p))
 }
 

@@ -347,3 +347,15 @@ func TestHeaderStartsEveryFile(t *testing.T) {
 	st := s.Stats()
 	assert.Equal(t, st.Written, st.Lines+st.Drops)
 }
+
+// TestWriteCleanLine: a clean line is written as WriteLine writes it,
+// with its newline or without, and counted the same.
+func TestWriteCleanLine(t *testing.T) {
+	s, err := New("debug", Options{Rotate: Rotation{Kind: RotateSize, Size: 100}, Keep: 2})
+	require.NoError(t, err)
+	s.WriteCleanLine(1, []byte("a clean line\n"))
+	s.WriteCleanLine(2, []byte("no newline"))
+	s.WriteLine(3, []byte("a\nbroken line"))
+	assert.Equal(t, []string{"a clean line", "no newline", `a\nbroken line`}, s.Tail(3))
+	assert.Equal(t, uint64(3), s.Stats().Written)
+}
