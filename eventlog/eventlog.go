@@ -8,8 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
+	"github.com/gwlog/gwlog/internal/noescape"
 	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
@@ -280,7 +280,11 @@ func (l *Log) Write(ev Event) uint64 {
 	if lg != nil {
 		// The line comes first, rendered from the event just encoded:
 		// the record holds the same values (Value.MarshalMsg).
-		line(lg, hidden(&ev))
+		// ev is hidden from escape analysis, so that the caller's event
+		// (its strings and its Attrs) stays where it is: Write allocates
+		// nothing. The line's attrs are rendered into bytes before
+		// LogEvent returns, and every sink keeps only copies of those.
+		line(lg, noescape.Pointer(&ev))
 	}
 	l.keep(&ev, payload)
 	return ev.Seq
@@ -309,16 +313,6 @@ func line(lg *levels.Logger, ev *Event) {
 		}
 	}
 	lg.LogEvent(time.Unix(0, ev.Time), ev.Source, attrs...)
-}
-
-// hidden returns ev hidden from escape analysis, so that the caller's
-// event (its strings and its Attrs) stays where it is: Write then
-// allocates nothing. It is sound because the line's attrs are rendered
-// into bytes before LogEvent returns, and every sink keeps only copies
-// of those bytes (see levels' unescaped).
-func hidden(ev *Event) *Event {
-	u := uintptr(unsafe.Pointer(ev)) ^ 0 // a number: the flow stops here
-	return *(**Event)(unsafe.Pointer(&u))
 }
 
 // keep appends the event's record to the ring; l.mu is held.

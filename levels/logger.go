@@ -7,7 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unsafe"
+
+	"github.com/gwlog/gwlog/internal/noescape"
 )
 
 // Logger is a named logger, or a view of one carrying attrs bound by With
@@ -313,11 +314,7 @@ func emit(r *route, rec *Record) {
 // bytes before write returns, and every sink, Dedup included, keeps only
 // copies of those bytes. A change that keeps a Record or its Attrs beyond
 // the call must drop this.
-func unescaped(args []any) []any {
-	u := uintptr(unsafe.Pointer(&args)) ^ 0 // a number: the flow stops here
-	p := *(*unsafe.Pointer)(unsafe.Pointer(&u))
-	return *(*[]any)(p)
-}
+func unescaped(args []any) []any { return *noescape.Pointer(&args) }
 
 // badKey is the key of a value that came without one, as in slog.
 const badKey = "!BADKEY"
