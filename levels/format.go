@@ -339,12 +339,6 @@ func (f *Formatter) appendLine(dst []byte, r *Record, st *stamps) []byte {
 			}
 		case fLevelname:
 			dst, _ = r.Level.AppendText(dst)
-		case fName:
-			if r.nameText != "" {
-				dst = append(dst, r.nameText...)
-			} else {
-				dst = f.appendField(dst, o, r, nil)
-			}
 		case fMessage:
 			dst = appendText(dst, r.Message, false)
 		case fAttrs:
