@@ -344,18 +344,16 @@ func (t *tails) put(segs []*Segment, maxParts int, now time.Time) ([]int64, erro
 		t.buf = append(t.buf, make([]byte, t.torn-end)...)
 	}
 	if _, err := t.f.WriteAt(t.buf, t.size); err != nil {
-		t.torn = max(t.torn, end)
-		return nil, t.fail(err)
+		return nil, t.fail(err, end)
 	}
 	if end > t.reserved {
 		t.reserved = end
 		if err := t.ahead(len(t.buf)); err != nil {
-			return nil, t.fail(err)
+			return nil, t.fail(err, end)
 		}
 	}
 	if err := datasync(t.f); err != nil {
-		t.torn = max(t.torn, end)
-		return nil, t.fail(err)
+		return nil, t.fail(err, end)
 	}
 	for i, seg := range segs {
 		rec := tailRecord{stream: seg.Stream, id: seg.ID, offset: froms[i], info: seg.info(), data: seg.Data[froms[i]:]}
@@ -403,9 +401,11 @@ func (t *tails) reserve(end int64) error {
 	return nil
 }
 
-// fail closes the journal after a failed write; the next put opens it
-// again and writes over what the failed one may have left.
-func (t *tails) fail(err error) error {
+// fail closes the journal after a failed write of records up to end;
+// the next put opens it again and writes over what the failed one may
+// have left, zeroing what its own records do not cover.
+func (t *tails) fail(err error, end int64) error {
+	t.torn = max(t.torn, end)
 	t.f.Close()
 	t.f = nil
 	return err
