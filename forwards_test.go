@@ -1,16 +1,22 @@
 package gwlog
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gwlog/gwlog/eventlog"
 	"github.com/gwlog/gwlog/forward"
 	"github.com/gwlog/gwlog/internal/leakcheck"
 	"github.com/gwlog/gwlog/internal/lokitest"
@@ -135,4 +141,39 @@ func TestShipperCAErrorNamesItsLine(t *testing.T) {
 	assert.ErrorIs(t, err, ErrConfig)
 	assert.ErrorIs(t, err, forward.ErrCA)
 	assert.Contains(t, err.Error(), prodCfg+":5: forward fleet: forward: bad ca file: open "+ca)
+}
+
+// TestInfluxFromConfigAtOpen: an influx destination in the config the
+// runtime opens with follows the event log, which Open makes after the
+// streams: its events arrive as line protocol.
+func TestInfluxFromConfigAtOpen(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	var mu sync.Mutex
+	var body strings.Builder
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err == nil && r.Header.Get("Content-Encoding") == "gzip" {
+			var zr *gzip.Reader
+			if zr, err = gzip.NewReader(bytes.NewReader(b)); err == nil {
+				b, err = io.ReadAll(zr)
+			}
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		body.Write(b)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	logCfg, prodCfg := configs(t, baseCfg, "[runtime]\nname = gw9\n[forward.metrics]\ntype = influx\nto = "+srv.URL+"/write\nevents = webbrick/\n")
+	rt := open(t, Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	rt.Events().Write(eventlog.Event{Type: "webbrick/CT", Source: "wb/100/CT/1", Attrs: []eventlog.Attr{eventlog.FloatAttr("val", 21.5)}})
+	rt.Events().Write(eventlog.Event{Type: "other/x", Source: "s"})
+	require.Eventually(t, func() bool { return rt.Stats().Shippers["metrics"].Sent == 1 }, 10*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Regexp(t, `^webbrick_CT,source=wb/100/CT/1,gateway=gw9 val=21\.5 \d+\n$`, body.String())
 }

@@ -199,12 +199,22 @@ func Open(o Options) (*Runtime, error) {
 		rt.events, err = eventlog.New(eo)
 		if err != nil {
 			err = fmt.Errorf("%w: event_ram: %w", ErrConfig, err)
+		} else {
+			rt.mu.Lock()
+			err = rt.startForwards(p)
+			rt.mu.Unlock()
 		}
 	}
 	if err != nil {
 		rt.tree.Configure(nil)
 		rt.detached.Store(true)
+		rt.mu.Lock()
+		rt.stopForwards() // those that started before one failed
+		rt.mu.Unlock()
 		rt.closeStreams()
+		if rt.events != nil {
+			rt.events.Close()
+		}
 		rt.spill.Close()
 		return nil, err
 	}

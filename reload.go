@@ -221,6 +221,9 @@ func (rt *Runtime) apply(p *plan) error {
 	rt.tree.Configure(rt.loggerConfigs())
 	levels.RetireDedups(old, rt.targets)
 	rt.sayPlain(p)
+	if rt.events == nil {
+		return nil // Open starts the forwards once the event log exists: influx follows it
+	}
 	return rt.startForwards(p)
 }
 
