@@ -284,13 +284,15 @@ func wordList(empty string, none []string, wanted string, item func(w string, ta
 			if strings.EqualFold(v, empty) {
 				return none, nil
 			}
-			var out []string
+			out := none[:0:0] // not nil when none is not
 			for w := range strings.SplitSeq(v, ",") {
 				w, ok := item(strings.TrimSpace(w), out)
 				if !ok {
 					return nil, want(wanted, v)
 				}
-				out = append(out, w)
+				if w != "" { // a word item accepts and leaves out
+					out = append(out, w)
+				}
 			}
 			return out, nil
 		},
@@ -303,11 +305,16 @@ func wordList(empty string, none []string, wanted string, item func(w string, ta
 	}
 }
 
-// labelList reads Loki labels beyond gateway and stream: level and
-// logger, or none (no label, where unset means level).
-var labelList = wordList("none", []string{}, "none, or level and logger separated by commas",
+// labelList reads the Loki labels asked for: level and logger, or none
+// (unset means level). gateway (host) and stream are always sent; they
+// are accepted and left out, so that "host, stream, level" reads as
+// level.
+var labelList = wordList("none", []string{}, "none, or level and logger separated by commas (gateway, host and stream are always sent)",
 	func(w string, taken []string) (string, bool) {
-		w = strings.ToLower(w)
+		switch w = strings.ToLower(w); w {
+		case "gateway", "host", "stream":
+			return "", true
+		}
 		return w, (w == "level" || w == "logger") && !slices.Contains(taken, w)
 	})
 
