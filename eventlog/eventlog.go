@@ -87,11 +87,12 @@ type Log struct {
 	buf     []byte     // encoding scratch, guarded by mu
 	written uint64
 
-	loggers map[string]*levels.Logger // by type, guarded by mu
-	archive Archive                   // older segments kept elsewhere, guarded by mu
-	spill   func(*ramlog.Spill)       // sees segments the ring gives up, guarded by mu
-	hist    *history                  // sealed segments compressed, guarded by mu; nil: plain
-	budget  *ramlog.Budget            // the history's share is reserved from
+	loggers map[string]typeLogger // by type, guarded by mu
+	last    typeLogger            // the type last looked up, guarded by mu
+	archive Archive               // older segments kept elsewhere, guarded by mu
+	spill   func(*ramlog.Spill)   // sees segments the ring gives up, guarded by mu
+	hist    *history              // sealed segments compressed, guarded by mu; nil: plain
+	budget  *ramlog.Budget        // the history's share is reserved from
 
 	dropped  atomic.Uint64 // refused by BeforeWrite or an OFF logger, too large, or after Close
 	tooLarge atomic.Uint64 // of dropped: records over MaxRecord
@@ -130,7 +131,7 @@ func New(o Options) (*Log, error) {
 	l := &Log{
 		tree: o.Tree, strip: o.Strip, before: o.BeforeWrite, now: o.Now,
 		segment: o.Chunk(),
-		loggers: make(map[string]*levels.Logger),
+		loggers: make(map[string]typeLogger),
 		seq:     max(o.NextSeq, 1) - 1,
 	}
 	if l.strip == nil {
@@ -214,20 +215,33 @@ func LoggerName(typ string, strip []string) string {
 // maxLoggers bounds the cache of type → logger.
 const maxLoggers = 4096
 
-// logger returns the logger of an event type; l.mu is held. The cache
-// keeps a copy of the type, so that the caller's strings do not escape.
+// typeLogger is an event type's logger, with the type as the cache keeps
+// it: a copy, so that the caller's strings do not escape.
+type typeLogger struct {
+	typ string
+	lg  *levels.Logger
+}
+
+// logger returns the logger of an event type; l.mu is held. Readings come
+// in runs of one type, so the type last looked up is tried before the map.
 func (l *Log) logger(typ string) *levels.Logger {
 	if l.tree == nil {
 		return nil
 	}
-	if lg, ok := l.loggers[typ]; ok {
-		return lg
+	if l.last.lg != nil && typ == l.last.typ {
+		return l.last.lg
 	}
-	lg := l.tree.Get(LoggerName(typ, l.strip))
-	if len(l.loggers) < maxLoggers {
-		l.loggers[strings.Clone(typ)] = lg
+	e, ok := l.loggers[typ]
+	if !ok {
+		lg := l.tree.Get(LoggerName(typ, l.strip))
+		if len(l.loggers) >= maxLoggers {
+			return lg
+		}
+		e = typeLogger{strings.Clone(typ), lg}
+		l.loggers[e.typ] = e
 	}
-	return lg
+	l.last = e
+	return e.lg
 }
 
 // Write assigns the event its Seq (and its Time when zero), writes its

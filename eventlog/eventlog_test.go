@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -102,6 +103,28 @@ func TestOffLoggerAndHookDrop(t *testing.T) {
 	assert.Equal(t, uint64(2), st.Dropped)
 	assert.Equal(t, uint64(1), st.Written)
 	assert.Len(t, collect(t, l, Filter{}), 1)
+}
+
+// TestLoggerCacheFollowsLevels writes runs and alternations of two types,
+// and turns one type's logger off after the cache holds it: the cache
+// hands back the type's own logger, whose level is read at each write.
+func TestLoggerCacheFollowsLevels(t *testing.T) {
+	l, s := newLog(t, Options{})
+	for _, typ := range []string{"a", "a", "b", "a", "b", "b"} {
+		require.NotZero(t, l.Write(Event{Type: typ, Source: typ}))
+	}
+	l.tree.SetLevel("EventLog.b", levels.OFF)
+	assert.Zero(t, l.Write(Event{Type: "b", Source: "b"}), "b's logger is off")
+	assert.NotZero(t, l.Write(Event{Type: "a", Source: "a"}))
+	assert.Zero(t, l.Write(Event{Type: "b", Source: "b"}), "after a, b's logger is still off")
+	l.tree.SetLevel("EventLog.b", levels.INFO)
+	assert.NotZero(t, l.Write(Event{Type: "b", Source: "b"}))
+	want := []string{"a", "a", "b", "a", "b", "b", "a", "b"}
+	require.Len(t, s.lines, len(want))
+	for i, src := range want {
+		assert.Equal(t, "EventLog."+src+" "+src+" seq='"+strconv.Itoa(i+1)+"'", s.lines[i])
+	}
+	assert.Equal(t, uint64(2), l.Stats().Dropped)
 }
 
 func TestLoggerName(t *testing.T) {
