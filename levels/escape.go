@@ -179,9 +179,9 @@ func appendAttr(dst []byte, base int, group string, a *slog.Attr) []byte {
 	case slog.KindString:
 		dst = appendText(dst, v.String(), true)
 	case slog.KindInt64:
-		dst = strconv.AppendInt(dst, v.Int64(), 10)
+		dst = appendInt(dst, v.Int64())
 	case slog.KindUint64:
-		dst = strconv.AppendUint(dst, v.Uint64(), 10)
+		dst = appendUint(dst, v.Uint64())
 	case slog.KindFloat64:
 		dst = appendFloat(dst, v.Float64())
 	case slog.KindBool:

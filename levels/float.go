@@ -33,7 +33,7 @@ func appendFloat(dst []byte, f float64) []byte {
 			dst = append(dst, '-')
 		}
 		if k == 0 {
-			return strconv.AppendUint(dst, n, 10)
+			return appendUint(dst, n)
 		}
 		// n < 1e12, and usually < 2^32: then it is split in 32 bits, as a
 		// 64-bit division is a call on 32-bit ARM.
@@ -44,7 +44,7 @@ func appendFloat(dst []byte, f float64) []byte {
 		} else {
 			whole, frac = n/uint64(q), uint32(n%uint64(q))
 		}
-		dst = strconv.AppendUint(dst, whole, 10)
+		dst = appendUint(dst, whole)
 		dst = append(dst, '.')
 		var digits [6]byte
 		for i := k - 1; i >= 0; i-- {

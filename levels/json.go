@@ -206,9 +206,9 @@ func appendJSONValue(dst []byte, v slog.Value, k slog.Kind) []byte {
 	case slog.KindString:
 		return appendJSONString(dst, v.String())
 	case slog.KindInt64:
-		return strconv.AppendInt(dst, v.Int64(), 10)
+		return appendInt(dst, v.Int64())
 	case slog.KindUint64:
-		return strconv.AppendUint(dst, v.Uint64(), 10)
+		return appendUint(dst, v.Uint64())
 	case slog.KindFloat64:
 		x := v.Float64()
 		switch {
