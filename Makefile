@@ -48,7 +48,8 @@ test: deps lint check-generate unit fuzz test-cross
 cross:
 	GO=$(GO) cross/build.sh
 
-## test-cross: go test -short for GOARM=5, GOARM=7 and arm64 under qemu-user,
+## test-cross: go test -short for GOARM=7 under qemu-user, and for GOARM=5
+##             and arm64 of the packages below the root package,
 ##             then gwlogd's memory under qemu (cross/rss.sh); qemu comes
 ##             from make deps, else the run skips saying why
 test-cross: deps
