@@ -3,7 +3,7 @@
 
 export PATH := $(PATH):/usr/local/go/bin
 GO       ?= go
-FUZZTIME ?= 3s
+FUZZTIME ?= 2s
 
 PREFIX   ?= /usr
 DESTDIR  ?=
@@ -60,7 +60,7 @@ unit:
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./...
 
-## fuzz: every fuzz target for FUZZTIME (default 3s) each
+## fuzz: every fuzz target for FUZZTIME (default 2s) each
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the module for FUZZTIME each (default 3s).
+# Runs every fuzz target of the module for FUZZTIME each (default 2s).
 # Crashers land in the package's testdata/fuzz and fail the run; commit
 # them as regression cases once fixed.
 set -euo pipefail
 GO=${GO:-go}
-FUZZTIME=${FUZZTIME:-3s}
+FUZZTIME=${FUZZTIME:-2s}
 cd "$(dirname "$0")/.."
 for pkg in $($GO list ./...); do
 	for target in $($GO test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
