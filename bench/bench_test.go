@@ -134,23 +134,42 @@ func checkRing(b *testing.B, r *Ring, want *regexp.Regexp) {
 func BenchmarkEnabled(b *testing.B) {
 	ctx := context.Background()
 
-	b.Run("gwlog-ring", func(b *testing.B) {
-		rt := openRuntime(b, gwlog.Options{Profile: "disk"}) // root at INFO
-		l := rt.Logger("bench")
-		debug, errs := rt.Stream(gwlog.Debug), rt.Stream(gwlog.Error)
-		require.EqualValues(b, ringSize, debug.Stats().Cap, "the competitors' rings must match gwlog's")
-		written, errWritten := debug.Stats().Written, errs.Stats().Written
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			l.LogAttrs(ctx, levels.INFO, msg, slog.String("path", path), slog.Int("status", status),
-				slog.Float64("temp", temp), slog.Int("latency_us", latencyUS))
-		}
-		b.StopTimer()
-		assert.Equal(b, written+uint64(b.N), debug.Stats().Written, "every line lands in the debug ring")
-		assert.Equal(b, errWritten, errs.Stats().Written, "INFO stays out of the error stream")
-		assert.Regexp(b, gwlogLine, debug.Tail(1)[0])
-	})
+	// gwlog-ring is the debug ring as configured by default, compressed;
+	// gwlog-ring-plain the same ring kept plain (ram_compress = none).
+	// Under this flood the writer outruns gzip, and the compressor's
+	// copies of segments the writer soon evicts cost the writer cache
+	// misses: the plain ring shows the line's cost without them.
+	for _, ring := range []struct{ name, conf string }{
+		{"gwlog-ring", ""},
+		{"gwlog-ring-plain", "[stream.debug]\nrotate = size 1MiB\nkeep = 5\nram_compress = none\n"},
+	} {
+		b.Run(ring.name, func(b *testing.B) {
+			o := gwlog.Options{Profile: "disk"} // root at INFO
+			if ring.conf != "" {
+				conf := filepath.Join(b.TempDir(), "log.cfg")
+				require.NoError(b, os.WriteFile(conf, []byte(ring.conf), 0o644))
+				o.Configs = []string{conf}
+			}
+			rt := openRuntime(b, o)
+			l := rt.Logger("bench")
+			debug, errs := rt.Stream(gwlog.Debug), rt.Stream(gwlog.Error)
+			require.EqualValues(b, ringSize, debug.Stats().Cap, "the competitors' rings must match gwlog's")
+			written, errWritten := debug.Stats().Written, errs.Stats().Written
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				l.LogAttrs(ctx, levels.INFO, msg, slog.String("path", path), slog.Int("status", status),
+					slog.Float64("temp", temp), slog.Int("latency_us", latencyUS))
+			}
+			b.StopTimer()
+			assert.Equal(b, written+uint64(b.N), debug.Stats().Written, "every line lands in the debug ring")
+			assert.Equal(b, errWritten, errs.Stats().Written, "INFO stays out of the error stream")
+			assert.Regexp(b, gwlogLine, debug.Tail(1)[0])
+			if ring.conf != "" {
+				assert.Zero(b, debug.Stats().Blocks, "the plain ring compressed nothing")
+			}
+		})
+	}
 
 	b.Run("gwlog-ring-args", func(b *testing.B) {
 		// Info with slog-style key-value args, of variables, as most code
