@@ -16,11 +16,13 @@ import (
 )
 
 // running is one destination that runs: its config, the streams it
-// follows and the gateway name it was started with.
+// follows, their patterns (a shipper reads its lines' fields by them) and
+// the gateway name it was started with.
 type running struct {
-	conf    cfg.Forward
-	streams []*ramlog.Stream
-	gateway string
+	conf     cfg.Forward
+	streams  []*ramlog.Stream
+	patterns []string
+	gateway  string
 	io.Closer
 }
 
@@ -37,14 +39,17 @@ func (rt *Runtime) startForwards(p *plan) error {
 	next := make(map[string]running)
 	for _, fw := range p.conf.Forwards {
 		var streams []*ramlog.Stream
+		var patterns []string
 		for _, name := range fw.Streams {
 			if s, ok := rt.streams[name]; ok {
 				streams = append(streams, s)
+				patterns = append(patterns, rt.targets[name].Format.Pattern())
 			}
 		}
 		gateway := p.conf.Runtime.Name
 		if old, ok := rt.forwarding[fw.Name]; ok {
-			if reflect.DeepEqual(old.conf, fw) && slices.Equal(old.streams, streams) && old.gateway == gateway {
+			if reflect.DeepEqual(old.conf, fw) && slices.Equal(old.streams, streams) &&
+				slices.Equal(old.patterns, patterns) && old.gateway == gateway {
 				next[fw.Name] = old
 				delete(rt.forwarding, fw.Name)
 				switch c := old.Closer.(type) {
@@ -93,7 +98,7 @@ func (rt *Runtime) startForwards(p *plan) error {
 			errs = append(errs, fmt.Errorf("%w: %sforward %s: %w", ErrConfig, where, fw.Name, err))
 			continue
 		}
-		next[fw.Name] = running{conf: fw, streams: streams, gateway: gateway, Closer: c}
+		next[fw.Name] = running{conf: fw, streams: streams, patterns: patterns, gateway: gateway, Closer: c}
 	}
 	rt.stopForwards() // those left: changed or gone
 	rt.forwards, rt.webhooks, rt.shippers, rt.forwarding = forwards, webhooks, shippers, next
@@ -124,9 +129,13 @@ func (rt *Runtime) startWebhook(fw cfg.Forward, streams []*ramlog.Stream) (*forw
 }
 
 func (rt *Runtime) startShipper(fw cfg.Forward, streams []*ramlog.Stream, gateway string) (*forward.Shipper, error) {
+	scanners := make([]*levels.Scanner, len(streams))
+	for i, s := range streams {
+		scanners[i] = rt.targets[s.Name()].Format.Scanner() // rt.mu is held
+	}
 	o := forward.ShipOptions{
 		Name: fw.Name, Kind: fw.Type, URL: fw.To, Token: fw.Token, CA: fw.CA, Gateway: gateway,
-		Labels: fw.Labels, Level: fw.Level, Streams: streams, EventTypes: fw.Events,
+		Labels: fw.Labels, Level: fw.Level, Streams: streams, Scanners: scanners, EventTypes: fw.Events,
 		Budget: fw.Budget, BudgetPeriod: fw.BudgetPeriod, BudgetLevel: fw.BudgetLevel, ReplayRate: fw.ReplayRate,
 	}
 	if !fw.FailSilent {

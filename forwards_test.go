@@ -129,6 +129,20 @@ func TestReloadKeepsAnUnchangedShipperRunning(t *testing.T) {
 	require.NoError(t, rt.Reload())
 	assert.NotSame(t, first, rt.shippers[0].Shipper, "changed: started anew")
 	assert.Len(t, rt.shippers, 1)
+
+	// A new pattern of a shipped stream starts it anew too: the shipper
+	// reads its lines' level and logger by the pattern.
+	second := rt.shippers[0].Shipper
+	rewrite(t, prodCfg, fleet+"labels = level, logger\n[stream.error]\nformat = %(levelname)s|%(name)s|%(message)s\n")
+	require.NoError(t, rt.Reload())
+	assert.NotSame(t, second, rt.shippers[0].Shipper, "a stream's pattern changed: started anew")
+	l.Error("piped")
+	require.Eventually(t, func() bool { n, _ := counted(sink, "piped"); return n == 1 }, 10*time.Second, 10*time.Millisecond)
+	for _, line := range sink.Lines() {
+		if strings.Contains(line.Text, "piped") {
+			assert.Equal(t, map[string]string{"gateway": "gw7", "stream": "error", "level": "ERROR", "logger": "WebBrickGateway.Heating"}, line.Labels, line.Text)
+		}
+	}
 }
 
 // TestShipperCAErrorNamesItsLine: a CA file that cannot be read is a

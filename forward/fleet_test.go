@@ -144,7 +144,7 @@ func logsMessages(d *dbServer, query string) map[string]int {
 func nowLines(tag string, from, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = time.Now().Format(asctime) + fmt.Sprintf(" INFO app.%s reading %d of the gateway token=t%d", tag, from+i, from+i)
+		out[i] = time.Now().Format("2006-01-02 15:04:05,000") + fmt.Sprintf(" INFO app.%s reading %d of the gateway token='t%d'", tag, from+i, from+i)
 	}
 	return out
 }

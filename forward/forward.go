@@ -237,6 +237,22 @@ func sniffLevel(line []byte) (levels.Level, bool) {
 	return levels.NOTSET, false
 }
 
+func levelNamed(w []byte) (levels.Level, bool) {
+	switch string(w) {
+	case "DEBUG":
+		return levels.DEBUG, true
+	case "INFO":
+		return levels.INFO, true
+	case "WARNING":
+		return levels.WARNING, true
+	case "ERROR":
+		return levels.ERROR, true
+	case "CRITICAL":
+		return levels.CRITICAL, true
+	}
+	return levels.NOTSET, false
+}
+
 // send delivers one line, retrying with backoff until it goes or ctx ends
 // (it returns false then).
 func (f *Forwarder) send(ctx context.Context, stream string, sev int, line []byte) bool {

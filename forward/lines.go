@@ -70,9 +70,9 @@ func (b *batch) addMissed(n uint64, now time.Time) {
 		line: [2]int32{at, int32(len(b.arena))}})
 }
 
-// parsed is what a line tells of itself in the usual formats: its time
-// (%(asctime)s first), level, logger (the word after the level) and
-// token (a token= attr); offsets are into the line, zero when absent.
+// parsed is what a line tells of itself, read by its stream's Scanner:
+// its time, level, logger and token; offsets are into the line, zero
+// when absent.
 type parsed struct {
 	t             int64
 	level         levels.Level
@@ -80,63 +80,69 @@ type parsed struct {
 	logger, token [2]int32
 }
 
-// asctime is the layout of %(asctime)s.
-const asctime = "2006-01-02 15:04:05,000"
+// defaultScanner reads the lines of a stream whose pattern is not given:
+// the default pattern's.
+var defaultScanner, _ = levels.NewScanner("", nil)
 
-func parseLine(line []byte) parsed {
+// parseLine reads line as sc's pattern formats it; a line of another
+// shape tells nothing.
+func parseLine(sc *levels.Scanner, line []byte) parsed {
 	var p parsed
-	if len(line) >= len(asctime) && line[4] == '-' && line[10] == ' ' && line[19] == ',' {
-		if t, err := time.ParseInLocation(asctime, string(line[:len(asctime)]), time.Local); err == nil {
-			p.t = t.UnixNano()
-		}
+	var li levels.LineInfo
+	if !sc.Scan(line, &li) {
+		return p
 	}
-	head := line[:min(len(line), 96)]
-	off := 0
-	for w := 0; w < 4 && off < len(head); w++ {
-		end := bytes.IndexByte(head[off:], ' ')
-		if end < 0 {
-			end = len(head) - off
-		}
-		if lv, ok := levelNamed(head[off : off+end]); ok && !p.known {
-			p.level, p.known = lv, true
-			start := off + end + 1
-			if start < len(head) {
-				n := bytes.IndexByte(head[start:], ' ')
-				if n > 0 {
-					p.logger = [2]int32{int32(start), int32(start + n)}
-				}
-			}
-			break
-		}
-		off += end + 1
+	if li.Found&levels.FoundTime != 0 {
+		p.t = li.Time
 	}
-	if i := bytes.Index(line, []byte(" token=")); i >= 0 {
-		start := i + len(" token=")
-		n := bytes.IndexByte(line[start:], ' ')
-		if n < 0 {
-			n = len(line) - start
-		}
-		if n > 0 {
-			p.token = [2]int32{int32(start), int32(start + n)}
-		}
+	if li.Found&levels.FoundLevel != 0 {
+		p.level, p.known = li.Level, true
+	}
+	if li.Found&levels.FoundLogger != 0 {
+		p.logger = within(line, li.Logger)
+	}
+	switch {
+	case li.Found&levels.FoundToken != 0:
+		p.token = within(line, li.Token)
+	case sc.TokenInAttrs():
+		p.token = tokenAttr(line)
 	}
 	return p
 }
 
-func levelNamed(w []byte) (levels.Level, bool) {
-	switch string(w) {
-	case "DEBUG":
-		return levels.DEBUG, true
-	case "INFO":
-		return levels.INFO, true
-	case "WARNING":
-		return levels.WARNING, true
-	case "ERROR":
-		return levels.ERROR, true
-	case "CRITICAL":
-		return levels.CRITICAL, true
+// within returns where sub, a view of line, lies in it.
+func within(line, sub []byte) [2]int32 {
+	if len(sub) == 0 {
+		return [2]int32{}
 	}
-	return levels.NOTSET, false
+	at := int32(cap(line) - cap(sub))
+	return [2]int32{at, at + int32(len(sub))}
+}
+
+// tokenAttr returns where the value of the token='X' attr lies in line,
+// as %(attrs)s writes it for a pattern without %(token)s: between the
+// quotes, up to the first quote not escaped. It is the last such text in
+// the line: attr values escape their quotes, so the text can only stand
+// in the attrs or the message before them.
+func tokenAttr(line []byte) [2]int32 {
+	const key = " token='"
+	i := bytes.LastIndex(line, []byte(key))
+	if i < 0 {
+		return [2]int32{}
+	}
+	start := i + len(key)
+	for j := start; j < len(line); j++ {
+		switch line[j] {
+		case '\\':
+			j++
+		case '\'':
+			if j == start {
+				return [2]int32{}
+			}
+			return [2]int32{int32(start), int32(j)}
+		}
+	}
+	return [2]int32{}
 }
 
 // follower is one stream's place: the index of the next line (the
@@ -145,8 +151,9 @@ func levelNamed(w []byte) (levels.Level, bool) {
 type follower struct {
 	s    *Shipper
 	st   *ramlog.Stream
-	from ramlog.Mark // where following began: a new budget period reads again from here
-	idx  uint64      // the next line's index
+	sc   *levels.Scanner // reads the stream's lines
+	from ramlog.Mark     // where following began: a new budget period reads again from here
+	idx  uint64          // the next line's index
 	// seen is the index up to which lines were counted once (sent,
 	// skipped, lost or held back); a line read again below it is not
 	// counted again.
@@ -163,8 +170,8 @@ type follower struct {
 }
 
 // followLines ships one stream until ctx ends.
-func (s *Shipper) followLines(ctx context.Context, st *ramlog.Stream, m ramlog.Mark) {
-	f := &follower{s: s, st: st, from: m, idx: m.Written, seen: m.Written, next: time.Now(),
+func (s *Shipper) followLines(ctx context.Context, st *ramlog.Stream, sc *levels.Scanner, m ramlog.Mark) {
+	f := &follower{s: s, st: st, sc: sc, from: m, idx: m.Written, seen: m.Written, next: time.Now(),
 		sentOver: make(map[uint64]struct{})}
 	f.b.stream = st.Name()
 	for f.run(ctx) && ctx.Err() == nil {
@@ -255,7 +262,7 @@ func (f *follower) line(line []byte, now time.Time) {
 	if first {
 		f.seen = i + 1
 	}
-	p := parseLine(line)
+	p := parseLine(f.sc, line)
 	if !first {
 		// Read again after a new budget period began: only the lines held
 		// back go now.

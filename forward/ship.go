@@ -60,6 +60,11 @@ type ShipOptions struct {
 	// Streams are shipped (Loki and OTLP), each from the moment Start is
 	// called.
 	Streams []*ramlog.Stream
+	// Scanners read each stream's lines (their time, level, logger and
+	// token), in the order of Streams: the scanner of the stream's
+	// formatter. A stream without one (nil, or past the end) is read as
+	// the default pattern writes.
+	Scanners []*levels.Scanner
 	// Events is the event log shipped (Influx), from its last Seq when
 	// Start is called; EventTypes are the type prefixes shipped, nil
 	// meaning all.
@@ -208,10 +213,14 @@ func StartShip(o ShipOptions) (*Shipper, error) {
 		s.wg.Go(func() { s.followEvents(ctx) })
 		return s, nil
 	}
-	for _, st := range o.Streams {
+	for i, st := range o.Streams {
+		sc := defaultScanner
+		if i < len(o.Scanners) && o.Scanners[i] != nil {
+			sc = o.Scanners[i]
+		}
 		m := st.Mark()
 		s.base += m.Written
-		s.wg.Go(func() { s.followLines(ctx, st, m) })
+		s.wg.Go(func() { s.followLines(ctx, st, sc, m) })
 	}
 	return s, nil
 }

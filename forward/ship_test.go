@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -313,11 +314,11 @@ func FuzzParseRetryAfter(f *testing.F) {
 }
 
 func FuzzParseLine(f *testing.F) {
-	for _, s := range []string{"2026-12-06 10:00:00,000 INFO app.x msg token=abc k=v", "ERROR", "x token=", "2026-13-06 10:00:00,000 DEBUG"} {
+	for _, s := range []string{"2026-12-06 10:00:00,000 INFO app.x msg token='abc' k='v'", "ERROR", "x token='", "x token='a\\'", "2026-13-06 10:00:00,000 DEBUG"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		p := parseLine([]byte(line))
+		p := parseLine(defaultScanner, []byte(line))
 		for _, r := range [][2]int32{p.logger, p.token} {
 			if r[0] < 0 || r[1] < r[0] || int(r[1]) > len(line) {
 				t.Fatalf("parseLine(%q): range %v out of the line", line, r)
@@ -366,12 +367,46 @@ func readProto(t *testing.T, b []byte) map[uint64][][]byte {
 	return fields
 }
 
+// TestParseLineByPattern reads lines as gwlog writes them, through their
+// stream's pattern: the token without its quotes, escapes kept; a
+// pattern with %(token)s and a time zone of its own; a line of another
+// shape, which tells nothing.
+func TestParseLineByPattern(t *testing.T) {
+	text := func(line string, r [2]int32) string { return line[r[0]:r[1]] }
+	f, err := levels.NewFormatter(levels.FormatterOptions{})
+	require.NoError(t, err)
+	at := time.Date(2026, 12, 6, 10, 0, 0, 123e6, time.Local)
+	line := string(f.Append(nil, &levels.Record{Time: at, Level: levels.ERROR, Logger: "app.valve",
+		Message: "stuck token='x'", Token: "req-7", Attrs: []slog.Attr{slog.Int("zone", 3)}}))
+	line = strings.TrimSuffix(line, "\n")
+	p := parseLine(f.Scanner(), []byte(line))
+	assert.Equal(t, at.UnixNano(), p.t, line)
+	assert.True(t, p.known)
+	assert.Equal(t, levels.ERROR, p.level)
+	assert.Equal(t, "app.valve", text(line, p.logger))
+	assert.Equal(t, "req-7", text(line, p.token), "the token attr, unquoted, not the message's text: %s", line)
+
+	q := `2026-12-06 10:00:00,000 INFO app token='it\'s' k='v'`
+	assert.Equal(t, `it\'s`, text(q, parseLine(defaultScanner, []byte(q)).token), "an escaped quote does not end it")
+
+	utc, err := levels.NewScanner("%(asctime)s [%(token)s] %(levelname)s %(message)s", time.UTC)
+	require.NoError(t, err)
+	r := "2026-12-06 10:00:00,000 [req-9] WARNING valve slow"
+	p = parseLine(utc, []byte(r))
+	assert.Equal(t, time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC).UnixNano(), p.t, "the pattern's zone")
+	assert.Equal(t, levels.WARNING, p.level)
+	assert.Equal(t, "req-9", text(r, p.token))
+	assert.Zero(t, p.logger, "the pattern has no logger")
+
+	assert.Equal(t, parsed{}, parseLine(defaultScanner, []byte(`127.0.0.1 - - [06/Dec/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5`)))
+}
+
 func TestOTLPEncoding(t *testing.T) {
 	var b batch
 	b.stream = "debug"
 	long := strings.Repeat("x", 300) // a body whose length takes two bytes
-	for _, l := range []string{"2026-12-06 10:00:00,000 ERROR app.valve stuck token=req-7", "2026-12-06 10:00:01,000 INFO app.heat " + long} {
-		b.add([]byte(l), time.Now(), parseLine([]byte(l)))
+	for _, l := range []string{"2026-12-06 10:00:00,000 ERROR app.valve stuck token='req-7'", "2026-12-06 10:00:01,000 INFO app.heat " + long} {
+		b.add([]byte(l), time.Now(), parseLine(defaultScanner, []byte(l)))
 	}
 	s := &Shipper{o: ShipOptions{Gateway: "gw1"}}
 	req := readProto(t, s.appendOTLP(nil, &b))
@@ -391,7 +426,7 @@ func TestOTLPEncoding(t *testing.T) {
 	assert.Equal(t, uint64(time.Date(2026, 12, 6, 10, 0, 0, 0, time.Local).UnixNano()), binary.LittleEndian.Uint64(rec[recordTime][0]))
 	assert.Equal(t, []byte{17}, rec[recordSeverity][0])
 	assert.Equal(t, "ERROR", string(rec[recordSeverityText][0]))
-	assert.Equal(t, "2026-12-06 10:00:00,000 ERROR app.valve stuck token=req-7", string(readProto(t, rec[recordBody][0])[anyString][0]))
+	assert.Equal(t, "2026-12-06 10:00:00,000 ERROR app.valve stuck token='req-7'", string(readProto(t, rec[recordBody][0])[anyString][0]))
 	tok := readProto(t, rec[recordAttributes][0])
 	assert.Equal(t, "token", string(tok[keyValueKey][0]))
 	assert.Equal(t, "req-7", string(readProto(t, tok[keyValueValue][0])[anyString][0]))
