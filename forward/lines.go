@@ -166,7 +166,9 @@ type follower struct {
 	held     uint64 // lines held back, waiting
 	sentOver map[uint64]struct{}
 	b        batch
-	next     time.Time // pacing
+	body     []byte       // the batch's request, kept for the next
+	zipped   bytes.Buffer // body gzipped, kept too
+	next     time.Time    // pacing
 }
 
 // followLines ships one stream until ctx ends.
@@ -335,13 +337,17 @@ func (f *follower) flush(ctx context.Context) bool {
 	if !pace(ctx, &f.next, f.b.lines, s.o.ReplayRate) {
 		return false
 	}
-	var err error
-	switch s.o.Kind {
-	case Loki:
-		err = s.sendLoki(ctx, &f.b)
-	case OTLP:
-		err = s.sendOTLP(ctx, &f.b)
+	// The request: a Loki push (JSON, one Loki stream per label set;
+	// docs/format.md, "Fleet forwarding") or an OTLP/HTTP
+	// ExportLogsServiceRequest (protobuf), gzipped.
+	contentType := "application/json"
+	if s.o.Kind == OTLP {
+		f.body, contentType = s.appendOTLP(f.body[:0], &f.b), "application/x-protobuf"
+	} else {
+		f.body = s.appendLoki(f.body[:0], &f.b)
 	}
+	s.gzipInto(&f.zipped, f.body)
+	err := s.post(ctx, contentType, f.zipped.Bytes(), f.b.lines)
 	if ctx.Err() != nil {
 		return false
 	}

@@ -2,20 +2,10 @@ package forward
 
 import (
 	"bytes"
-	"context"
 	"slices"
 	"strconv"
 	"unicode/utf8"
 )
-
-// sendLoki posts the batch as a Loki push request: JSON, gzipped, one
-// Loki stream per label set (docs/format.md, "Fleet forwarding").
-func (s *Shipper) sendLoki(ctx context.Context, b *batch) error {
-	body := s.appendLoki(nil, b)
-	var z bytes.Buffer
-	s.gzipInto(&z, body)
-	return s.post(ctx, "application/json", z.Bytes(), b.lines)
-}
 
 // appendLoki appends the push request of b to dst:
 //
@@ -63,7 +53,7 @@ func (s *Shipper) appendLoki(dst []byte, b *batch) []byte {
 		}
 		if len(g.logger) > 0 {
 			dst = append(dst, `,"logger":`...)
-			dst = appendJSONString(dst, string(g.logger))
+			dst = appendJSONBytes(dst, g.logger)
 		}
 		dst = append(dst, `},"values":[`...)
 		for j, i := range g.idx {

@@ -2,20 +2,10 @@ package forward
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 
 	"github.com/gwlog/gwlog/levels"
 )
-
-// sendOTLP posts the batch as an OTLP/HTTP ExportLogsServiceRequest,
-// protobuf, gzipped.
-func (s *Shipper) sendOTLP(ctx context.Context, b *batch) error {
-	body := s.appendOTLP(nil, b)
-	var z bytes.Buffer
-	s.gzipInto(&z, body)
-	return s.post(ctx, "application/x-protobuf", z.Bytes(), b.lines)
-}
 
 // The fields of the OpenTelemetry logs protocol (opentelemetry-proto,
 // logs/v1/logs.proto and common/v1/common.proto) written here. Only these
