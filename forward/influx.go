@@ -26,12 +26,10 @@ func (s *Shipper) followEvents(ctx context.Context) {
 		case <-time.After(s.o.BatchWait):
 		}
 		if over, _ := s.overBudget(); over {
-			s.mu.Lock()
-			s.held[nil] = s.o.Events.Stats().LastSeq - s.seq.Load()
-			s.mu.Unlock()
+			s.heldEvents.Store(s.o.Events.Stats().LastSeq - s.seq.Load())
 			continue
 		}
-		s.setHeld(nil, 0)
+		s.heldEvents.Store(0)
 		for {
 			body = body[:0]
 			cursor := s.seq.Load()

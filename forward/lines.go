@@ -214,7 +214,8 @@ func (f *follower) run(ctx context.Context) (again bool) {
 		if !f.holding && f.idx >= f.seen {
 			if over, p := s.overBudget(); over {
 				f.flush(ctx)
-				f.holding, f.heldFrom, f.period, f.held = true, f.idx, p, 0
+				f.setHeld(0)
+				f.holding, f.heldFrom, f.period = true, f.idx, p
 				clear(f.sentOver)
 				// Read on with a timer for the period's end, so that what
 				// is held back goes then even if nothing more is logged.
@@ -271,8 +272,7 @@ func (f *follower) line(line []byte, now time.Time) {
 		if _, done := f.sentOver[i]; done || i < f.heldFrom || p.known && p.level < s.o.Level || f.holding {
 			return
 		}
-		f.held--
-		s.setHeld(f.st, f.held)
+		f.setHeld(f.held - 1)
 		f.b.add(line, now, p)
 		return
 	}
@@ -282,14 +282,20 @@ func (f *follower) line(line []byte, now time.Time) {
 		return
 	}
 	if f.holding && (!p.known || p.level < s.o.BudgetLevel) {
-		f.held++
-		s.setHeld(f.st, f.held)
+		f.setHeld(f.held + 1)
 		return
 	}
 	if f.holding {
 		f.sentOver[i] = struct{}{}
 	}
 	f.b.add(line, now, p)
+}
+
+// setHeld sets the lines the follower holds back, keeping the shipper's
+// sum of them.
+func (f *follower) setHeld(n uint64) {
+	f.s.heldLines.Add(n - f.held) // wraps around to a decrease
+	f.held = n
 }
 
 // missed accounts for n lines the ring gave up before they were read.
@@ -315,10 +321,9 @@ func (f *follower) missed(n uint64) {
 				}
 			}
 			again = min(again, f.held)
-			f.held -= again
+			f.setHeld(f.held - again)
 			lost += again
 			s.handled.Add(again)
-			s.setHeld(f.st, f.held)
 		}
 	}
 	if lost > 0 {

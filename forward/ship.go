@@ -136,10 +136,13 @@ type Shipper struct {
 
 	sent, lost, rejected, skipped, failures, requests, bytes atomic.Uint64
 
-	mu      sync.Mutex // guards the budget period, held back and the error
+	// Lines and events over the budget waiting for the next period: the
+	// sum of the followers' held lines, and the events.
+	heldLines, heldEvents atomic.Uint64
+
+	mu      sync.Mutex // guards the budget period and the error
 	period  time.Time  // start of the current budget period
 	spend   int64
-	held    map[*ramlog.Stream]uint64
 	lastErr string
 	told    string // the kind of error last told to OnError
 
@@ -176,7 +179,7 @@ func StartShip(o ShipOptions) (*Shipper, error) {
 	default:
 		return nil, fmt.Errorf("forward: %s: unknown type %q", o.Name, o.Kind)
 	}
-	s := &Shipper{o: o, url: u.String(), client: o.Client, held: make(map[*ramlog.Stream]uint64)}
+	s := &Shipper{o: o, url: u.String(), client: o.Client}
 	s.o.Gateway = cmp.Or(s.o.Gateway, hostname())
 	if s.o.Labels == nil {
 		s.o.Labels = []string{"level"}
@@ -243,13 +246,10 @@ func (s *Shipper) Close() error {
 func (s *Shipper) Stats() ShipStats {
 	st := ShipStats{Kind: s.o.Kind, Sent: s.sent.Load(), Lost: s.lost.Load(), Rejected: s.rejected.Load(),
 		Skipped: s.skipped.Load(), Failures: s.failures.Load(), Requests: s.requests.Load(), Bytes: s.bytes.Load(),
-		Budget: s.o.Budget}
+		Budget: s.o.Budget, HeldBack: s.heldLines.Load() + s.heldEvents.Load()}
 	s.mu.Lock()
 	s.roll()
 	st.Spend, st.LastError = s.spend, s.lastErr
-	for _, n := range s.held {
-		st.HeldBack += n
-	}
 	s.mu.Unlock()
 	if s.o.Kind == Influx {
 		if last := s.o.Events.Stats().LastSeq; last > s.seq.Load() {
@@ -301,12 +301,6 @@ func (s *Shipper) newPeriod(p time.Time) bool {
 	defer s.mu.Unlock()
 	s.roll()
 	return s.period.After(p)
-}
-
-func (s *Shipper) setHeld(st *ramlog.Stream, n uint64) {
-	s.mu.Lock()
-	s.held[st] = n
-	s.mu.Unlock()
 }
 
 // say records err as the last error and tells OnError when it is a new
