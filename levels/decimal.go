@@ -58,3 +58,14 @@ func appendUint(dst []byte, u uint64) []byte {
 	}
 	return append(dst, buf[i:]...)
 }
+
+// appendDigits appends the width (at most 9) last decimal digits of v,
+// zeros leading: the decimals of a fraction.
+func appendDigits(dst []byte, v uint32, width int) []byte {
+	var digits [9]byte
+	for i := width - 1; i >= 0; i-- {
+		digits[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(dst, digits[:width]...)
+}

@@ -42,3 +42,13 @@ func TestAppendIntRandom(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendDigits(t *testing.T) {
+	for _, tt := range []struct {
+		v     uint32
+		width int
+		want  string
+	}{{5, 1, "5"}, {5, 3, "005"}, {123, 3, "123"}, {0, 6, "000000"}, {999999999, 9, "999999999"}, {42, 0, ""}} {
+		assert.Equal(t, "x."+tt.want, string(appendDigits([]byte("x."), tt.v, tt.width)), "%d to %d", tt.v, tt.width)
+	}
+}

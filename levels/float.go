@@ -45,13 +45,7 @@ func appendFloat(dst []byte, f float64) []byte {
 			whole, frac = n/uint64(q), uint32(n%uint64(q))
 		}
 		dst = appendUint(dst, whole)
-		dst = append(dst, '.')
-		var digits [6]byte
-		for i := k - 1; i >= 0; i-- {
-			digits[i] = byte('0' + frac%10)
-			frac /= 10
-		}
-		return append(dst, digits[:k]...)
+		return appendDigits(append(dst, '.'), frac, k)
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }

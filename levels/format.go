@@ -471,13 +471,7 @@ func appendSeconds(dst []byte, sec int64, nsec int, prec int) []byte {
 	for i := prec; i < 9; i++ {
 		nsec /= 10
 	}
-	dst = append(dst, '.')
-	var digits [9]byte
-	for i := prec - 1; i >= 0; i-- {
-		digits[i] = byte('0' + nsec%10)
-		nsec /= 10
-	}
-	return append(dst, digits[:prec]...)
+	return appendDigits(append(dst, '.'), uint32(nsec), prec)
 }
 
 // appendTokenAttr renders a record's correlation token as the first of
