@@ -194,10 +194,15 @@ func TestShipOutageCatchesUpAndCountsWhatTheRingGaveUp(t *testing.T) {
 	sh, s := shipTo(t, sink, ramlog.Options{RAM: 16 << 10, Rotate: ramlog.Rotation{Kind: ramlog.RotateSize, Size: 4 << 10}},
 		ShipOptions{Name: "loki"})
 	want := lines("o", 1000) // ~50 KiB: more than the ring holds
-	for _, l := range want {
+	// The first line alone, so that the shipper is retrying a batch of
+	// one when the rest comes: a shipper that kept up with the writer
+	// (as it may on a slow machine) would hold every line in its batch
+	// and lose none.
+	s.WriteLine(0, []byte(want[0]))
+	require.Eventually(t, func() bool { return sh.Stats().Failures > 0 }, 5*time.Second, time.Millisecond)
+	for _, l := range want[1:] {
 		s.WriteLine(0, []byte(l))
 	}
-	require.Eventually(t, func() bool { return sh.Stats().Failures > 0 }, 5*time.Second, time.Millisecond)
 	down.Store(false)
 	require.Eventually(t, func() bool { return sh.Stats().Lag == 0 }, 10*time.Second, 10*time.Millisecond)
 	st := sh.Stats()
