@@ -40,10 +40,12 @@ func (rt *Runtime) startForwards(p *plan) error {
 	for _, fw := range p.conf.Forwards {
 		var streams []*ramlog.Stream
 		var patterns []string
+		var scanners []*levels.Scanner // the streams' lines are read by their patterns
 		for _, name := range fw.Streams {
 			if s, ok := rt.streams[name]; ok {
+				f := rt.targets[name].Format
 				streams = append(streams, s)
-				patterns = append(patterns, rt.targets[name].Format.Pattern())
+				patterns, scanners = append(patterns, f.Pattern()), append(scanners, f.Scanner())
 			}
 		}
 		gateway := p.conf.Runtime.Name
@@ -69,12 +71,12 @@ func (rt *Runtime) startForwards(p *plan) error {
 		switch fw.Type {
 		case "webhook":
 			var w *forward.Webhook
-			if w, err = rt.startWebhook(fw, streams); err == nil {
+			if w, err = rt.startWebhook(fw, streams, scanners); err == nil {
 				webhooks, c = append(webhooks, namedWebhook{fw.Name, w}), w
 			}
 		case forward.Loki, forward.OTLP, forward.Influx:
 			var s *forward.Shipper
-			if s, err = rt.startShipper(fw, streams, gateway); err == nil {
+			if s, err = rt.startShipper(fw, streams, scanners, gateway); err == nil {
 				shippers, c = append(shippers, namedShipper{fw.Name, s}), s
 			}
 		default:
@@ -85,7 +87,7 @@ func (rt *Runtime) startForwards(p *plan) error {
 			var f *forward.Forwarder
 			f, err = forward.Start(forward.Options{
 				Name: fw.Name, To: fw.To, Protocol: proto, Facility: fw.Facility, Severity: fw.Severity,
-				Level: fw.Level, Streams: streams, ReplayRate: fw.ReplayRate,
+				Level: fw.Level, Streams: streams, Scanners: scanners, ReplayRate: fw.ReplayRate,
 			})
 			if err == nil {
 				forwards, c = append(forwards, namedForward{fw.Name, f}), f
@@ -121,18 +123,14 @@ func (rt *Runtime) noteErrors(msg string) func(error) {
 	}
 }
 
-func (rt *Runtime) startWebhook(fw cfg.Forward, streams []*ramlog.Stream) (*forward.Webhook, error) {
+func (rt *Runtime) startWebhook(fw cfg.Forward, streams []*ramlog.Stream, scanners []*levels.Scanner) (*forward.Webhook, error) {
 	return forward.StartWebhook(forward.WebhookOptions{
-		Name: fw.Name, URL: fw.To, Level: fw.Level, Streams: streams, FailSilent: fw.FailSilent,
+		Name: fw.Name, URL: fw.To, Level: fw.Level, Streams: streams, Scanners: scanners, FailSilent: fw.FailSilent,
 		OnError: rt.noteErrors("webhook failing"),
 	})
 }
 
-func (rt *Runtime) startShipper(fw cfg.Forward, streams []*ramlog.Stream, gateway string) (*forward.Shipper, error) {
-	scanners := make([]*levels.Scanner, len(streams))
-	for i, s := range streams {
-		scanners[i] = rt.targets[s.Name()].Format.Scanner() // rt.mu is held
-	}
+func (rt *Runtime) startShipper(fw cfg.Forward, streams []*ramlog.Stream, scanners []*levels.Scanner, gateway string) (*forward.Shipper, error) {
 	o := forward.ShipOptions{
 		Name: fw.Name, Kind: fw.Type, URL: fw.To, Token: fw.Token, CA: fw.CA, Gateway: gateway,
 		Labels: fw.Labels, Level: fw.Level, Streams: streams, Scanners: scanners, EventTypes: fw.Events,

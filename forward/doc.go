@@ -8,8 +8,11 @@
 //
 // A Forwarder follows some streams and sends each new line as one syslog
 // message: app-name gwlog, msgid the stream, severity from the line's
-// level name, over UDP, TCP with RFC 6587 octet counting, or a unix
-// datagram socket. Lines below the destination's level are skipped.
+// level, over UDP, TCP with RFC 6587 octet counting, or a unix datagram
+// socket. Lines below the destination's level are skipped. Every
+// destination reads a line's level (and time, logger and token) by the
+// stream's own pattern (levels.Scanner), never by guessing: a line whose
+// pattern has no level has none, whatever its message says.
 //
 // A Shipper follows streams (Loki, OTLP) or the event log by Seq
 // (Influx) and sends batches over HTTP, gzipped, with the gateway's name

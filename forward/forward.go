@@ -39,6 +39,10 @@ type Options struct {
 	Level levels.Level
 	// Streams are forwarded, each from the moment Start is called.
 	Streams []*ramlog.Stream
+	// Scanners read each stream's lines (their level), one per stream in
+	// the order of Streams, made from the stream's pattern; a missing or
+	// nil one means the default pattern's.
+	Scanners []*levels.Scanner
 	// ReplayRate caps the lines sent per second (default 1000), so that
 	// catching up after an outage does not flood the collector.
 	ReplayRate int
@@ -137,10 +141,11 @@ func Start(o Options) (*Forwarder, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
-	for _, s := range o.Streams {
+	for i, s := range o.Streams {
+		sc := scannerOf(o.Scanners, i)
 		m := s.Mark() // from now on, whenever the follower gets going
 		f.base += m.Written
-		f.wg.Go(func() { f.follow(ctx, s, m) })
+		f.wg.Go(func() { f.follow(ctx, s, sc, m) })
 	}
 	return f, nil
 }
@@ -183,8 +188,8 @@ func lag(streams []*ramlog.Stream, done uint64) uint64 {
 
 var missedPrefix = []byte("… ")
 
-// follow forwards one stream until ctx ends.
-func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Mark) {
+// follow forwards one stream, whose lines sc reads, until ctx ends.
+func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, sc *levels.Scanner, from ramlog.Mark) {
 	next := time.Now()
 	for line := range s.FollowFrom(ctx, from) {
 		line = bytes.TrimSuffix(line, []byte{'\n'})
@@ -193,8 +198,8 @@ func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Ma
 			f.handled.Add(n)
 			continue
 		}
-		lv, known := sniffLevel(line)
-		if known && lv < f.o.Level {
+		p := parseLine(sc, line)
+		if p.known && p.level < f.o.Level {
 			f.skipped.Add(1)
 			f.handled.Add(1)
 			continue
@@ -203,8 +208,8 @@ func (f *Forwarder) follow(ctx context.Context, s *ramlog.Stream, from ramlog.Ma
 			return
 		}
 		sev := f.o.Severity
-		if known {
-			sev = lv.Severity()
+		if p.known {
+			sev = p.level.Severity()
 		}
 		if !f.send(ctx, s.Name(), sev, line) {
 			return
@@ -221,36 +226,6 @@ func missed(line []byte) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(string(bytes.TrimSuffix(rest, []byte(" lines missed"))), 10, 64)
 	return n, err == nil
-}
-
-// sniffLevel finds the level name among the first words of a line, where
-// the %(levelname)s of the usual formats puts it.
-func sniffLevel(line []byte) (levels.Level, bool) {
-	rest := line[:min(len(line), 64)]
-	for range 4 {
-		var w []byte
-		w, rest, _ = bytes.Cut(rest, []byte{' '})
-		if lv, ok := levelNamed(w); ok {
-			return lv, true
-		}
-	}
-	return levels.NOTSET, false
-}
-
-func levelNamed(w []byte) (levels.Level, bool) {
-	switch string(w) {
-	case "DEBUG":
-		return levels.DEBUG, true
-	case "INFO":
-		return levels.INFO, true
-	case "WARNING":
-		return levels.WARNING, true
-	case "ERROR":
-		return levels.ERROR, true
-	case "CRITICAL":
-		return levels.CRITICAL, true
-	}
-	return levels.NOTSET, false
 }
 
 // send delivers one line, retrying with backoff until it goes or ctx ends

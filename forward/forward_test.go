@@ -35,7 +35,7 @@ func stream(t *testing.T, o ramlog.Options) *ramlog.Stream {
 func waitFollowing(t *testing.T, s *ramlog.Stream, f *Forwarder) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		s.WriteLine(0, []byte("2026-11-21 10:00:00,000 DEBUG probe"))
+		s.WriteLine(0, []byte("2026-11-21 10:00:00,000 DEBUG app probe"))
 		return f.Stats().Sent+f.Stats().Skipped > 0
 	}, 5*time.Second, 5*time.Millisecond)
 }
@@ -87,14 +87,14 @@ func TestUnixRFC3164(t *testing.T) {
 	require.NoError(t, err)
 	defer f.Close()
 	waitFollowing(t, s, f)
-	s.WriteLine(0, []byte("WARNING over the socket"))
+	s.WriteLine(0, []byte("2026-11-21 10:00:01,000 WARNING app over the socket"))
 	buf := make([]byte, 4096)
 	for {
 		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 		n, _, err := pc.ReadFrom(buf)
 		require.NoError(t, err)
 		if strings.HasSuffix(string(buf[:n]), "over the socket") {
-			assert.Regexp(t, `^<12>\w{3} [ \d]\d \d\d:\d\d:\d\d gw1 gwlog\[\d+\]: WARNING over the socket$`, string(buf[:n]))
+			assert.Regexp(t, `^<12>\w{3} [ \d]\d \d\d:\d\d:\d\d gw1 gwlog\[\d+\]: 2026-11-21 10:00:01,000 WARNING app over the socket$`, string(buf[:n]))
 			return
 		}
 	}
@@ -316,4 +316,53 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestLevelsByPattern: a forwarder reads a line's level by its stream's
+// pattern, so that a level name in a message is not taken for the line's.
+func TestLevelsByPattern(t *testing.T) {
+	leakcheck.Check(t, 5*time.Second)
+	for _, c := range []struct {
+		pattern string
+		lines   []string
+		want    map[string]int // forwarded line: its severity
+	}{
+		{"%(levelname)s|%(name)s|%(message)s",
+			[]string{"ERROR|svc|valve stuck", "DEBUG|svc|detail", "2026-11-21 10:00:01,000 ERROR svc other shape"},
+			map[string]int{"ERROR|svc|valve stuck": 3, "2026-11-21 10:00:01,000 ERROR svc other shape": 5}},
+		{"%(message)s",
+			[]string{"ERROR svc said by the message", "DEBUG svc so was this"},
+			map[string]int{"ERROR svc said by the message": 5, "DEBUG svc so was this": 5}},
+	} {
+		t.Run(c.pattern, func(t *testing.T) {
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			require.NoError(t, err)
+			defer pc.Close()
+			sc, err := levels.NewScanner(c.pattern, time.UTC)
+			require.NoError(t, err)
+			s := stream(t, ramlog.Options{})
+			f, err := Start(Options{Name: "udp", To: "udp://" + pc.LocalAddr().String(), Streams: []*ramlog.Stream{s},
+				Scanners: []*levels.Scanner{sc}, Level: levels.INFO})
+			require.NoError(t, err)
+			defer f.Close()
+			waitFollowing(t, s, f)
+			for _, l := range c.lines {
+				s.WriteLine(0, []byte(l))
+			}
+			got := make(map[string]int)
+			buf := make([]byte, 4096)
+			for len(got) < len(c.want) {
+				_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+				n, _, err := pc.ReadFrom(buf)
+				require.NoError(t, err)
+				m, err := syslog.Parse(buf[:n])
+				require.NoError(t, err)
+				if !strings.Contains(m.Msg, "probe") {
+					got[m.Msg] = m.Severity
+				}
+			}
+			assert.Equal(t, c.want, got)
+			assert.Equal(t, uint64(len(c.lines)-len(c.want)), f.Stats().Skipped, "below INFO by the pattern's level")
+		})
+	}
 }

@@ -84,6 +84,14 @@ type parsed struct {
 // the default pattern's.
 var defaultScanner, _ = levels.NewScanner("", nil)
 
+// scannerOf returns the i-th of scanners, or the default pattern's.
+func scannerOf(scanners []*levels.Scanner, i int) *levels.Scanner {
+	if i < len(scanners) && scanners[i] != nil {
+		return scanners[i]
+	}
+	return defaultScanner
+}
+
 // parseLine reads line as sc's pattern formats it; a line of another
 // shape tells nothing.
 func parseLine(sc *levels.Scanner, line []byte) parsed {

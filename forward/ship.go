@@ -217,10 +217,7 @@ func StartShip(o ShipOptions) (*Shipper, error) {
 		return s, nil
 	}
 	for i, st := range o.Streams {
-		sc := defaultScanner
-		if i < len(o.Scanners) && o.Scanners[i] != nil {
-			sc = o.Scanners[i]
-		}
+		sc := scannerOf(o.Scanners, i)
 		m := st.Mark()
 		s.base += m.Written
 		s.wg.Go(func() { s.followLines(ctx, st, sc, m) })

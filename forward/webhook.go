@@ -27,6 +27,9 @@ type WebhookOptions struct {
 	Level levels.Level
 	// Streams are watched from the moment Start is called.
 	Streams []*ramlog.Stream
+	// Scanners read each stream's lines (their level and logger), as
+	// Options.Scanners.
+	Scanners []*levels.Scanner
 	// Rate caps the alerts per minute (default 60); the ones over it are
 	// counted as Limited, not queued: an alert storm must not become a
 	// flood of requests.
@@ -92,8 +95,9 @@ func StartWebhook(o WebhookOptions) (*Webhook, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	for _, s := range o.Streams {
-		w.wg.Go(func() { w.follow(ctx, s) })
+	for i, s := range o.Streams {
+		sc := scannerOf(o.Scanners, i)
+		w.wg.Go(func() { w.follow(ctx, s, sc) })
 	}
 	return w, nil
 }
@@ -110,29 +114,35 @@ func (w *Webhook) Stats() WebhookStats {
 	return WebhookStats{Sent: w.sent.Load(), Failed: w.failed.Load(), Limited: w.limited.Load(), Lost: w.lost.Load()}
 }
 
-func (w *Webhook) follow(ctx context.Context, s *ramlog.Stream) {
+// follow watches one stream, whose lines sc reads, until ctx ends.
+func (w *Webhook) follow(ctx context.Context, s *ramlog.Stream, sc *levels.Scanner) {
 	for line := range s.Follow(ctx) {
 		line = bytes.TrimSuffix(line, []byte{'\n'})
 		if n, ok := missed(line); ok {
 			w.lost.Add(n)
 			continue
 		}
-		lv, known := sniffLevel(line)
-		if !known || lv < w.o.Level || fromGwlog(line) {
+		p := parseLine(sc, line)
+		if !p.known || p.level < w.o.Level || fromGwlog(line, &p) {
 			continue
 		}
 		if !w.admit() {
 			w.limited.Add(1)
 			continue
 		}
-		w.post(ctx, Alert{Stream: s.Name(), Level: lv.String(), Line: string(line), Time: time.Now()})
+		w.post(ctx, Alert{Stream: s.Name(), Level: p.level.String(), Line: string(line), Time: time.Now()})
 	}
 }
 
-// fromGwlog reports whether the line is one of the runtime's own notes
-// (logger "gwlog"), which include reports of this webhook failing: sending
-// those would feed a failure back into itself.
-func fromGwlog(line []byte) bool {
+// fromGwlog reports whether the line, read into p, is one of the
+// runtime's own notes (logger "gwlog"), which include reports of this
+// webhook failing: sending those would feed a failure back into itself.
+// A pattern without the logger's name leaves a guess: the word among the
+// line's first bytes.
+func fromGwlog(line []byte, p *parsed) bool {
+	if p.logger != [2]int32{} {
+		return string(line[p.logger[0]:p.logger[1]]) == "gwlog"
+	}
 	return bytes.Contains(line[:min(len(line), 64)], []byte(" gwlog "))
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gwlog/gwlog/internal/leakcheck"
+	"github.com/gwlog/gwlog/levels"
 	"github.com/gwlog/gwlog/ramlog"
 )
 
@@ -79,7 +80,7 @@ func TestWebhook(t *testing.T) {
 	defer w.Close()
 	// Subscribe: a WARNING probe until one arrives.
 	require.Eventually(t, func() bool {
-		s.WriteLine(0, []byte("2026-11-21 10:00:00,000 WARNING probe"))
+		s.WriteLine(0, []byte("2026-11-21 10:00:00,000 WARNING app probe"))
 		return w.Stats().Sent > 0
 	}, 5*time.Second, 10*time.Millisecond, "%+v %v", w.Stats(), reported)
 	// A new minute: the probes (several, on a slow machine) took from the
@@ -122,4 +123,39 @@ func TestWebhook(t *testing.T) {
 
 	_, err = StartWebhook(WebhookOptions{URL: "ftp://x"})
 	assert.ErrorIs(t, err, ErrAddress)
+}
+
+// TestWebhookReadsByPattern: the level and logger of a line are read by
+// its stream's pattern: a level name in a message is not an alert, and
+// only the logger gwlog is the runtime's own, not a message naming it.
+func TestWebhookReadsByPattern(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs natively, not under -short (see TestWebhook)")
+	}
+	leakcheck.Check(t, 5*time.Second)
+	sink := &alertSink{t: t}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	sc, err := levels.NewScanner("%(levelname)s %(name)s: %(message)s", time.UTC)
+	require.NoError(t, err)
+	s := stream(t, ramlog.Options{})
+	w, err := StartWebhook(WebhookOptions{Name: "ops", URL: srv.URL, Streams: []*ramlog.Stream{s},
+		Scanners: []*levels.Scanner{sc}})
+	require.NoError(t, err)
+	defer w.Close()
+	require.Eventually(t, func() bool {
+		s.WriteLine(0, []byte("WARNING app: probe"))
+		return w.Stats().Sent > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	newMinute(w)
+	s.WriteLine(0, []byte("INFO app: ERROR in a message"))
+	s.WriteLine(0, []byte("ERROR gwlog: webhook failing"))
+	s.WriteLine(0, []byte("ERROR app: the gwlog daemon restarted"))
+	require.Eventually(t, func() bool { return len(sink.got()) > 0 }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // room for a wrong second alert to show
+	alerts := sink.got()
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "ERROR app: the gwlog daemon restarted", alerts[0].Line)
+	assert.Equal(t, "ERROR", alerts[0].Level)
 }
