@@ -406,7 +406,9 @@ func BenchmarkParallel(b *testing.B) {
 // (SetParallelism of the count over GOMAXPROCS, at least 1) on one logger
 // into one ring, the debug stream, beside zerolog and phuslu/log into
 // io.Discard with as many goroutines: the contended case, where every
-// line takes the same stream's lock.
+// line takes the same stream's lock. zerolog-ring is zerolog from as many
+// goroutines into one shared Ring: what any logger pays when its lines
+// from several cores end up in one buffer.
 func BenchmarkParallelOne(b *testing.B) {
 	ctx := context.Background()
 	rt := openRuntime(b, gwlog.Options{Profile: "disk"}) // root at INFO
@@ -441,6 +443,21 @@ func BenchmarkParallelOne(b *testing.B) {
 						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
 				}
 			})
+		})
+		b.Run("zerolog-ring"+name, func(b *testing.B) {
+			r := NewRing(ringSize)
+			zr := newZerolog(r)
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					zr.Info().Str("path", path).Int("status", status).
+						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+				}
+			})
+			b.StopTimer()
+			checkRing(b, r, zerologLine)
 		})
 		b.Run("phuslu-discard"+name, func(b *testing.B) {
 			b.SetParallelism(par)
