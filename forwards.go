@@ -16,8 +16,8 @@ import (
 )
 
 // running is one destination that runs: its config, the streams it
-// follows, their patterns (a shipper reads its lines' fields by them) and
-// the gateway name it was started with.
+// follows, their patterns (by which it reads its lines) and the gateway
+// name it was started with.
 type running struct {
 	conf     cfg.Forward
 	streams  []*ramlog.Stream
@@ -93,8 +93,11 @@ func (rt *Runtime) startForwards(p *plan) error {
 				forwards, c = append(forwards, namedForward{fw.Name, f}), f
 			}
 		}
-		if errors.Is(err, forward.ErrCA) {
+		switch {
+		case errors.Is(err, forward.ErrCA):
 			where = p.where("forward."+fw.Name, "ca")
+		case errors.Is(err, forward.ErrNoLevel):
+			where = p.where("forward."+fw.Name, "streams")
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w: %sforward %s: %w", ErrConfig, where, fw.Name, err))
@@ -126,7 +129,7 @@ func (rt *Runtime) noteErrors(msg string) func(error) {
 func (rt *Runtime) startWebhook(fw cfg.Forward, streams []*ramlog.Stream, scanners []*levels.Scanner) (*forward.Webhook, error) {
 	return forward.StartWebhook(forward.WebhookOptions{
 		Name: fw.Name, URL: fw.To, Level: fw.Level, Streams: streams, Scanners: scanners, FailSilent: fw.FailSilent,
-		OnError: rt.noteErrors("webhook failing"),
+		OnError: rt.noteErrors(forward.WebhookFailing),
 	})
 }
 

@@ -79,6 +79,18 @@ func TestWebhookFailureReachesDebug(t *testing.T) {
 	assert.Eventually(t, func() bool { return said(Debug) }, 5*time.Second, 10*time.Millisecond, "and on debug, just after")
 }
 
+// TestWebhookOnStreamWithoutLevel: a webhook on a stream whose format
+// has no level (access's) could never alert: Open refuses it, naming the
+// line of the config.
+func TestWebhookOnStreamWithoutLevel(t *testing.T) {
+	logCfg, prodCfg := configs(t, baseCfg, "[forward.alerts]\ntype = webhook\nto = http://127.0.0.1:9/hook\nstreams = error, access\n")
+	_, err := Open(Options{Configs: []string{logCfg, prodCfg}, Screen: &syncBuffer{}})
+	require.ErrorIs(t, err, ErrConfig)
+	require.ErrorIs(t, err, forward.ErrNoLevel)
+	assert.Contains(t, err.Error(), prodCfg+":4: forward alerts:", "the streams line")
+	assert.Contains(t, err.Error(), "stream access")
+}
+
 // counted returns how many lines that contain sub sink holds, and the
 // most times one of them arrived.
 func counted(sink *lokitest.Sink, sub string) (lines, most int) {

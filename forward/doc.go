@@ -10,9 +10,13 @@
 // message: app-name gwlog, msgid the stream, severity from the line's
 // level, over UDP, TCP with RFC 6587 octet counting, or a unix datagram
 // socket. Lines below the destination's level are skipped. Every
-// destination reads a line's level (and time, logger and token) by the
-// stream's own pattern (levels.Scanner), never by guessing: a line whose
-// pattern has no level has none, whatever its message says.
+// destination reads a line by the stream's own pattern (levels.Scanner),
+// never by a level name found in its message: a Forwarder and a Webhook
+// its level (a Webhook its logger too, to leave out the runtime's own
+// notes, logger "gwlog"), a Shipper its time, level, logger and token. A
+// line whose pattern has no level has none, whatever its message says: a
+// Forwarder sends it at Options.Severity, and a Webhook, which could
+// never alert on such a stream, refuses it (ErrNoLevel).
 //
 // A Shipper follows streams (Loki, OTLP) or the event log by Seq
 // (Influx) and sends batches over HTTP, gzipped, with the gateway's name
@@ -20,6 +24,12 @@
 // forwarding"). It keeps to a byte budget per period when given one.
 //
 // # Caveats
+//
+// A destination reads a stream's lines by the pattern it was started
+// with: when a reload changes a stream's format, the lines written
+// between the new format taking effect and the destination starting
+// anew are read by the old pattern, and may be sent at the default
+// severity or not alert.
 //
 // The stream's ring is the queue: a destination that is away keeps its
 // place and catches up at ReplayRate when it returns, and what the ring

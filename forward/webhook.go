@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,12 +24,13 @@ type WebhookOptions struct {
 	// URL receives the alerts: http:// or https://.
 	URL string
 	// Level is the least level sent (default WARNING), read from each
-	// line's level name; lines without one are not sent.
+	// line by its stream's pattern; lines of another shape are not sent.
 	Level levels.Level
 	// Streams are watched from the moment Start is called.
 	Streams []*ramlog.Stream
 	// Scanners read each stream's lines (their level and logger), as
-	// Options.Scanners.
+	// Options.Scanners. A stream whose pattern has no level could never
+	// alert: StartWebhook refuses it (ErrNoLevel).
 	Scanners []*levels.Scanner
 	// Rate caps the alerts per minute (default 60); the ones over it are
 	// counted as Limited, not queued: an alert storm must not become a
@@ -77,11 +79,26 @@ type Webhook struct {
 	sent, failed, limited, lost atomic.Uint64
 }
 
+// ErrNoLevel is returned by StartWebhook for a stream whose pattern has
+// no %(levelname)s or %(levelno)d (where a Scanner finds it): no line of
+// it could be told to be at the webhook's level.
+var ErrNoLevel = errors.New("forward: the stream's format has no level")
+
+// WebhookFailing is the message of the runtime's note of a failing
+// webhook: a webhook does not alert on it, nor on any other line of the
+// logger "gwlog", which would feed its failure back into itself.
+const WebhookFailing = "webhook failing"
+
 // StartWebhook begins watching; Close stops it.
 func StartWebhook(o WebhookOptions) (*Webhook, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%w %q: want an http:// or https:// URL", ErrAddress, o.URL)
+	}
+	for i, s := range o.Streams {
+		if scannerOf(o.Scanners, i).Finds()&levels.FoundLevel == 0 {
+			return nil, fmt.Errorf("%w: stream %s", ErrNoLevel, s.Name())
+		}
 	}
 	w := &Webhook{o: o, client: o.Client}
 	if w.o.Level == levels.NOTSET {
@@ -137,13 +154,13 @@ func (w *Webhook) follow(ctx context.Context, s *ramlog.Stream, sc *levels.Scann
 // fromGwlog reports whether the line, read into p, is one of the
 // runtime's own notes (logger "gwlog"), which include reports of this
 // webhook failing: sending those would feed a failure back into itself.
-// A pattern without the logger's name leaves a guess: the word among the
-// line's first bytes.
+// A pattern without the logger's name cannot tell the runtime's notes:
+// only the note of a failing webhook is known then, by its message.
 func fromGwlog(line []byte, p *parsed) bool {
 	if p.logger != [2]int32{} {
 		return string(line[p.logger[0]:p.logger[1]]) == "gwlog"
 	}
-	return bytes.Contains(line[:min(len(line), 64)], []byte(" gwlog "))
+	return bytes.Contains(line, []byte(WebhookFailing))
 }
 
 // admit applies the rate: Rate alerts per minute window.

@@ -126,36 +126,71 @@ func TestWebhook(t *testing.T) {
 }
 
 // TestWebhookReadsByPattern: the level and logger of a line are read by
-// its stream's pattern: a level name in a message is not an alert, and
-// only the logger gwlog is the runtime's own, not a message naming it.
+// its stream's pattern, here with the level last: a level name in a
+// message is not an alert, and only the logger gwlog is the runtime's
+// own, not a message naming it.
 func TestWebhookReadsByPattern(t *testing.T) {
+	alerts := alertsFor(t, "%(name)s: %(message)s [%(levelname)s]", "app: probe [WARNING]",
+		"app: ERROR in a message [INFO]",
+		"gwlog: webhook failing [ERROR]",
+		"app: the gwlog daemon restarted [ERROR]")
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "app: the gwlog daemon restarted [ERROR]", alerts[0].Line)
+	assert.Equal(t, "ERROR", alerts[0].Level)
+}
+
+// TestWebhookWithoutLoggerName: a pattern without %(name)s cannot tell
+// the runtime's notes from the gateway's lines; the note of a failing
+// webhook is still known by its message, and a line naming gwlog alerts.
+func TestWebhookWithoutLoggerName(t *testing.T) {
+	alerts := alertsFor(t, "%(levelname)s %(message)s", "WARNING probe",
+		"ERROR "+WebhookFailing+": webhook ops: 503 Service Unavailable",
+		"ERROR the gwlog daemon restarted")
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "ERROR the gwlog daemon restarted", alerts[0].Line)
+}
+
+// alertsFor starts a webhook on a stream of pattern, writes probe until
+// an alert for it arrives, then writes lines and returns the alerts they
+// gave, after a pause long enough for a wrong one to show.
+func alertsFor(t *testing.T, pattern, probe string, lines ...string) []Alert {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs natively, not under -short (see TestWebhook)")
 	}
 	leakcheck.Check(t, 5*time.Second)
 	sink := &alertSink{t: t}
 	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	sc, err := levels.NewScanner("%(levelname)s %(name)s: %(message)s", time.UTC)
+	t.Cleanup(srv.Close)
+	sc, err := levels.NewScanner(pattern, time.UTC)
 	require.NoError(t, err)
 	s := stream(t, ramlog.Options{})
 	w, err := StartWebhook(WebhookOptions{Name: "ops", URL: srv.URL, Streams: []*ramlog.Stream{s},
 		Scanners: []*levels.Scanner{sc}})
 	require.NoError(t, err)
-	defer w.Close()
+	t.Cleanup(func() { _ = w.Close() })
 	require.Eventually(t, func() bool {
-		s.WriteLine(0, []byte("WARNING app: probe"))
+		s.WriteLine(0, []byte(probe))
 		return w.Stats().Sent > 0
 	}, 5*time.Second, 10*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	newMinute(w)
-	s.WriteLine(0, []byte("INFO app: ERROR in a message"))
-	s.WriteLine(0, []byte("ERROR gwlog: webhook failing"))
-	s.WriteLine(0, []byte("ERROR app: the gwlog daemon restarted"))
+	for _, l := range lines {
+		s.WriteLine(0, []byte(l))
+	}
 	require.Eventually(t, func() bool { return len(sink.got()) > 0 }, 5*time.Second, 10*time.Millisecond)
 	time.Sleep(50 * time.Millisecond) // room for a wrong second alert to show
-	alerts := sink.got()
-	require.Len(t, alerts, 1)
-	assert.Equal(t, "ERROR app: the gwlog daemon restarted", alerts[0].Line)
-	assert.Equal(t, "ERROR", alerts[0].Level)
+	return sink.got()
+}
+
+// TestWebhookRefusesStreamWithoutLevel: a stream whose pattern has no
+// level could never alert; the webhook refuses it, naming it.
+func TestWebhookRefusesStreamWithoutLevel(t *testing.T) {
+	sc, err := levels.NewScanner("%(asctime)s %(message)s", time.UTC)
+	require.NoError(t, err)
+	s := stream(t, ramlog.Options{})
+	_, err = StartWebhook(WebhookOptions{URL: "http://127.0.0.1:9/hook", Streams: []*ramlog.Stream{s},
+		Scanners: []*levels.Scanner{sc}})
+	require.ErrorIs(t, err, ErrNoLevel)
+	assert.Contains(t, err.Error(), "stream "+s.Name())
 }
