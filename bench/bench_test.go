@@ -414,7 +414,7 @@ func BenchmarkParallelOne(b *testing.B) {
 	rt := openRuntime(b, gwlog.Options{Profile: "disk"}) // root at INFO
 	l := rt.Logger("bench")
 	debug := rt.Stream(gwlog.Debug)
-	zl, ph := newZerolog(io.Discard), newPhuslu(io.Discard)
+	ph := newPhuslu(io.Discard)
 	for _, g := range []int{2, 4, 8} {
 		par := max(1, g/runtime.GOMAXPROCS(0))
 		name := "-g" + strconv.Itoa(g)
@@ -433,32 +433,23 @@ func BenchmarkParallelOne(b *testing.B) {
 			assert.Equal(b, before+uint64(b.N), debug.Stats().Written, "every line lands in the ring")
 			assert.Regexp(b, gwlogLine, debug.Tail(1)[0])
 		})
-		b.Run("zerolog-discard"+name, func(b *testing.B) {
-			b.SetParallelism(par)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					zl.Info().Str("path", path).Int("status", status).
-						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
-				}
+		for _, s := range sinks { // the ring is one, shared by the goroutines
+			b.Run("zerolog-"+s.name+name, func(b *testing.B) {
+				w, r := s.writer()
+				zl := newZerolog(w)
+				b.SetParallelism(par)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						zl.Info().Str("path", path).Int("status", status).
+							Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
+					}
+				})
+				b.StopTimer()
+				checkRing(b, r, zerologLine)
 			})
-		})
-		b.Run("zerolog-ring"+name, func(b *testing.B) {
-			r := NewRing(ringSize)
-			zr := newZerolog(r)
-			b.SetParallelism(par)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					zr.Info().Str("path", path).Int("status", status).
-						Float64("temp", temp).Int("latency_us", latencyUS).Msg(msg)
-				}
-			})
-			b.StopTimer()
-			checkRing(b, r, zerologLine)
-		})
+		}
 		b.Run("phuslu-discard"+name, func(b *testing.B) {
 			b.SetParallelism(par)
 			b.ReportAllocs()
