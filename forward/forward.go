@@ -34,8 +34,9 @@ type Options struct {
 	// Severity is the severity of lines whose level cannot be read (the
 	// default: 5, notice).
 	Severity int
-	// Level is the least level forwarded, read from each line's level
-	// name; lines without one are forwarded. NOTSET forwards everything.
+	// Level is the least level forwarded, read from each line by its
+	// stream's pattern; lines whose level cannot be read are forwarded.
+	// NOTSET forwards everything.
 	Level levels.Level
 	// Streams are forwarded, each from the moment Start is called.
 	Streams []*ramlog.Stream

@@ -40,6 +40,25 @@ func waitFollowing(t *testing.T, s *ramlog.Stream, f *Forwarder) {
 	}, 5*time.Second, 5*time.Millisecond)
 }
 
+// readMessages reads n syslog messages from pc, leaving out
+// waitFollowing's probes; each must come within 5 s.
+func readMessages(t *testing.T, pc net.PacketConn, n int) []syslog.Message {
+	t.Helper()
+	var got []syslog.Message
+	buf := make([]byte, 4096)
+	for len(got) < n {
+		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		k, _, err := pc.ReadFrom(buf)
+		require.NoError(t, err)
+		m, err := syslog.Parse(buf[:k])
+		require.NoError(t, err)
+		if !strings.Contains(m.Msg, "probe") {
+			got = append(got, m)
+		}
+	}
+	return got
+}
+
 func TestUDPAndLevels(t *testing.T) {
 	leakcheck.Check(t, 5*time.Second)
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -54,18 +73,7 @@ func TestUDPAndLevels(t *testing.T) {
 	s.WriteLine(0, []byte("2026-11-21 10:00:01,000 ERROR svc valve stuck"))
 	s.WriteLine(0, []byte("2026-11-21 10:00:02,000 DEBUG svc detail"))
 	s.WriteLine(0, []byte("no level at all"))
-	var got []syslog.Message
-	buf := make([]byte, 4096)
-	for len(got) < 2 {
-		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, _, err := pc.ReadFrom(buf)
-		require.NoError(t, err)
-		m, err := syslog.Parse(buf[:n])
-		require.NoError(t, err)
-		if !strings.Contains(m.Msg, "probe") {
-			got = append(got, m)
-		}
-	}
+	got := readMessages(t, pc, 2)
 	assert.Equal(t, "2026-11-21 10:00:01,000 ERROR svc valve stuck", got[0].Msg)
 	assert.Equal(t, 3, got[0].Severity, "err, from the line's level")
 	assert.Equal(t, 19, got[0].Facility)
@@ -350,16 +358,8 @@ func TestLevelsByPattern(t *testing.T) {
 				s.WriteLine(0, []byte(l))
 			}
 			got := make(map[string]int)
-			buf := make([]byte, 4096)
-			for len(got) < len(c.want) {
-				_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
-				n, _, err := pc.ReadFrom(buf)
-				require.NoError(t, err)
-				m, err := syslog.Parse(buf[:n])
-				require.NoError(t, err)
-				if !strings.Contains(m.Msg, "probe") {
-					got[m.Msg] = m.Severity
-				}
+			for _, m := range readMessages(t, pc, len(c.want)) {
+				got[m.Msg] = m.Severity
 			}
 			assert.Equal(t, c.want, got)
 			assert.Equal(t, uint64(len(c.lines)-len(c.want)), f.Stats().Skipped, "below INFO by the pattern's level")
